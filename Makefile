@@ -1,0 +1,51 @@
+# FlexMeasures developer tasks. `make help` lists them.
+PYTHON ?= python3
+PIP := $(PYTHON) -m pip
+export PIP_ROOT_USER_ACTION := ignore
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help install install-for-test install-for-dev run test test-fast services lint bench \
+        upgrade-db show-data-model freeze-deps
+
+help:  ## List the tasks
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
+
+install:  ## Install FlexMeasures and its pinned dependencies into the current Python
+	$(PIP) install -q -r requirements/app.txt
+	$(PIP) install -q --no-deps -e .
+
+install-for-test: install  ## Also install what the tests need
+	$(PIP) install -q -r requirements/test.txt
+
+install-for-dev: install-for-test  ## Also install development tools
+	$(PIP) install -q -r requirements/dev.txt
+
+run:  ## Run the web app on http://localhost:5000 (embedded SQLite unless configured)
+	flexmeasures run
+
+services:  ## Start PostgreSQL and Redis (if not running) and create the test database
+	bash ci/start-services.sh
+
+test: install-for-test services  ## Run the whole test suite against PostgreSQL and Redis
+	$(PYTHON) -m pytest
+
+test-fast: services  ## Run the tests without reinstalling and without the slow ones
+	$(PYTHON) -m pytest -m "not slow"
+
+lint:  ## Check style and complexity with ruff
+	$(PYTHON) -m ruff check flexmeasures tests benchmarks
+	$(PYTHON) -m ruff format --check flexmeasures tests benchmarks
+
+bench: install-for-test services  ## Run the benchmarks (results in benchmarks/README.md)
+	$(PYTHON) -m pytest benchmarks -p no:randomly --benchmark-only --benchmark-columns=min,median,max
+
+upgrade-db:  ## Bring the configured database up to the latest migration
+	flexmeasures db upgrade
+
+show-data-model:  ## Print the tables and columns of the data model
+	$(PYTHON) -m flexmeasures.data.show_data_model
+
+freeze-deps:  ## Re-pin requirements/*.txt from requirements/*.in (needs pip-tools)
+	pip-compile -q --strip-extras -o requirements/app.txt requirements/app.in
+	pip-compile -q --strip-extras -o requirements/test.txt requirements/test.in
+	pip-compile -q --strip-extras -o requirements/dev.txt requirements/dev.in

@@ -1,0 +1,86 @@
+"""The application factory: configuration, extensions, blueprints and plugins."""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from flexmeasures.config import get_environment, load_settings
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIGRATIONS_DIRECTORY = PROJECT_ROOT / "migrations"
+
+
+def create_app(
+    environment: str | None = None,
+    settings: dict[str, Any] | None = None,
+    instance_path: str | os.PathLike | None = None,
+) -> Flask:
+    """Create the FlexMeasures web app.
+
+    ``environment`` is one of development|testing|staging|production; without it,
+    ``FLEXMEASURES_ENV``/``FLASK_ENV`` decide, and production is the default (the CLI
+    defaults to development). ``settings`` override every other source of configuration.
+    ``instance_path`` defaults to ``FLEXMEASURES_INSTANCE_PATH`` or Flask's instance folder.
+    Raises ``ConfigurationError`` with a how-to-fix message when settings are missing.
+    """
+    environment = environment or get_environment()
+    instance_path = instance_path or os.environ.get("FLEXMEASURES_INSTANCE_PATH")
+    app = Flask(
+        "flexmeasures",
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
+        instance_relative_config=True,
+    )
+    app.config["FLEXMEASURES_ENV"] = environment
+    app.config.from_mapping(load_settings(environment, Path(app.instance_path)))
+    if settings:
+        app.config.from_mapping(settings)
+    _configure_logging(app)
+    _register_extensions(app)
+    _register_blueprints(app)
+    from flexmeasures.plugins import register_plugins
+
+    register_plugins(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    """Log at LOGGING_LEVEL."""
+    app.logger.setLevel(app.config["LOGGING_LEVEL"])
+    logging.getLogger("flexmeasures").setLevel(app.config["LOGGING_LEVEL"])
+
+
+def _register_extensions(app: Flask) -> None:
+    """Set up the database, migrations, security, mail and CORS."""
+    from flask_cors import CORS
+    from flask_mail import Mail
+    from flask_migrate import Migrate
+
+    from flexmeasures.data import db
+    from flexmeasures.jobs import init_queues
+    from flexmeasures.security import init_security
+
+    db.init_app(app)
+    Migrate(app, db, directory=str(MIGRATIONS_DIRECTORY), render_as_batch=True)
+    Mail(app)
+    CORS(
+        app,
+        origins=app.config["CORS_ORIGINS"],
+        resources=app.config["CORS_RESOURCES"],
+        supports_credentials=app.config["CORS_SUPPORTS_CREDENTIALS"],
+    )
+    init_security(app)
+    init_queues(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Register the API and UI blueprints."""
+    from flexmeasures.api import register_api_at
+    from flexmeasures.ui import register_ui_at
+
+    register_api_at(app)
+    register_ui_at(app)

@@ -1,0 +1,1 @@
+"""CLI commands, one module per group; importing this package attaches them."""

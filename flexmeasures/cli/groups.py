@@ -1,0 +1,37 @@
+"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs (and Flask-Migrate's db)."""
+
+from __future__ import annotations
+
+import click
+
+
+@click.group("add")
+def add_group() -> None:
+    """Add data: structure, users, assets, markets, weather sensors."""
+
+
+@click.group("delete")
+def delete_group() -> None:
+    """Delete data: structure, users, measurements, prognoses."""
+
+
+@click.group("db-ops")
+def db_ops_group() -> None:
+    """Operations on the whole database: dump, restore, save, load, reset."""
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Job queueing: run workers, clear queues."""
+
+
+def register_command_groups(cli: click.Group) -> None:
+    """Attach the command groups (with their commands) to the top-level CLI group."""
+    from flask_migrate.cli import db as migrate_db_group
+
+    import flexmeasures.cli.commands  # noqa: F401  (attaches commands to the groups)
+    from flexmeasures.cli.commands.run import run
+
+    for group in (add_group, delete_group, db_ops_group, jobs_group, migrate_db_group):
+        cli.add_command(group)
+    cli.add_command(run)

@@ -1,0 +1,23 @@
+"""All models, importable from one place (and registered with the metadata on import)."""
+
+from flexmeasures.data.models.asset import Asset, AssetType
+from flexmeasures.data.models.data_source import DataSource
+from flexmeasures.data.models.market import Market, MarketType
+from flexmeasures.data.models.sensor import Sensor
+from flexmeasures.data.models.time_series import TimedBelief
+from flexmeasures.data.models.user import Role, User
+from flexmeasures.data.models.weather import WeatherSensor, WeatherSensorType
+
+__all__ = [
+    "Asset",
+    "AssetType",
+    "DataSource",
+    "Market",
+    "MarketType",
+    "Role",
+    "Sensor",
+    "TimedBelief",
+    "User",
+    "WeatherSensor",
+    "WeatherSensorType",
+]

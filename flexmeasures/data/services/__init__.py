@@ -1,0 +1,1 @@
+"""Data services: the operations that CLI commands, API routes and tests share."""

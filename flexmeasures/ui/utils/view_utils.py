@@ -1,0 +1,28 @@
+"""Rendering pages within the FlexMeasures layout (also for plugins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, render_template
+from flask_security import current_user
+
+
+def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
+    """Render a Jinja2 template with what the FlexMeasures layout (``base.html``) needs."""
+    variables.setdefault("platform_name", current_app.config["FLEXMEASURES_PLATFORM_NAME"])
+    variables.setdefault("listed_views", _listed_views())
+    variables.setdefault("mode", current_app.config.get("FLEXMEASURES_MODE", ""))
+    variables.setdefault("user_is_admin", bool(getattr(current_user, "is_admin", False)))
+    return render_template(template_name, **variables)
+
+
+def _listed_views() -> list[dict[str, str]]:
+    """The menu: FLEXMEASURES_LISTED_VIEWS that have a route (built-in or from plugins)."""
+    known_paths = {rule.rule.strip("/"): rule.rule for rule in current_app.url_map.iter_rules()}
+    menu = []
+    for view in current_app.config["FLEXMEASURES_LISTED_VIEWS"]:
+        path = "" if view == "dashboard" else view
+        if path in known_paths:
+            menu.append({"name": view, "url": known_paths[path]})
+    return menu

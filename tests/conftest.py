@@ -1,0 +1,118 @@
+"""Test fixtures: one PostgreSQL schema per session (built by the migrations), one rolled-back
+transaction per test, and Redis on 127.0.0.1 for the job queues.
+
+Databases: SQLALCHEMY_TEST_DATABASE_URI (default: the seed's flexmeasures_test database on
+127.0.0.1) and FLEXMEASURES_TEST_REDIS_URL (default: redis://127.0.0.1:6379/15).
+`ci/start-services.sh` starts both services and creates the database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from sqlalchemy import text
+
+from flexmeasures.app import create_app
+from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
+from flexmeasures.data import db as _db
+
+TEST_REDIS_URL = os.environ.get("FLEXMEASURES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+TEST_DATABASE_URI = os.environ.get("SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI)
+TEST_PASSWORD = "testing-password"
+
+
+def _check_is_test_database(uri: str) -> None:
+    """Refuse to wipe a database whose name does not say it is for tests."""
+    name = uri.rsplit("/", 1)[-1].split("?")[0]
+    if "test" not in name:
+        pytest.exit(f"Refusing to run tests against database '{name}' (no 'test' in its name).")
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    """The app in the testing environment, with a freshly migrated schema."""
+    _check_is_test_database(TEST_DATABASE_URI)
+    app = create_app(
+        "testing",
+        settings={
+            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URI,
+            "FLEXMEASURES_REDIS_URL": TEST_REDIS_URL,
+            "SERVER_NAME": "localhost",
+        },
+    )
+    with app.app_context():
+        _reset_schema()
+        from flask_migrate import upgrade
+
+        upgrade()
+    yield app
+
+
+def _reset_schema() -> None:
+    """Drop everything in the public schema, so the migrations build it from scratch."""
+    with _db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE"))
+        connection.execute(text("CREATE SCHEMA public"))
+
+
+@pytest.fixture
+def db(app: Flask):
+    """The database, inside a transaction that is rolled back after the test.
+
+    Commits made by the code under test only release savepoints of that transaction.
+    """
+    with app.app_context():
+        connection = _db.engine.connect()
+        outer_transaction = connection.begin()
+        _db.session.remove()
+        _db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+        try:
+            yield _db
+        finally:
+            _db.session.remove()
+            _db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+            outer_transaction.rollback()
+            connection.close()
+
+
+@pytest.fixture
+def client(app: Flask, db):
+    """A test client whose requests share the test's transaction."""
+    return app.test_client()
+
+
+@pytest.fixture
+def queues(app: Flask, db):
+    """The app's RQ queues on the test Redis, emptied before and after the test."""
+    app.redis_connection.flushdb()
+    yield app.queues
+    app.redis_connection.flushdb()
+
+
+@pytest.fixture
+def structure(db):
+    """The standard structure (asset, market and weather sensor types, epex_da market)."""
+    from flexmeasures.data.services.structure import add_default_structure
+
+    add_default_structure()
+    db.session.flush()
+
+
+@pytest.fixture
+def users(db):
+    """An admin, a Prosumer, a second Prosumer and an MDC user, each with TEST_PASSWORD."""
+    from flexmeasures.data.services.users import create_user
+
+    made = {
+        "admin": create_user("admin@seita.nl", TEST_PASSWORD, "admin", roles=["admin"]),
+        "prosumer": create_user("prosumer@seita.nl", TEST_PASSWORD, "prosumer", ["Prosumer"]),
+        "other_prosumer": create_user(
+            "other-prosumer@seita.nl", TEST_PASSWORD, "other_prosumer", ["Prosumer"]
+        ),
+        "mdc": create_user("mdc@seita.nl", TEST_PASSWORD, "mdc", roles=["MDC"]),
+    }
+    db.session.flush()
+    return made
