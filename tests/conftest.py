@@ -73,7 +73,7 @@ def db(app: Flask):
             yield _db
         finally:
             _db.session.remove()
-            _db.session.configure(bind=None, join_transaction_mode="conservative_savepoint")
+            _db.session.configure(bind=None, join_transaction_mode="conditional_savepoint")
             outer_transaction.rollback()
             connection.close()
 

@@ -1,0 +1,172 @@
+"""Saving beliefs in bulk, inside the caller's transaction.
+
+``save_beliefs`` writes a frame of beliefs (see ``queries.BELIEF_COLUMNS``) with one
+statement: on PostgreSQL by ``COPY`` into a temporary table and one ``INSERT ... SELECT``;
+elsewhere by one multi-row ``INSERT``. It uses the session's connection, so the beliefs are
+committed (or rolled back) together with everything else the request or command did.
+
+What happens to a belief that is already stored (same sensor, event start, source, horizon
+and cumulative probability) is the caller's choice:
+- ``"ignore"``: keep the stored one (re-posting the same message is harmless);
+- ``"overwrite"``: replace its value (play mode);
+- ``"refuse"``: raise ``BeliefConflict`` before anything is written.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Literal
+
+import pandas as pd
+from sqlalchemy import text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from flexmeasures.data import db
+from flexmeasures.data.models.time_series import TimedBelief
+from flexmeasures.data.queries import BELIEF_COLUMNS
+
+ConflictPolicy = Literal["ignore", "overwrite", "refuse"]
+KEY_COLUMNS = ["sensor_id", "event_start", "source_id", "belief_horizon", "cumulative_probability"]
+
+
+class BeliefConflict(Exception):
+    """Some beliefs are stored already and the policy is to refuse them."""
+
+
+def save_beliefs(beliefs: pd.DataFrame, on_conflict: ConflictPolicy = "ignore") -> int:
+    """Save beliefs (BELIEF_COLUMNS; cumulative_probability defaults to 0.5) in bulk.
+
+    Returns the number of beliefs that were new (or overwritten). Does not commit.
+    Raises BeliefConflict with policy "refuse" if any belief is already stored, and
+    ValueError for a frame with missing columns, NaN values or naive event starts.
+    """
+    frame = _normalised(beliefs)
+    if frame.empty:
+        return 0
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _save_with_copy(frame, on_conflict)
+    return _save_with_insert(frame, on_conflict)
+
+
+def _normalised(beliefs: pd.DataFrame) -> pd.DataFrame:
+    """Check the frame and return it with exactly BELIEF_COLUMNS, without duplicate keys."""
+    frame = beliefs.copy()
+    if "cumulative_probability" not in frame:
+        frame["cumulative_probability"] = 0.5
+    missing = [column for column in BELIEF_COLUMNS if column not in frame]
+    if missing:
+        raise ValueError(f"Beliefs lack the column(s): {', '.join(missing)}.")
+    frame = frame[BELIEF_COLUMNS]
+    if frame["event_value"].isna().any():
+        raise ValueError("Beliefs must have values (found NaN).")
+    if getattr(frame["event_start"].dt, "tz", None) is None:
+        raise ValueError("Event starts must be timezone-aware.")
+    frame["event_start"] = frame["event_start"].dt.tz_convert("UTC")
+    return frame.drop_duplicates(subset=KEY_COLUMNS, keep="last")
+
+
+def _save_with_copy(frame: pd.DataFrame, on_conflict: ConflictPolicy) -> int:
+    """PostgreSQL: COPY into a temporary table, then one INSERT ... SELECT."""
+    connection = db.session.connection()
+    connection.execute(
+        text(
+            "CREATE TEMPORARY TABLE IF NOT EXISTS incoming_belief "
+            "(LIKE timed_belief INCLUDING DEFAULTS) ON COMMIT DROP"
+        )
+    )
+    connection.execute(text("TRUNCATE incoming_belief"))
+    _copy_csv(
+        connection,
+        f"COPY incoming_belief ({', '.join(BELIEF_COLUMNS)}) FROM STDIN WITH (FORMAT csv)",
+        _as_csv(frame),
+    )
+    if on_conflict == "refuse":
+        _refuse_stored_beliefs(connection)
+    columns = ", ".join(BELIEF_COLUMNS)
+    statement = (
+        f"INSERT INTO timed_belief ({columns}) SELECT {columns} FROM incoming_belief "
+        f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) "
+    )
+    statement += (
+        "DO UPDATE SET event_value = EXCLUDED.event_value"
+        if on_conflict == "overwrite"
+        else "DO NOTHING"
+    )
+    return connection.execute(text(statement)).rowcount
+
+
+def _copy_csv(connection, statement: str, data: io.StringIO) -> None:
+    """Run a COPY ... FROM STDIN with CSV data, with psycopg (3) or psycopg2."""
+    cursor = connection.connection.dbapi_connection.cursor()
+    try:
+        if hasattr(cursor, "copy_expert"):  # psycopg2
+            cursor.copy_expert(statement, data)
+        else:
+            with cursor.copy(statement) as copy:
+                copy.write(data.getvalue())
+    finally:
+        cursor.close()
+
+
+def _as_csv(frame: pd.DataFrame) -> io.StringIO:
+    """Write the frame as CSV that PostgreSQL's COPY reads (intervals in seconds)."""
+    out = frame.copy()
+    out["event_start"] = out["event_start"].dt.strftime("%Y-%m-%d %H:%M:%S.%f+00")
+    seconds = out["belief_horizon"].dt.total_seconds()
+    out["belief_horizon"] = seconds.map(repr) + " seconds"
+    buffer = io.StringIO()
+    out.to_csv(buffer, header=False, index=False)
+    buffer.seek(0)
+    return buffer
+
+
+def _refuse_stored_beliefs(connection) -> None:
+    """Raise BeliefConflict if any incoming belief is stored already."""
+    on = " AND ".join(f"t.{column} = i.{column}" for column in KEY_COLUMNS)
+    count = connection.execute(
+        text(f"SELECT count(*) FROM incoming_belief i JOIN timed_belief t ON {on}")
+    ).scalar()
+    if count:
+        raise BeliefConflict(f"{count} of these beliefs are stored already.")
+
+
+def _save_with_insert(frame: pd.DataFrame, on_conflict: ConflictPolicy) -> int:
+    """Other dialects (SQLite): one multi-row INSERT with an ON CONFLICT clause."""
+    records = frame.to_dict("records")
+    for record in records:
+        record["event_start"] = record["event_start"].to_pydatetime()
+        record["belief_horizon"] = record["belief_horizon"].to_pytimedelta()
+    if on_conflict == "refuse" and _any_stored(frame):
+        raise BeliefConflict("Some of these beliefs are stored already.")
+    dialect_insert = (
+        pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    )
+    statement = dialect_insert(TimedBelief.__table__)
+    if on_conflict == "overwrite":
+        statement = statement.on_conflict_do_update(
+            index_elements=KEY_COLUMNS, set_={"event_value": statement.excluded.event_value}
+        )
+    else:
+        statement = statement.on_conflict_do_nothing(index_elements=KEY_COLUMNS)
+    saved = 0
+    for chunk_start in range(0, len(records), 2000):
+        chunk = records[chunk_start : chunk_start + 2000]
+        saved += db.session.execute(statement.values(chunk)).rowcount
+    return saved
+
+
+def _any_stored(frame: pd.DataFrame) -> bool:
+    """True if any belief of the frame is stored already (generic, slower path)."""
+    from flexmeasures.data.queries import search_beliefs
+
+    stored = search_beliefs(
+        frame["sensor_id"].unique().tolist(),
+        frame["event_start"].min().to_pydatetime(),
+        frame["event_start"].max().to_pydatetime() + pd.Timedelta(microseconds=1),
+        most_recent=False,
+    )
+    if stored.empty:
+        return False
+    merged = frame.merge(stored, on=KEY_COLUMNS, how="inner")
+    return not merged.empty

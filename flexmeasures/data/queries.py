@@ -1,0 +1,239 @@
+"""Belief search: the one query behind the API, the UI, forecasting and scheduling.
+
+``search_beliefs`` selects beliefs about events in a window for some sensors, optionally
+filtered by a rolling horizon (recorded at least ``horizon`` before the end of each event),
+a prior (recorded at or before a moment) and sources; by default it keeps only the most
+recent belief per event (the smallest horizon; on a tie, the lowest source id), or per
+event and source. On PostgreSQL all of this happens in one indexed SQL statement; on
+SQLite (the embedded default) the window is read and the rest is done with pandas.
+
+Returned frames have the columns of ``BELIEF_COLUMNS``: sensor_id, event_start (aware
+UTC), belief_horizon (timedelta), source_id, cumulative_probability, event_value (in the
+sensor's unit).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+from sqlalchemy import bindparam, select, text
+
+from flexmeasures.data import db
+from flexmeasures.data.models.sensor import Sensor
+from flexmeasures.data.models.time_series import TimedBelief
+
+BELIEF_COLUMNS = [
+    "sensor_id",
+    "event_start",
+    "belief_horizon",
+    "source_id",
+    "cumulative_probability",
+    "event_value",
+]
+
+
+@dataclass(frozen=True)
+class BeliefFilter:
+    """What to select: events in [start, end) of some sensors, and which beliefs about them.
+
+    ``horizon``: keep beliefs with a belief horizon of at least this (rolling horizon).
+    ``prior``: keep beliefs recorded at or before this moment (time travel).
+    ``source_ids``: keep beliefs of these sources only (None: all sources).
+    ``most_recent``: keep the most recent belief per event ("per_source": per event and
+    source; False: every belief).
+    """
+
+    sensor_ids: tuple[int, ...]
+    start: datetime
+    end: datetime
+    horizon: timedelta | None = None
+    prior: datetime | None = None
+    source_ids: tuple[int, ...] | None = None
+    most_recent: bool | str = True
+
+
+def search_beliefs(
+    sensor_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    horizon: timedelta | None = None,
+    prior: datetime | None = None,
+    source_ids: Sequence[int] | None = None,
+    most_recent: bool | str = True,
+) -> pd.DataFrame:
+    """Select beliefs about events of the sensors within [start, end), see the module doc.
+
+    Returns a DataFrame with BELIEF_COLUMNS, sorted by sensor, event start and horizon.
+    """
+    belief_filter = BeliefFilter(
+        sensor_ids=tuple(sensor_ids),
+        start=start,
+        end=end,
+        horizon=horizon,
+        prior=prior,
+        source_ids=tuple(source_ids) if source_ids is not None else None,
+        most_recent=most_recent,
+    )
+    if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
+        return empty_belief_frame()
+    if db.session.get_bind().dialect.name == "postgresql":
+        frame = _search_in_sql(belief_filter)
+    else:
+        frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
+    return frame.reset_index(drop=True)
+
+
+def empty_belief_frame() -> pd.DataFrame:
+    """An empty frame with the belief columns and their types."""
+    return pd.DataFrame(
+        {
+            "sensor_id": pd.Series(dtype="int64"),
+            "event_start": pd.Series(dtype="datetime64[ns, UTC]"),
+            "belief_horizon": pd.Series(dtype="timedelta64[ns]"),
+            "source_id": pd.Series(dtype="int64"),
+            "cumulative_probability": pd.Series(dtype="float64"),
+            "event_value": pd.Series(dtype="float64"),
+        }
+    )
+
+
+_DISTINCT_ON = {
+    True: "DISTINCT ON (tb.sensor_id, tb.event_start)",
+    "per_source": "DISTINCT ON (tb.sensor_id, tb.event_start, tb.source_id)",
+    False: "",
+}
+_ORDER_BY = {
+    True: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
+    "per_source": "tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon",
+    False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
+}
+
+
+def _search_in_sql(belief_filter: BeliefFilter) -> pd.DataFrame:
+    """PostgreSQL: filter and pick the most recent beliefs in one statement."""
+    conditions = [
+        "tb.sensor_id IN :sensor_ids",
+        "tb.event_start >= :start",
+        "tb.event_start < :end",
+    ]
+    params: dict = {
+        "sensor_ids": belief_filter.sensor_ids,
+        "start": belief_filter.start,
+        "end": belief_filter.end,
+    }
+    if belief_filter.horizon is not None:
+        conditions.append("tb.belief_horizon >= :horizon")
+        params["horizon"] = belief_filter.horizon
+    if belief_filter.prior is not None:
+        conditions.append("tb.event_start + s.event_resolution - tb.belief_horizon <= :prior")
+        params["prior"] = belief_filter.prior
+    if belief_filter.source_ids is not None:
+        conditions.append("tb.source_id IN :source_ids")
+        params["source_ids"] = belief_filter.source_ids
+    statement = text(
+        f"SELECT {_DISTINCT_ON[belief_filter.most_recent]} tb.sensor_id, tb.event_start, "
+        "EXTRACT(EPOCH FROM tb.belief_horizon) AS horizon_seconds, tb.source_id, "
+        "tb.cumulative_probability, tb.event_value "
+        "FROM timed_belief tb JOIN sensor s ON s.id = tb.sensor_id "
+        f"WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {_ORDER_BY[belief_filter.most_recent]}"
+    ).bindparams(*_expanding_params(params))
+    rows = db.session.execute(statement, params).all()
+    return _rows_to_frame(rows, horizon_in_seconds=True)
+
+
+def _expanding_params(params: dict) -> list:
+    """Bind tuples as expanding IN-lists."""
+    return [bindparam(name, expanding=True) for name, v in params.items() if isinstance(v, tuple)]
+
+
+def _rows_to_frame(rows: Sequence, horizon_in_seconds: bool) -> pd.DataFrame:
+    """Turn result rows (in BELIEF_COLUMNS order) into a typed belief frame."""
+    if not rows:
+        return empty_belief_frame()
+    frame = pd.DataFrame.from_records(rows, columns=BELIEF_COLUMNS)
+    frame["event_start"] = pd.to_datetime(frame["event_start"], utc=True)
+    horizons = frame["belief_horizon"]
+    frame["belief_horizon"] = (
+        pd.to_timedelta(horizons.astype(float), unit="s")
+        if horizon_in_seconds
+        else pd.to_timedelta(horizons)
+    )
+    frame["event_value"] = frame["event_value"].astype(float)
+    return frame
+
+
+def _read_window(belief_filter: BeliefFilter) -> pd.DataFrame:
+    """Read every belief in the window (other dialects than PostgreSQL)."""
+    query = select(
+        TimedBelief.sensor_id,
+        TimedBelief.event_start,
+        TimedBelief.belief_horizon,
+        TimedBelief.source_id,
+        TimedBelief.cumulative_probability,
+        TimedBelief.event_value,
+    ).where(
+        TimedBelief.sensor_id.in_(belief_filter.sensor_ids),
+        TimedBelief.event_start >= belief_filter.start,
+        TimedBelief.event_start < belief_filter.end,
+    )
+    if belief_filter.source_ids is not None:
+        query = query.where(TimedBelief.source_id.in_(belief_filter.source_ids))
+    return _rows_to_frame(db.session.execute(query).all(), horizon_in_seconds=False)
+
+
+def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.DataFrame:
+    """Apply the horizon and prior filters and keep the most recent beliefs, with pandas."""
+    if frame.empty:
+        return frame
+    if belief_filter.horizon is not None:
+        frame = frame[frame["belief_horizon"] >= belief_filter.horizon]
+    if belief_filter.prior is not None:
+        resolutions = _event_resolutions(belief_filter.sensor_ids)
+        ends = frame["event_start"] + frame["sensor_id"].map(resolutions)
+        frame = frame[ends - frame["belief_horizon"] <= pd.Timestamp(belief_filter.prior)]
+    keys = {
+        True: ["sensor_id", "event_start"],
+        "per_source": ["sensor_id", "event_start", "source_id"],
+    }
+    frame = frame.sort_values(["sensor_id", "event_start", "belief_horizon", "source_id"])
+    if belief_filter.most_recent in keys:
+        frame = frame.drop_duplicates(subset=keys[belief_filter.most_recent], keep="first")
+    return frame
+
+
+def _event_resolutions(sensor_ids: Sequence[int]) -> dict[int, pd.Timedelta]:
+    """Map sensor ids to their event resolutions."""
+    rows = db.session.execute(
+        select(Sensor.id, Sensor.event_resolution).where(Sensor.id.in_(sensor_ids))
+    ).all()
+    return {sensor_id: pd.Timedelta(resolution) for sensor_id, resolution in rows}
+
+
+def resample_events(
+    values: pd.Series,
+    from_resolution: timedelta,
+    to_resolution: timedelta,
+    start: datetime,
+    end: datetime,
+) -> pd.Series:
+    """Resample event values (indexed by event start, at ``from_resolution``) to ``to_resolution``.
+
+    Downsampling averages the known values within each coarser event (right for power in
+    MW, prices and temperatures); upsampling repeats each value over its finer steps (an
+    average power holds for every sub-step). The result covers [start, end) exactly, with
+    NaN where nothing was known.
+    """
+    index = pd.date_range(start, end, freq=to_resolution, inclusive="left")
+    if values.empty:
+        return pd.Series(float("nan"), index=index, dtype=float)
+    if to_resolution > from_resolution:
+        means = values.resample(to_resolution, origin=pd.Timestamp(start)).mean()
+        return means.reindex(index)
+    if to_resolution < from_resolution:
+        limit = int(from_resolution / to_resolution) - 1
+        return values.reindex(index, method="ffill", limit=limit)
+    return values.reindex(index)

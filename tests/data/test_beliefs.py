@@ -1,0 +1,176 @@
+"""Saving and searching beliefs: bulk ingest with conflict policies, most recent beliefs,
+rolling-horizon and prior filters, source selection and resampling, on PostgreSQL."""
+
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from flexmeasures.data.ingest import BeliefConflict, save_beliefs
+from flexmeasures.data.models import Asset, DataSource
+from flexmeasures.data.queries import resample_events, search_beliefs
+
+START = datetime(2021, 1, 1, tzinfo=UTC)
+QUARTER = timedelta(minutes=15)
+
+
+def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
+    asset = Asset(
+        name="battery",
+        asset_type_name="battery",
+        capacity_in_mw=2,
+        latitude=52,
+        longitude=4,
+        owner=owner,
+        unit="MW",
+        event_resolution=QUARTER,
+    )
+    db.session.add(asset)
+    db.session.flush()
+    sources = {
+        name: db.session.scalar(select(DataSource.id).filter_by(user_id=user.id))
+        for name, user in others.items()
+    }
+    return asset, sources
+
+
+@pytest.fixture(scope="module")
+def sqlite_app(tmp_path_factory):
+    """The embedded default: a migrated SQLite database."""
+    from flask_migrate import upgrade
+
+    from flexmeasures.app import create_app
+
+    path = tmp_path_factory.mktemp("sqlite") / "fm.db"
+    app = create_app(
+        "development",
+        settings={
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}",
+            "FLEXMEASURES_REDIS_URL": None,
+            "SECURITY_PASSWORD_HASH_OPTIONS": {"bcrypt": {"rounds": 4}},
+        },
+        instance_path=path.parent,
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@pytest.fixture(params=["postgresql", "sqlite"])
+def store(request):
+    """(battery, sources) in the test PostgreSQL database, or in a SQLite database."""
+    if request.param == "postgresql":
+        db = request.getfixturevalue("db")
+        request.getfixturevalue("structure")
+        users = request.getfixturevalue("users")
+        yield _add_battery_and_sources(db, users["prosumer"], users)
+        return
+    from flexmeasures.data import db
+    from flexmeasures.data.services.structure import add_default_structure
+    from flexmeasures.data.services.users import create_user
+
+    with request.getfixturevalue("sqlite_app").app_context():
+        add_default_structure()
+        users = {
+            name: create_user(f"{name}@example.com", "testing-password", name)
+            for name in ("prosumer", "mdc")
+        }
+        try:
+            yield _add_battery_and_sources(db, users["prosumer"], users)
+        finally:
+            db.session.rollback()
+
+
+def beliefs(sensor_id, source_id, values, horizon=timedelta(0), start=START):
+    return pd.DataFrame(
+        {
+            "sensor_id": sensor_id,
+            "event_start": pd.date_range(start, periods=len(values), freq=QUARTER),
+            "belief_horizon": horizon,
+            "source_id": source_id,
+            "event_value": values,
+        }
+    )
+
+
+def window(hours=1):
+    return START, START + timedelta(hours=hours)
+
+
+def test_save_and_read_back(store):
+    battery, sources = store
+    assert save_beliefs(beliefs(battery.id, sources["mdc"], [1.0, 2.0, 3.0, 4.0])) == 4
+    found = search_beliefs([battery.id], *window())
+    assert found["event_value"].tolist() == [1.0, 2.0, 3.0, 4.0]
+    assert found["event_start"].iloc[0] == pd.Timestamp(START)
+    assert (found["belief_horizon"] == timedelta(0)).all()
+
+
+def test_conflict_policies(store):
+    battery, sources = store
+    save_beliefs(beliefs(battery.id, sources["mdc"], [1.0, 2.0]))
+    assert save_beliefs(beliefs(battery.id, sources["mdc"], [5.0, 6.0]), "ignore") == 0
+    assert search_beliefs([battery.id], *window())["event_value"].tolist() == [1.0, 2.0]
+    with pytest.raises(BeliefConflict):
+        save_beliefs(beliefs(battery.id, sources["mdc"], [5.0, 6.0, 7.0]), "refuse")
+    assert len(search_beliefs([battery.id], *window())) == 2  # nothing of it was written
+    assert save_beliefs(beliefs(battery.id, sources["mdc"], [5.0, 6.0]), "overwrite") == 2
+    assert search_beliefs([battery.id], *window())["event_value"].tolist() == [5.0, 6.0]
+
+
+def test_forecast_and_measurement_both_kept_most_recent_wins(store):
+    battery, sources = store
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [1.0, 1.0], horizon=timedelta(hours=6)))
+    save_beliefs(beliefs(battery.id, sources["mdc"], [2.0, 2.0], horizon=timedelta(0)))
+    assert len(search_beliefs([battery.id], *window(), most_recent=False)) == 4
+    assert search_beliefs([battery.id], *window())["event_value"].tolist() == [2.0, 2.0]
+    per_source = search_beliefs([battery.id], *window(), most_recent="per_source")
+    assert sorted(per_source["event_value"].tolist()) == [1.0, 1.0, 2.0, 2.0]
+
+
+def test_rolling_horizon_and_prior_filters(store):
+    battery, sources = store
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [1.0], horizon=timedelta(hours=6)))
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [2.0], horizon=timedelta(hours=1)))
+    save_beliefs(beliefs(battery.id, sources["mdc"], [3.0], horizon=timedelta(minutes=-10)))
+    at_least_6h = search_beliefs([battery.id], *window(), horizon=timedelta(hours=6))
+    assert at_least_6h["event_value"].tolist() == [1.0]
+    # the event ends at 00:15; with a 1 h horizon that belief was recorded at 23:15
+    prior = datetime(2020, 12, 31, 23, 15, tzinfo=UTC)
+    assert search_beliefs([battery.id], *window(), prior=prior)["event_value"].tolist() == [2.0]
+    before = prior - timedelta(minutes=1)
+    assert search_beliefs([battery.id], *window(), prior=before)["event_value"].tolist() == [1.0]
+    assert search_beliefs([battery.id], *window())["event_value"].tolist() == [3.0]
+
+
+def test_source_selection(store):
+    battery, sources = store
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [1.0], horizon=timedelta(hours=1)))
+    save_beliefs(beliefs(battery.id, sources["mdc"], [3.0]))
+    only_prosumer = search_beliefs([battery.id], *window(), source_ids=[sources["prosumer"]])
+    assert only_prosumer["event_value"].tolist() == [1.0]
+    assert search_beliefs([battery.id], *window(), source_ids=[]).empty
+
+
+def test_naive_or_incomplete_frames_are_refused(store):
+    battery, sources = store
+    frame = beliefs(battery.id, sources["mdc"], [1.0])
+    with pytest.raises(ValueError, match="timezone"):
+        save_beliefs(frame.assign(event_start=frame["event_start"].dt.tz_localize(None)))
+    with pytest.raises(ValueError, match="NaN"):
+        save_beliefs(frame.assign(event_value=float("nan")))
+    with pytest.raises(ValueError, match="source_id"):
+        save_beliefs(frame.drop(columns="source_id"))
+
+
+def test_resample_events_down_and_up():
+    index = pd.date_range(START, periods=4, freq=QUARTER)
+    quarter_values = pd.Series([1.0, 2.0, 3.0, 4.0], index=index)
+    hourly = resample_events(quarter_values, QUARTER, timedelta(hours=1), *window())
+    assert hourly.tolist() == [2.5]
+    half_hourly = pd.Series([1.0, 3.0], index=pd.date_range(START, periods=2, freq="30min"))
+    upsampled = resample_events(half_hourly, timedelta(minutes=30), QUARTER, *window())
+    assert upsampled.tolist() == [1.0, 1.0, 3.0, 3.0]
+    gappy = resample_events(quarter_values.iloc[:1], QUARTER, QUARTER, *window())
+    assert gappy.isna().tolist() == [False, True, True, True]
