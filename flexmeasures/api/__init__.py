@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, Flask, jsonify, request
-from flask_security.utils import verify_and_update_password
+from flask_security import current_user
+from flask_security.utils import get_request_attr, hash_password
+from sqlalchemy import func, select
 
 from flexmeasures.data import db
-from flexmeasures.security import user_datastore
+from flexmeasures.data.models.user import User
 
 flexmeasures_api = Blueprint("flexmeasures_api", __name__)
 
-# Versions are added here as their modules are registered.
+# Each API version's name (e.g. "v1_3") is appended when the version is registered.
 API_VERSIONS: list[str] = []
+
+WRONG_CREDENTIALS = "Wrong email or password."
+DEACTIVATED = "This user account is deactivated."
 
 
 @flexmeasures_api.route("/", methods=["GET"])
@@ -20,8 +27,8 @@ def get_versions():
     base = request.host_url.rstrip("/") + "/api"
     return jsonify(
         message="For these API versions endpoints are available. An authentication token can "
-        "be requested at: " + base + "/requestAuthToken. For a list of services, see "
-        + base + "/<version>/getService",
+        f"be requested at: {base}/requestAuthToken. For a list of services, see "
+        f"{base}/<version>/getService",
         versions=API_VERSIONS,
         flexmeasures_version=_flexmeasures_version(),
     )
@@ -29,27 +36,85 @@ def get_versions():
 
 @flexmeasures_api.route("/requestAuthToken", methods=["POST"])
 def request_auth_token():
-    """Get a fresh auth token for the user with this email and password.
+    """Get a fresh auth token, valid for SECURITY_TOKEN_MAX_AGE seconds.
 
-    The token expires after SECURITY_TOKEN_MAX_AGE seconds. Answers 400 when email or
-    password is missing, 401 when they do not match an active user.
+    Takes a JSON object with ``email`` and ``password``; a user logged in by session (not
+    by token) may leave out the password (and the email). Answers
+    ``{"auth_token": ..., "user_id": ...}``, or ``{"errors": [...]}`` with 400 for a
+    malformed request (naming each missing field) or 401 for a wrong email or password
+    (the answer does not reveal which of the two was wrong) or a deactivated account.
     """
     data = request.get_json(silent=True)
+    if data is None and not request.get_data():
+        data = {}
     if not isinstance(data, dict):
-        return jsonify(errors=["Send a JSON object with 'email' and 'password'."]), 400
-    missing = [field for field in ("email", "password") if not data.get(field)]
-    if missing:
-        return jsonify(errors=[f"Please provide the '{field}' parameter." for field in missing]), 400
-    user = user_datastore.find_user(email=str(data["email"]).strip())
-    if user is None:
-        return jsonify(errors=[f"User with email '{data['email']}' does not exist."]), 401
-    if not verify_and_update_password(str(data["password"]), user):
-        return jsonify(errors=["User password does not match."]), 401
-    if not user.active:
-        return jsonify(errors=["This user account is deactivated."]), 401
+        return _errors(400, "Send a JSON object with 'email' and 'password'.")
+    session_user = _session_user()
+    if session_user is not None and data.get("email") in (None, session_user.email):
+        return _token_response(session_user)
+    problems = _credential_problems(data)
+    if problems:
+        return _errors(400, *problems)
+    user = _find_user_by_email(data["email"])
+    if not _password_matches(user, data["password"]):
+        return _errors(401, WRONG_CREDENTIALS)
+    if not user.active:  # type: ignore[union-attr]
+        return _errors(401, DEACTIVATED)
+    return _token_response(user)  # type: ignore[arg-type]
+
+
+def _errors(http_status: int, *messages: str) -> tuple[Any, int]:
+    """An ``{"errors": [...]}`` response with this HTTP status."""
+    return jsonify(errors=list(messages)), http_status
+
+
+def _session_user() -> User | None:
+    """The user logged in by session cookie, if any (token-authenticated users do not count,
+    so a token cannot be used to extend its own lifetime)."""
+    if current_user.is_authenticated and get_request_attr("fs_authn_via") == "session":
+        return current_user._get_current_object()  # type: ignore[attr-defined]
+    return None
+
+
+def _credential_problems(data: dict[str, Any]) -> list[str]:
+    """Say what is missing or malformed in the email and password fields."""
+    problems = []
+    for field in ("email", "password"):
+        value = data.get(field)
+        if value is None or value == "":
+            problems.append(f"Please provide the '{field}' parameter.")
+        elif not isinstance(value, str):
+            problems.append(f"The '{field}' parameter should be a string.")
+    return problems
+
+
+def _find_user_by_email(email: str) -> User | None:
+    """The user with this email address (ignoring case and surrounding spaces), if any.
+
+    An exact match wins over one that differs only in case.
+    """
+    email = email.strip()
+    query = select(User).where(func.lower(User.email) == email.lower())
+    return db.session.scalar(query.order_by(User.email != email, User.id).limit(1))
+
+
+def _password_matches(user: User | None, password: str) -> bool:
+    """True if the password is the user's; also updates an outdated hash (commit needed).
+
+    For an unknown user it hashes the password anyway, so that the response time does not
+    tell which email addresses have accounts.
+    """
+    if user is None or not user.password:
+        hash_password(password)
+        return False
+    return user.verify_and_update_password(password)
+
+
+def _token_response(user: User) -> tuple[Any, int]:
+    """``{"auth_token": ..., "user_id": ...}`` for this user, committing any hash upgrade."""
     token = user.get_auth_token()
-    db.session.commit()  # a password hash upgrade may have been made
-    return jsonify(auth_token=token, user_id=user.id)
+    db.session.commit()
+    return jsonify(auth_token=token, user_id=user.id), 200
 
 
 def _flexmeasures_version() -> str:

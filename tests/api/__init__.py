@@ -1,0 +1,1 @@
+"""Tests of the API: public endpoints, authentication, roles, ownership and CORS."""
