@@ -6,18 +6,27 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, delete, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models import (
+    Asset,
     AssetType,
     DataSource,
     Market,
     MarketType,
+    Role,
+    Sensor,
+    TimedBelief,
+    User,
+    WeatherSensor,
     WeatherSensorType,
 )
+from flexmeasures.data.models.user import roles_users
 
-_DAILY_WEEKLY_YEARLY = dict(daily_seasonality=True, weekly_seasonality=True, yearly_seasonality=True)
+_DAILY_WEEKLY_YEARLY = dict(
+    daily_seasonality=True, weekly_seasonality=True, yearly_seasonality=True
+)
 _DAILY_YEARLY = dict(daily_seasonality=True, weekly_seasonality=False, yearly_seasonality=True)
 
 ASSET_TYPES: dict[str, dict[str, Any]] = {
@@ -94,7 +103,8 @@ def add_default_structure() -> dict[str, int]:
         "asset types": _add_missing(AssetType, ASSET_TYPES),
         "market types": _add_missing(MarketType, MARKET_TYPES),
         "weather sensor types": _add_missing(
-            WeatherSensorType, {n: dict(display_name=d) for n, (d, _) in WEATHER_SENSOR_TYPES.items()}
+            WeatherSensorType,
+            {n: dict(display_name=d) for n, (d, _) in WEATHER_SENSOR_TYPES.items()},
         ),
         "data sources": _add_script_source(),
     }
@@ -131,3 +141,35 @@ def _add_dummy_market() -> int:
 def weather_sensor_unit(type_name: str) -> str:
     """The unit of values of a weather sensor type (°C, m/s or kW/m²)."""
     return WEATHER_SENSOR_TYPES[type_name][1]
+
+
+def _structural_tables() -> dict[str, Table]:
+    """The tables ``delete_structure`` empties, children before their parents."""
+    return {
+        "beliefs": TimedBelief.__table__,
+        "assets": Asset.__table__,
+        "markets": Market.__table__,
+        "weather sensors": WeatherSensor.__table__,
+        "sensors": Sensor.__table__,
+        "asset types": AssetType.__table__,
+        "market types": MarketType.__table__,
+        "weather sensor types": WeatherSensorType.__table__,
+        "data sources": DataSource.__table__,
+        "role assignments": roles_users,
+        "users": User.__table__,
+        "roles": Role.__table__,
+    }
+
+
+def delete_structure() -> dict[str, int]:
+    """Delete all structural data (assets, markets, weather sensors and their types, data
+    sources, users and roles) and thereby every belief; return how many rows per kind.
+
+    "sensors" counts all sensors, including the assets, markets and weather sensors (they
+    share the sensor table). One SQL DELETE per table, children first, so no database
+    cascades are needed. Does not commit.
+    """
+    return {
+        kind: db.session.execute(delete(table)).rowcount
+        for kind, table in _structural_tables().items()
+    }

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 from email_validator import EmailNotValidError, validate_email
 from flask_security.utils import hash_password
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models.data_source import DataSource
@@ -96,10 +96,26 @@ def deactivate_user(user: User) -> None:
     invalidate_tokens(user)
 
 
-def delete_user(user: User) -> None:
-    """Delete a user with their assets, and the beliefs of both (by database cascades)."""
-    from flexmeasures.data.models.asset import Asset
+def delete_user(user: User) -> dict[str, int]:
+    """Delete a user with their assets, their data source and the beliefs of both.
 
-    for asset in db.session.scalars(select(Asset).filter_by(owner_id=user.id)):
-        db.session.delete(asset)
-    db.session.delete(user)
+    Returns how many assets and beliefs (about their assets, or from their data source)
+    were deleted. Explicit deletes, so no database cascades are needed (SQLite does not
+    enforce them by default). Does not commit.
+    """
+    from flexmeasures.data.models.asset import Asset
+    from flexmeasures.data.models.time_series import TimedBelief
+
+    assets = list(db.session.scalars(select(Asset).filter_by(owner_id=user.id)))
+    sources = list(db.session.scalars(select(DataSource).filter_by(user_id=user.id)))
+    beliefs = db.session.execute(
+        delete(TimedBelief).where(
+            TimedBelief.sensor_id.in_([asset.id for asset in assets])
+            | TimedBelief.source_id.in_([source.id for source in sources])
+        ),
+        execution_options={"synchronize_session": False},
+    ).rowcount
+    for row in [*assets, *sources, user]:
+        db.session.delete(row)
+    db.session.flush()
+    return {"assets": len(assets), "beliefs": beliefs}
