@@ -179,7 +179,10 @@ delete_group.add_command(
         "forecasts",
         callback=delete_prognoses.callback,
         params=delete_prognoses.params,
-        help="Same as `flexmeasures delete prognoses`.",
+        help=(
+            "Same as `flexmeasures delete prognoses`.\n\n"
+            "\b\nExample:\n  flexmeasures delete forecasts --force"
+        ),
         hidden=True,
     )
 )
