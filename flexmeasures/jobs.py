@@ -11,12 +11,14 @@ Enqueue only after the data a job needs has been committed (see ``enqueue``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, SimpleWorker
+from rq.job import Job
 
 QUEUE_NAMES = ("forecasting", "scheduling")
 
@@ -35,7 +37,7 @@ def redis_connection_from_config(config: dict[str, Any]) -> Redis | None:
     if not url:
         return None
     if "://" in url:
-        return Redis.from_url(url)
+        return Redis.from_url(url, socket_connect_timeout=2)
     return Redis(
         host=url,
         port=int(config.get("FLEXMEASURES_REDIS_PORT", 6379)),
@@ -92,3 +94,74 @@ def enqueue(queue_name: str, func: Any, *args: Any, **kwargs: Any):
     sees committed data.
     """
     return get_queue(queue_name).enqueue(func, *args, **kwargs)
+
+
+def parse_queue_names(names: Iterable[str]) -> list[str]:
+    """Split queue names given as ``a``, ``b`` or ``a|b`` into a list without repetitions.
+
+    Raises QueueError naming the valid queues for an unknown name or when none is given.
+    """
+    parsed: list[str] = []
+    for part in (p.strip() for name in names for p in name.split("|")):
+        if part not in QUEUE_NAMES:
+            raise QueueError(f"Unknown queue '{part}'; choose one of: {', '.join(QUEUE_NAMES)}.")
+        if part not in parsed:
+            parsed.append(part)
+    if not parsed:
+        raise QueueError(f"No queue given; choose one or more of: {', '.join(QUEUE_NAMES)}.")
+    return parsed
+
+
+def check_queues_are_async(command: str) -> None:
+    """Raise QueueError if jobs run in-process: then there is no Redis queue to work on."""
+    if not queues_are_async():
+        raise QueueError(
+            f"{command} needs Redis: set FLEXMEASURES_REDIS_URL (e.g. redis://localhost:6379/0) "
+            "to a reachable Redis server. Without it, jobs run in-process when they are queued, "
+            "so there is no queue to work on."
+        )
+
+
+class AppContextWorker(SimpleWorker):
+    """An RQ worker that performs each job in a fresh app context, in the worker's own process.
+
+    Why not rq's default forking ``Worker``: forking per job costs a process start for every
+    job and hands the parent's pooled database connections to the child. Here, each job gets
+    its own app context and with it its own database session, which is closed (and rolled
+    back if not committed) when the job ends, whether it succeeded or failed. Job timeouts
+    still apply (rq stops an overrunning job with SIGALRM); a job that crashes the Python
+    process takes the worker with it, so run workers under a supervisor that restarts them.
+    """
+
+    def __init__(self, *args: Any, app: Flask | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.app = app
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        """Perform the job inside a fresh app context of the worker's app."""
+        app = self.app or current_app._get_current_object()  # type: ignore[attr-defined]
+        with app.app_context():
+            super().execute_job(job, queue)
+
+
+def make_worker(queue_names: list[str], name: str | None = None) -> AppContextWorker:
+    """Create a worker for the named queues of the current app (which must use Redis)."""
+    queues = [get_queue(queue_name) for queue_name in queue_names]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    return AppContextWorker(queues, name=name, connection=app.redis_connection, app=app)
+
+
+def clear_queue(name: str, failed: bool = False) -> tuple[int, int]:
+    """Remove every waiting job of a queue (and, if ``failed``, its failed jobs).
+
+    Returns the numbers of waiting and failed jobs removed.
+    """
+    queue = get_queue(name)
+    removed_waiting = int(queue.empty() or 0)
+    removed_failed = 0
+    if failed:
+        registry = queue.failed_job_registry
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+            removed_failed += 1
+    return removed_waiting, removed_failed
