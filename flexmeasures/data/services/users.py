@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from collections.abc import Iterable
 
@@ -93,6 +94,22 @@ def invalidate_tokens(user: User) -> None:
 def deactivate_user(user: User) -> None:
     """Deactivate the user; their tokens stop working at once."""
     user.active = False
+    invalidate_tokens(user)
+
+
+def reset_password(user: User, new_password: str | None = None) -> None:
+    """Give the user a new (hashed) password, random if none is given; their tokens and
+    sessions stop working at once.
+
+    A random password is not told to anyone: the user sets a new one through the
+    password-recovery mail. Raises InvalidUserError for a given password shorter than
+    MIN_PASSWORD_LENGTH. Does not commit.
+    """
+    if new_password is None:
+        new_password = secrets.token_urlsafe(32)
+    elif len(new_password) < MIN_PASSWORD_LENGTH:
+        raise InvalidUserError(f"The password needs at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password = hash_password(new_password)
     invalidate_tokens(user)
 
 
