@@ -6,7 +6,8 @@ from typing import Any
 
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSQLAlchemySession
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, event
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
 # Constraint names are fixed, so that migrations can address them on every database.
@@ -36,3 +37,12 @@ class Session(FlaskSQLAlchemySession):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+
+
+@event.listens_for(Engine, "connect")
+def _enforce_foreign_keys_on_sqlite(dbapi_connection: Any, connection_record: Any) -> None:
+    """SQLite ignores foreign keys (and so cascading deletes) unless asked per connection."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()

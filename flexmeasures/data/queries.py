@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import bindparam, select, text
 
@@ -44,6 +45,7 @@ class BeliefFilter:
     ``source_ids``: keep beliefs of these sources only (None: all sources).
     ``most_recent``: keep the most recent belief per event ("per_source": per event and
     source; False: every belief).
+    ``kind``: "measurements" (horizon <= 0), "forecasts" (horizon > 0) or "all".
     """
 
     sensor_ids: tuple[int, ...]
@@ -53,6 +55,7 @@ class BeliefFilter:
     prior: datetime | None = None
     source_ids: tuple[int, ...] | None = None
     most_recent: bool | str = True
+    kind: str = "all"
 
 
 def search_beliefs(
@@ -63,6 +66,7 @@ def search_beliefs(
     prior: datetime | None = None,
     source_ids: Sequence[int] | None = None,
     most_recent: bool | str = True,
+    kind: str = "all",
 ) -> pd.DataFrame:
     """Select beliefs about events of the sensors within [start, end), see the module doc.
 
@@ -76,6 +80,7 @@ def search_beliefs(
         prior=prior,
         source_ids=tuple(source_ids) if source_ids is not None else None,
         most_recent=most_recent,
+        kind=kind,
     )
     if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
         return empty_belief_frame()
@@ -112,6 +117,12 @@ _ORDER_BY = {
 }
 
 
+_KIND_CONDITIONS = {
+    "measurements": "tb.belief_horizon <= interval '0'",
+    "forecasts": "tb.belief_horizon > interval '0'",
+}
+
+
 def _search_in_sql(belief_filter: BeliefFilter) -> pd.DataFrame:
     """PostgreSQL: filter and pick the most recent beliefs in one statement."""
     conditions = [
@@ -130,19 +141,43 @@ def _search_in_sql(belief_filter: BeliefFilter) -> pd.DataFrame:
     if belief_filter.prior is not None:
         conditions.append("tb.event_start + s.event_resolution - tb.belief_horizon <= :prior")
         params["prior"] = belief_filter.prior
+    if belief_filter.kind in _KIND_CONDITIONS:
+        conditions.append(_KIND_CONDITIONS[belief_filter.kind])
     if belief_filter.source_ids is not None:
         conditions.append("tb.source_id IN :source_ids")
         params["source_ids"] = belief_filter.source_ids
+    # Times travel as float seconds: much faster to fetch and convert than datetime objects.
     statement = text(
-        f"SELECT {_DISTINCT_ON[belief_filter.most_recent]} tb.sensor_id, tb.event_start, "
-        "EXTRACT(EPOCH FROM tb.belief_horizon) AS horizon_seconds, tb.source_id, "
+        f"SELECT {_DISTINCT_ON[belief_filter.most_recent]} tb.sensor_id, "
+        "EXTRACT(EPOCH FROM tb.event_start)::float8, "
+        "EXTRACT(EPOCH FROM tb.belief_horizon)::float8, tb.source_id, "
         "tb.cumulative_probability, tb.event_value "
         "FROM timed_belief tb JOIN sensor s ON s.id = tb.sensor_id "
         f"WHERE {' AND '.join(conditions)} "
         f"ORDER BY {_ORDER_BY[belief_filter.most_recent]}"
     ).bindparams(*_expanding_params(params))
     rows = db.session.execute(statement, params).all()
-    return _rows_to_frame(rows, horizon_in_seconds=True)
+    return _epoch_rows_to_frame(rows)
+
+
+def _epoch_rows_to_frame(rows: Sequence) -> pd.DataFrame:
+    """Turn rows with epoch-second times (in BELIEF_COLUMNS order) into a belief frame."""
+    if not rows:
+        return empty_belief_frame()
+    columns = list(zip(*rows, strict=True))
+    starts = np.rint(np.asarray(columns[1], dtype="float64") * 1e6).astype("int64")
+    return pd.DataFrame(
+        {
+            "sensor_id": np.asarray(columns[0], dtype="int64"),
+            "event_start": pd.to_datetime(
+                np.rint(starts * 1e6).astype("int64"), unit="us", utc=True
+            ),
+            "belief_horizon": pd.to_timedelta(np.asarray(columns[2], dtype="float64"), unit="s"),
+            "source_id": np.asarray(columns[3], dtype="int64"),
+            "cumulative_probability": np.asarray(columns[4], dtype="float64"),
+            "event_value": np.asarray(columns[5], dtype="float64"),
+        }
+    )
 
 
 def _expanding_params(params: dict) -> list:
@@ -150,18 +185,13 @@ def _expanding_params(params: dict) -> list:
     return [bindparam(name, expanding=True) for name, v in params.items() if isinstance(v, tuple)]
 
 
-def _rows_to_frame(rows: Sequence, horizon_in_seconds: bool) -> pd.DataFrame:
-    """Turn result rows (in BELIEF_COLUMNS order) into a typed belief frame."""
+def _rows_to_frame(rows: Sequence) -> pd.DataFrame:
+    """Turn ORM result rows (in BELIEF_COLUMNS order) into a typed belief frame."""
     if not rows:
         return empty_belief_frame()
     frame = pd.DataFrame.from_records(rows, columns=BELIEF_COLUMNS)
     frame["event_start"] = pd.to_datetime(frame["event_start"], utc=True)
-    horizons = frame["belief_horizon"]
-    frame["belief_horizon"] = (
-        pd.to_timedelta(horizons.astype(float), unit="s")
-        if horizon_in_seconds
-        else pd.to_timedelta(horizons)
-    )
+    frame["belief_horizon"] = pd.to_timedelta(frame["belief_horizon"])
     frame["event_value"] = frame["event_value"].astype(float)
     return frame
 
@@ -182,7 +212,7 @@ def _read_window(belief_filter: BeliefFilter) -> pd.DataFrame:
     )
     if belief_filter.source_ids is not None:
         query = query.where(TimedBelief.source_id.in_(belief_filter.source_ids))
-    return _rows_to_frame(db.session.execute(query).all(), horizon_in_seconds=False)
+    return _rows_to_frame(db.session.execute(query).all())
 
 
 def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.DataFrame:
@@ -191,6 +221,10 @@ def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.Da
         return frame
     if belief_filter.horizon is not None:
         frame = frame[frame["belief_horizon"] >= belief_filter.horizon]
+    if belief_filter.kind == "measurements":
+        frame = frame[frame["belief_horizon"] <= pd.Timedelta(0)]
+    elif belief_filter.kind == "forecasts":
+        frame = frame[frame["belief_horizon"] > pd.Timedelta(0)]
     if belief_filter.prior is not None:
         resolutions = _event_resolutions(belief_filter.sensor_ids)
         ends = frame["event_start"] + frame["sensor_id"].map(resolutions)
@@ -227,11 +261,12 @@ def resample_events(
     average power holds for every sub-step). The result covers [start, end) exactly, with
     NaN where nothing was known.
     """
+    start, end = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
     index = pd.date_range(start, end, freq=to_resolution, inclusive="left")
     if values.empty:
         return pd.Series(float("nan"), index=index, dtype=float)
     if to_resolution > from_resolution:
-        means = values.resample(to_resolution, origin=pd.Timestamp(start)).mean()
+        means = values.resample(to_resolution, origin=start).mean()
         return means.reindex(index)
     if to_resolution < from_resolution:
         limit = int(from_resolution / to_resolution) - 1

@@ -1,0 +1,147 @@
+"""Finding the assets, markets and weather sensors that API messages address.
+
+Connections may be given as a full ``ea1`` address (with or without owner id), as
+``<owner-id>:<asset-id>``, as ``<asset-id>``, or by the asset's name or display name (as the
+seed's examples write "CS 1"). A full address must carry this server's domain
+(INVALID_DOMAIN otherwise); its date code is not checked, since clients copy addresses
+made under earlier configurations too.
+
+Who may address what: admins and users with a non-Prosumer role that the service accepts
+(MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; a user who is only a
+Prosumer may address just the assets they own. Anything else is reported as the seed's
+UNRECOGNIZED_CONNECTION_GROUP, so that others' asset ids are not revealed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, request
+from flask_security import current_user
+from sqlalchemy import or_, select
+
+from flexmeasures.api.common.messages import MessageError
+from flexmeasures.data import db
+from flexmeasures.data.entity_address import (
+    EntityAddressException,
+    parse_entity_address,
+    reverse_domain_name,
+)
+from flexmeasures.data.models import Asset, Market, WeatherSensor
+
+
+def check_domain(parsed: dict[str, Any], address: str) -> None:
+    """Raise INVALID_DOMAIN if a full address names another domain than this server's."""
+    authority = parsed.get("naming_authority")
+    if not authority:
+        return
+    domain = authority.split(".", 1)[1] if "." in authority else ""
+    expected = reverse_domain_name(request.host)
+    if _without_port(domain) != _without_port(expected):
+        raise MessageError(
+            "INVALID_DOMAIN",
+            f"The address {address} is not of this server's domain; expected addresses like "
+            f"ea1.<YYYY-MM>.{expected}:...",
+        )
+
+
+def _without_port(domain: str) -> str:
+    return domain.split(":", 1)[0].lower()
+
+
+def sees_all_assets(user) -> bool:
+    """True for admins and users with a role besides Prosumer (they may address any asset)."""
+    return user.is_admin or any(role.name not in ("Prosumer", "anonymous") for role in user.roles)
+
+
+def resolve_connection(address: Any) -> Asset:
+    """Find the asset a connection address points to, for the current user."""
+    address = str(address).strip()
+    try:
+        parsed = parse_entity_address(address, "connection")
+    except EntityAddressException:
+        return _asset_by_name(address)
+    check_domain(parsed, address)
+    asset = db.session.get(Asset, parsed["asset_id"])
+    owner_id = parsed.get("owner_id")
+    if asset is None or (owner_id is not None and asset.owner_id != owner_id):
+        raise _unrecognized_connection(address)
+    if not sees_all_assets(current_user) and asset.owner_id != current_user.id:
+        raise _unrecognized_connection(address)
+    return asset
+
+
+def _asset_by_name(name: str) -> Asset:
+    """Find a visible asset by name or display name (UNRECOGNIZED_CONNECTION_GROUP if none)."""
+    query = select(Asset).where(or_(Asset.name == name, Asset.display_name == name))
+    if not sees_all_assets(current_user):
+        query = query.where(Asset.owner_id == current_user.id)
+    assets = db.session.scalars(query.limit(2)).all()
+    if len(assets) != 1:
+        raise _unrecognized_connection(name, ambiguous=len(assets) > 1)
+    return assets[0]
+
+
+def _unrecognized_connection(address: str, ambiguous: bool = False) -> MessageError:
+    reason = "matches several assets" if ambiguous else "is not a connection you may address"
+    return MessageError(
+        "UNRECOGNIZED_CONNECTION_GROUP",
+        f"Connection {address} {reason}. Use an entity address as listed by getConnection.",
+    )
+
+
+def resolve_market(address: Any) -> Market:
+    """Find the market an address (``ea1...:<name>`` or the bare name) points to."""
+    address = str(address).strip()
+    try:
+        parsed = parse_entity_address(address, "market")
+    except EntityAddressException as exc:
+        raise MessageError("UNRECOGNIZED_MARKET", f"Invalid market address: {exc}") from exc
+    check_domain(parsed, address)
+    market = db.session.scalar(select(Market).filter_by(name=parsed["market_name"]))
+    if market is None:
+        names = db.session.scalars(select(Market.name).order_by(Market.name)).all()
+        raise MessageError(
+            "UNRECOGNIZED_MARKET",
+            f"No market called '{parsed['market_name']}'; known markets: {', '.join(names)}.",
+        )
+    return market
+
+
+def parse_weather_sensor_address(address: Any) -> dict[str, Any]:
+    """Parse a weather sensor address (type, latitude, longitude); UNRECOGNIZED_SENSOR if bad."""
+    address = str(address).strip()
+    try:
+        parsed = parse_entity_address(address, "weather_sensor")
+    except EntityAddressException as exc:
+        raise MessageError("UNRECOGNIZED_SENSOR", f"Invalid sensor address: {exc}") from exc
+    check_domain(parsed, address)
+    return parsed
+
+
+def find_weather_sensor(type_name: str, latitude: float, longitude: float) -> WeatherSensor | None:
+    """The sensor of this type at, or else nearest to, a location (None if the type has none).
+
+    Distance is the great-circle distance, computed for the type's sensors in Python: weather
+    sensors are few, and this works on every database.
+    """
+    sensors = db.session.scalars(
+        select(WeatherSensor).filter_by(weather_sensor_type_name=type_name)
+    ).all()
+    if not sensors:
+        return None
+    return min(sensors, key=lambda s: _distance_km(latitude, longitude, s.latitude, s.longitude))
+
+
+def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
+    """Great-circle distance between two points in km (haversine)."""
+    from math import asin, cos, radians, sin, sqrt
+
+    d_lat, d_lng = radians(lat2 - lat1), radians(lng2 - lng1)
+    a = sin(d_lat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(d_lng / 2) ** 2
+    return 2 * 6371.0 * asin(sqrt(a))
+
+
+def server_host() -> str:
+    """The host this server is addressed by (for building entity addresses)."""
+    return current_app.config.get("SERVER_NAME") or request.host

@@ -1,0 +1,61 @@
+"""HTTP errors on API paths answered as USEF-style JSON (never an HTML page, never a 500).
+
+INVALID_METHOD (405) for an unsupported method, 413 naming the size limit for a body that
+is too large, INVALID_REQUEST (400) for other client errors, UNKNOWN_ROUTE (404) for an
+unknown service, and INTERNAL_ERROR (500, logged) should anything still go wrong.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, current_app, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from flexmeasures.api.common.responses import response
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _as_json(body_and_status):
+    body, status = body_and_status
+    return jsonify(body), status
+
+
+def register_api_error_handlers(app: Flask) -> None:
+    """Answer HTTP errors on /api/ paths with USEF-style JSON; leave UI pages alone."""
+
+    @app.errorhandler(HTTPException)
+    def handle_http_exception(error: HTTPException):
+        if not _is_api_request():
+            return error
+        return _as_json(_usef_error(error))
+
+    @app.errorhandler(Exception)
+    def handle_unexpected_exception(error: Exception):
+        if isinstance(error, HTTPException):
+            return handle_http_exception(error)
+        current_app.logger.exception(f"Unexpected error on {request.method} {request.path}")
+        if not _is_api_request():
+            raise error
+        return _as_json(
+            response("INTERNAL_ERROR", "Something went wrong on our side; it has been logged.", 500)
+        )
+
+
+def _usef_error(error: HTTPException):
+    """The USEF-style body and status for an HTTP error."""
+    if error.code == 405:
+        return response("INVALID_METHOD", f"Request method {request.method} not supported.", 405)
+    if error.code == 413:
+        limit = current_app.config.get("MAX_CONTENT_LENGTH")
+        return response(
+            "PAYLOAD_TOO_LARGE",
+            f"The request body is larger than the limit of {limit} bytes "
+            "(MAX_CONTENT_LENGTH); split the data over several requests.",
+            413,
+        )
+    if error.code == 404:
+        return response("UNKNOWN_ROUTE", f"There is no API service at {request.path}.", 404)
+    status = "INVALID_REQUEST" if error.code and error.code < 500 else "INTERNAL_ERROR"
+    return response(status, error.description or str(error), error.code or 500)

@@ -1,0 +1,73 @@
+"""Request handling shared by every API version and service.
+
+For each request: read the message (JSON body and query parameters, both allowed for GET),
+authenticate and check roles, check the message ``type``, call the implementation, turn
+``MessageError`` into the seed's status response, and add the response ``type``.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from flask import jsonify, request
+from flask_security import current_user
+
+from flexmeasures.api.common.auth import unauthorized_response
+from flexmeasures.api.common.messages import MessageError, check_message_type
+from flexmeasures.api.common.responses import invalid_sender, response
+
+if TYPE_CHECKING:
+    from flexmeasures.api.common.versioning import ApiVersion, Service
+
+
+def get_message() -> dict[str, Any]:
+    """The request's message: query parameters overlaid with the JSON body's fields.
+
+    A query parameter given once is a single value, given repeatedly a list (e.g.
+    ``?connection=a&connection=b``). Raises MessageError for a body that is not a JSON
+    object.
+    """
+    message: dict[str, Any] = {}
+    for key, values in request.args.lists():
+        message[key] = values[0] if len(values) == 1 else values
+    if request.get_data(cache=True):
+        body = request.get_json(force=True, silent=True)
+        if not isinstance(body, dict):
+            raise MessageError("INVALID_REQUEST", "The request body should be a JSON object.")
+        message.update(body)
+    return message
+
+
+def make_view(version: ApiVersion, service: Service):
+    """Build the Flask view function of a service in a version."""
+
+    def view():
+        refusal = None if service.public else _refuse_access(service)
+        if refusal is not None:
+            return _with_type(service, refusal)
+        try:
+            message = get_message()
+            check_message_type(message, service.request_type)
+            result = service.implementation(version, message)
+        except MessageError as error:
+            result = response(error.status, error.message, error.http_status)
+        return _with_type(service, result)
+
+    view.__name__ = f"{version.name}_{service.name}"
+    view.__doc__ = service.implementation.__doc__
+    return view
+
+
+def _refuse_access(service: Service):
+    """401 for unauthenticated users, 403 for users with none of the service's roles."""
+    if not current_user.is_authenticated:
+        return unauthorized_response()
+    if current_user.is_admin or any(current_user.has_role(r) for r in service.access):
+        return None
+    return invalid_sender(service.access)
+
+
+def _with_type(service: Service, result):
+    """Add the response type to a (body, status) result and make it a JSON response."""
+    body, status = result
+    return jsonify({"type": service.response_type, **body}), status

@@ -1,0 +1,70 @@
+"""Meter data and prognoses of connections (assets): power in MW, consumption positive."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flexmeasures.api.common.entities import resolve_connection
+from flexmeasures.api.common.implementations.timeseries import get_time_series, post_time_series
+from flexmeasures.api.common.messages import MessageError, SeriesGroup, get_list
+from flexmeasures.api.common.responses import ResponseTuple
+from flexmeasures.data.models import Asset
+
+POWER_UNIT = "MW"
+
+
+def check_power_unit(unit: Any) -> None:
+    """Raise INVALID_UNIT unless power is given in MW."""
+    if unit != POWER_UNIT:
+        raise MessageError("INVALID_UNIT", f"Data for power should be given in {POWER_UNIT}.")
+
+
+def check_power_values(asset: Asset, group: SeriesGroup) -> None:
+    """Check the unit, and the sign of values for pure consumers and pure producers."""
+    check_power_unit(group.unit)
+    if asset.is_pure_consumer and min(group.values) < 0:
+        raise MessageError(
+            "POWER_VALUE_TOO_SMALL",
+            f"One or more power values are too small: {asset.name} only consumes, so its "
+            "values should be positive or zero (consumption is positive).",
+        )
+    if asset.is_pure_producer and max(group.values) > 0:
+        raise MessageError(
+            "POWER_VALUE_TOO_BIG",
+            f"One or more power values are too big: {asset.name} only produces, so its "
+            "values should be negative or zero (production is negative).",
+        )
+
+
+def _resolve(address: str, group: SeriesGroup) -> Asset:
+    return resolve_connection(address)
+
+
+def post_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
+    """Store measured power (MW) for one or more groups of connections."""
+    return post_time_series(version, message, "connection", _resolve, check_power_values)
+
+
+def post_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
+    """Store prognosed power (MW) for one or more groups of connections."""
+    return post_time_series(version, message, "connection", _resolve, check_power_values)
+
+
+def _requested_connections(message: dict[str, Any]) -> list[tuple[str, Asset]]:
+    """The requested connection addresses with their assets (REQUIRED_INFO_MISSING if none)."""
+    addresses = get_list(message, "connections")
+    if not addresses:
+        raise MessageError("REQUIRED_INFO_MISSING", "Please state one or more connections.")
+    if message.get("unit") is not None:
+        check_power_unit(message.get("unit"))
+    return [(str(address), resolve_connection(address)) for address in addresses]
+
+
+def get_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
+    """Power (MW) of the connections: the most recent belief per event (measured if known)."""
+    return get_time_series(message, _requested_connections(message), "all", POWER_UNIT)
+
+
+def get_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
+    """Prognosed power (MW) of the connections: the most recent forecast per event."""
+    return get_time_series(message, _requested_connections(message), "forecasts", POWER_UNIT)

@@ -1,0 +1,209 @@
+"""Parsing USEF-style API messages into plain values (pure: no Flask, no database).
+
+Notation handled for every API version (see the seed's Introduction → Notation):
+- singular and plural keys alike (``connection``/``connections``, ``value``/``values``,
+  ``group``/``groups``, ``sensor``/``sensors``, ``market``/``markets``, ``source``/``sources``);
+- a list of ``groups``, or one group flattened into the message;
+- ``start``, ``duration`` and ``unit`` stated outside the groups are inherited by each group;
+- ``values`` with ``start`` + ``duration`` (resolution = duration / number of values), or
+  the equivalent ``timeseries`` list of ``{"value", "start", "duration"}`` items.
+
+Problems raise ``MessageError`` carrying the seed's status name and a human message.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from flexmeasures.utils.time_utils import TimeParseError, parse_datetime, parse_duration
+
+PLURALS = {
+    "connection": "connections",
+    "sensor": "sensors",
+    "market": "markets",
+    "value": "values",
+    "group": "groups",
+    "source": "sources",
+    "event": "events",
+    "target": "targets",
+}
+
+
+class MessageError(Exception):
+    """A message cannot be processed; ``status`` is the seed's status name (e.g. INVALID_UNIT)."""
+
+    def __init__(self, status: str, message: str, http_status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.http_status = http_status
+
+
+@dataclass(frozen=True)
+class SeriesGroup:
+    """Values for one group of entities (connections, sensors or markets).
+
+    ``values`` are equally spaced over [start, start + duration); units as sent.
+    """
+
+    addresses: tuple[str, ...]
+    values: tuple[float, ...]
+    start: datetime
+    duration: timedelta
+    unit: str | None
+
+    @property
+    def resolution(self) -> timedelta:
+        """The duration of each value's event."""
+        return self.duration / len(self.values)
+
+    @property
+    def end(self) -> datetime:
+        """The end of the last event."""
+        return self.start + self.duration
+
+
+def get_list(message: Mapping[str, Any], key: str) -> list | None:
+    """Return the value under the singular or plural form of ``key`` as a list (or None)."""
+    plural = PLURALS.get(key, key)
+    singular = next((s for s, p in PLURALS.items() if p == key), key)
+    for name in (plural, singular):
+        if name in message and message[name] is not None:
+            value = message[name]
+            return list(value) if isinstance(value, (list, tuple)) else [value]
+    return None
+
+
+def get_single(message: Mapping[str, Any], key: str) -> Any:
+    """Return the value under ``key`` (singular or plural form); a one-item list is unwrapped."""
+    values = get_list(message, key)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise MessageError("INVALID_REQUEST", f"Expected one '{key}', got {len(values)}.")
+    return values[0]
+
+
+def check_message_type(message: Mapping[str, Any], expected_type: str) -> None:
+    """Raise INVALID_MESSAGE_TYPE if the message states a type other than ``expected_type``."""
+    stated = message.get("type")
+    if stated is not None and stated != expected_type:
+        raise MessageError(
+            "INVALID_MESSAGE_TYPE", f"Request message should specify type '{expected_type}'."
+        )
+
+
+def parse_series_groups(message: Mapping[str, Any], entity_key: str) -> list[SeriesGroup]:
+    """Parse the groups of a POST message with time series for ``entity_key`` entities.
+
+    ``entity_key`` is "connection", "sensor" or "market". Raises MessageError.
+    """
+    groups = get_list(message, "groups")
+    if groups is None:
+        groups = [message]
+    if not groups:
+        raise MessageError("REQUIRED_INFO_MISSING", "The message has an empty list of groups.")
+    return [_parse_group(group, message, entity_key) for group in groups]
+
+
+def _parse_group(group: Any, message: Mapping[str, Any], entity_key: str) -> SeriesGroup:
+    """Parse one group, inheriting start, duration and unit from the message."""
+    if not isinstance(group, Mapping):
+        raise MessageError("INVALID_REQUEST", "Each group should be a JSON object.")
+    addresses = get_list(group, entity_key)
+    if not addresses or not all(isinstance(a, (str, int)) for a in addresses):
+        raise MessageError(
+            "REQUIRED_INFO_MISSING", f"Each group needs one or more {PLURALS[entity_key]}."
+        )
+    unit = group.get("unit", message.get("unit"))
+    if "timeseries" in group or "timeseries" in message:
+        values, start, duration = parse_timeseries_notation(
+            group.get("timeseries", message.get("timeseries"))
+        )
+    else:
+        values = parse_values(get_list(group, "values"))
+        start = parse_start(group.get("start", message.get("start")))
+        duration = parse_duration_field(group.get("duration", message.get("duration")))
+    check_resolution_divides(duration, len(values))
+    return SeriesGroup(tuple(str(a) for a in addresses), values, start, duration, unit)
+
+
+def parse_values(values: list | None) -> tuple[float, ...]:
+    """Check that values are a non-empty list of finite numbers and return them as floats."""
+    if not values:
+        raise MessageError("REQUIRED_INFO_MISSING", "No values were given.")
+    for value in values:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise MessageError("INVALID_REQUEST", f"Values should be numbers, not {value!r}.")
+        if not math.isfinite(value):
+            raise MessageError("INVALID_REQUEST", f"Values should be finite numbers, not {value}.")
+    return tuple(float(v) for v in values)
+
+
+def parse_start(text: Any) -> datetime:
+    """Parse the ``start`` field: a timezone-aware ISO 8601 timestamp."""
+    return parse_timestamp_field(text, "start")
+
+
+def parse_timestamp_field(text: Any, field: str) -> datetime:
+    """Parse a required timezone-aware timestamp field (INVALID_TIMEZONE if naive)."""
+    if text is None:
+        raise MessageError("REQUIRED_INFO_MISSING", f"The '{field}' field is missing.")
+    if not isinstance(text, str):
+        raise MessageError("INVALID_REQUEST", f"'{field}' should be an ISO 8601 timestamp string.")
+    try:
+        return parse_datetime(text)
+    except TimeParseError as exc:
+        status = "INVALID_TIMEZONE" if "time zone" in str(exc) else "INVALID_REQUEST"
+        raise MessageError(status, f"Invalid '{field}': {exc}") from exc
+
+
+def parse_duration_field(text: Any, field: str = "duration", positive: bool = True) -> timedelta:
+    """Parse a required ISO 8601 duration field (positive unless ``positive`` is False)."""
+    if text is None:
+        raise MessageError("REQUIRED_INFO_MISSING", f"The '{field}' field is missing.")
+    if not isinstance(text, str):
+        raise MessageError("INVALID_REQUEST", f"'{field}' should be an ISO 8601 duration string.")
+    try:
+        duration = parse_duration(text)
+    except TimeParseError as exc:
+        raise MessageError("INVALID_REQUEST", f"Invalid '{field}': {exc}") from exc
+    if positive and duration <= timedelta(0):
+        raise MessageError("INVALID_REQUEST", f"'{field}' should be positive, not {text}.")
+    return duration
+
+
+def check_resolution_divides(duration: timedelta, number_of_values: int) -> None:
+    """Raise INVALID_RESOLUTION unless the duration splits into equal whole-second steps."""
+    if (duration.total_seconds() * 1_000_000) % number_of_values or (
+        duration / number_of_values
+    ) % timedelta(seconds=1):
+        raise MessageError(
+            "INVALID_RESOLUTION",
+            f"A duration of {duration} does not divide into {number_of_values} equal steps of "
+            "whole seconds; send as many values as the duration has steps of the resolution.",
+        )
+
+
+def parse_timeseries_notation(items: Any) -> tuple[tuple[float, ...], datetime, timedelta]:
+    """Turn ``[{"value", "start", "duration"}, ...]`` into (values, start, total duration).
+
+    The items must be consecutive and of equal duration.
+    """
+    if not isinstance(items, list) or not items:
+        raise MessageError("REQUIRED_INFO_MISSING", "'timeseries' should be a non-empty list.")
+    if not all(isinstance(item, Mapping) for item in items):
+        raise MessageError("INVALID_REQUEST", "Each timeseries item should be a JSON object.")
+    starts = [parse_start(item.get("start")) for item in items]
+    durations = [parse_duration_field(item.get("duration")) for item in items]
+    values = parse_values([item.get("value") for item in items])
+    consecutive = all(b - a == durations[0] for a, b in zip(starts, starts[1:], strict=False))
+    if len(set(durations)) > 1 or not consecutive:
+        raise MessageError(
+            "INVALID_REQUEST", "Timeseries items should be consecutive and of equal duration."
+        )
+    return values, starts[0], durations[0] * len(items)

@@ -1,0 +1,36 @@
+"""Where new data asks for new forecasts.
+
+The API calls ``request_forecasts`` after committing new beliefs. Forecasting jobs are
+enqueued here once the forecasting module exists; until then, and for data kinds the
+mode excludes (prices and weather in play mode), nothing is enqueued.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from flask import current_app
+
+from flexmeasures.data.models import Asset, Market, Sensor, WeatherSensor
+
+DATA_KINDS = {Asset: "power", Market: "price", WeatherSensor: "weather"}
+
+
+def data_kind(sensor: Sensor) -> str:
+    """The kind of data a sensor records: power, price, weather or other."""
+    return next((kind for cls, kind in DATA_KINDS.items() if isinstance(sensor, cls)), "other")
+
+
+def request_forecasts(sensors: Sequence[Sensor], start: datetime, end: datetime) -> list:
+    """Ask for forecasts of these sensors after new data for events in [start, end].
+
+    Returns the enqueued jobs (none yet: forecasting jobs come with the forecasting module).
+    """
+    in_play = current_app.config.get("FLEXMEASURES_MODE") == "play"
+    wanted = [s for s in sensors if not (in_play and data_kind(s) in ("price", "weather"))]
+    current_app.logger.debug(
+        f"New data for sensors {[s.id for s in wanted]} from {start} to {end}; "
+        "forecasting jobs are not available yet."
+    )
+    return []
