@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, g, has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import text
 
 from flexmeasures.app import create_app
@@ -78,10 +80,34 @@ def db(app: Flask):
             connection.close()
 
 
+class FreshGlobalsClient(FlaskClient):
+    """A test client whose every request starts with an empty ``flask.g``, as in production.
+
+    The test's own ``g`` is put back after the request.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+        """Send a request with an empty ``g``; restore the test's ``g`` afterwards."""
+        if not has_app_context():
+            return super().open(*args, **kwargs)
+        saved = dict(vars(g))
+        vars(g).clear()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            vars(g).clear()
+            vars(g).update(saved)
+
+
 @pytest.fixture
-def client(app: Flask, db):
-    """A test client whose requests share the test's transaction."""
-    return app.test_client()
+def client(app: Flask, db) -> FlaskClient:
+    """A test client whose requests share the test's transaction but not its ``g``.
+
+    The ``db`` fixture keeps an app context open for the whole test, and Flask reuses an
+    open app context for requests, so ``g`` (where Flask-Login caches the current user)
+    would leak from one request into the next; ``FreshGlobalsClient`` prevents that.
+    """
+    return FreshGlobalsClient(app, app.response_class, use_cookies=True)
 
 
 @pytest.fixture

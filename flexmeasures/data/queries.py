@@ -169,9 +169,7 @@ def _epoch_rows_to_frame(rows: Sequence) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "sensor_id": np.asarray(columns[0], dtype="int64"),
-            "event_start": pd.to_datetime(
-                np.rint(starts * 1e6).astype("int64"), unit="us", utc=True
-            ),
+            "event_start": pd.to_datetime(starts, unit="us", utc=True),
             "belief_horizon": pd.to_timedelta(np.asarray(columns[2], dtype="float64"), unit="s"),
             "source_id": np.asarray(columns[3], dtype="int64"),
             "cumulative_probability": np.asarray(columns[4], dtype="float64"),
