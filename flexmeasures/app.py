@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Flask
 
-from flexmeasures.config import get_environment, load_settings
+from flexmeasures.config import get_environment, load_settings, resolve_instance_path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = PROJECT_ROOT / "migrations"
@@ -25,25 +25,21 @@ def create_app(
     ``environment`` is one of development|testing|staging|production; without it,
     ``FLEXMEASURES_ENV``/``FLASK_ENV`` decide, and production is the default (the CLI
     defaults to development). ``settings`` override every other source of configuration.
-    ``instance_path`` defaults to ``FLEXMEASURES_INSTANCE_PATH`` or Flask's instance folder.
+    ``instance_path`` defaults to ``FLEXMEASURES_INSTANCE_PATH`` or Flask's instance folder
+    (see ``flexmeasures.config.resolve_instance_path``).
     Raises ``ConfigurationError`` with a how-to-fix message when settings are missing.
     """
     environment = environment or get_environment()
-    instance_path = instance_path or os.environ.get("FLEXMEASURES_INSTANCE_PATH")
-    app = Flask(
-        "flexmeasures",
-        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
-        instance_relative_config=True,
-    )
-    app.config["FLEXMEASURES_ENV"] = environment
-    app.config.from_mapping(load_settings(environment, Path(app.instance_path)))
-    if settings:
-        app.config.from_mapping(settings)
+    instance_folder = resolve_instance_path(instance_path)
+    app = Flask("flexmeasures", instance_path=str(instance_folder), instance_relative_config=True)
+    app.config.from_mapping(load_settings(environment, instance_folder, overrides=settings))
     _configure_logging(app)
     _register_extensions(app)
     _register_blueprints(app)
+    from flexmeasures.modes import show_demo_credentials_on_login
     from flexmeasures.plugins import register_plugins
 
+    show_demo_credentials_on_login(app)
     register_plugins(app)
     return app
 
@@ -83,4 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from flexmeasures.ui import register_ui_at
 
     register_api_at(app)
+    from flexmeasures.api.versions import register_versions
+
+    register_versions(app)
     register_ui_at(app)

@@ -4,12 +4,29 @@ Precedence, from lowest to highest (a later source overrides an earlier one):
 
 1. ``Config`` below: the defaults of the seed's Configuration chapter;
 2. the environment's class (``DevelopmentConfig``, ``TestingConfig``, ``StagingConfig``,
-   ``ProductionConfig``), selected by ``FLEXMEASURES_ENV`` (or ``FLASK_ENV``);
-3. ``~/.flexmeasures.cfg`` in the user's home directory;
-4. ``flexmeasures.cfg`` in the app's instance folder;
+   ``ProductionConfig``), selected by ``FLEXMEASURES_ENV`` (or ``FLASK_ENV``); the web app
+   (WSGI) defaults to production, the ``flexmeasures`` CLI to development;
+3. ``~/.flexmeasures.cfg`` in the user's home directory (Python syntax; ``timedelta`` and
+   ``logging`` need no import);
+4. ``flexmeasures.cfg`` in the app's instance folder (``FLEXMEASURES_INSTANCE_PATH``, or
+   Flask's default ``instance/`` folder next to the ``flexmeasures`` package);
 5. environment variables named like the setting (e.g. ``SECRET_KEY``,
-   ``FLEXMEASURES_REDIS_URL``). Lists, dicts and tuples are given as JSON, booleans as
-   ``true``/``false``, durations as ISO 8601 (``PT48H``) or a number of seconds.
+   ``FLEXMEASURES_REDIS_URL``), for every setting defined by a source above;
+6. in the testing environment, ``SQLALCHEMY_TEST_DATABASE_URI`` (default: the seed's
+   ``flexmeasures_test`` database) replaces ``SQLALCHEMY_DATABASE_URI``, so tests never
+   touch another database;
+7. settings passed to ``create_app(settings=...)`` (used by tests and embedding code).
+
+Environment variables are typed like the setting they set: booleans as ``true``/``false``
+(also ``1``/``0``, ``yes``/``no``, ``on``/``off``), integers as digits, lists, dicts and
+tuples as JSON (``FLEXMEASURES_PLUGIN_PATHS='["/path/to/our_client"]'``; ``CORS_ORIGINS`` and
+``CORS_RESOURCES`` also take a plain string such as ``*``), durations as ISO 8601
+(``PT48H``, ``P7D``) or a number of seconds, and ``LOGGING_LEVEL`` as a level name
+(``INFO``, ``logging.INFO``) or number. Config files may also give durations and the
+logging level as such strings. A value of the wrong type, from any source, stops start-up
+with a ``ConfigurationError`` naming the setting; so do an unknown environment name and an
+unknown ``FLEXMEASURES_MODE`` (valid: ``""``, ``"demo"``, ``"play"``; the seed's default
+``" "`` counts as ``""``).
 
 Departures from the seed's defaults, because they would not work on a fresh machine:
 
@@ -17,20 +34,34 @@ Departures from the seed's defaults, because they would not work on a fresh mach
   Redis, jobs run in-process, so that ``flexmeasures run`` works without services.
 - ``FLEXMEASURES_LP_SOLVER`` defaults to ``"highs"`` (seed: ``"cbc"``): HiGHS comes from PyPI,
   CBC needs a system binary (``apt-get install coinor-cbc``).
-- In development, a missing ``SQLALCHEMY_DATABASE_URI`` means a SQLite file in the instance
-  folder and a missing ``SECRET_KEY`` is generated once and kept in the instance folder.
-  In staging and production both are required.
+- In development, a missing ``SQLALCHEMY_DATABASE_URI`` means a SQLite file
+  (``flexmeasures.db``) in the instance folder and a missing ``SECRET_KEY`` is generated
+  once and kept in the instance folder (file ``secret_key``, readable by its owner only).
+  In staging and production both are required; the error says how to set them and where
+  the instance folder is.
+- On SQLite, the PostgreSQL-only connection option (``-c timezone=utc``) is left out of
+  ``SQLALCHEMY_ENGINE_OPTIONS``.
+- Flask-Security's own ``users`` and ``roles`` CLI groups are switched off
+  (``SECURITY_CLI_USERS_NAME``/``SECURITY_CLI_ROLES_NAME`` are ``False``): ``flexmeasures add
+  user`` and ``delete user`` also keep users' data sources right, and the command listing
+  needs no app.
 """
 
 from __future__ import annotations
 
+import copy
+import functools
 import json
 import logging
 import os
 import re
+import types
+import typing
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from flexmeasures.modes import VALID_MODES
 
 ENVIRONMENTS = ("development", "testing", "staging", "production")
 DEFAULT_WSGI_ENVIRONMENT = "production"
@@ -88,6 +119,8 @@ class Config:
     SECURITY_REGISTERABLE: bool = False
     SECURITY_EMAIL_SENDER: str = "no-reply@example.com"
     SECURITY_USERNAME_ENABLE: bool = False
+    SECURITY_CLI_USERS_NAME: str | bool = False
+    SECURITY_CLI_ROLES_NAME: str | bool = False
     CORS_ORIGINS: list[str] = []
     CORS_RESOURCES: list[str] = [r"/api/*"]
     CORS_SUPPORTS_CREDENTIALS: bool = True
@@ -110,7 +143,13 @@ class Config:
     # Demonstrations
     FLEXMEASURES_PUBLIC_DEMO_CREDENTIALS: tuple[str, str] | None = None
     FLEXMEASURES_DEMO_YEAR: int | None = None
-    FLEXMEASURES_LISTED_VIEWS: list[str] = ["dashboard", "analytics", "portfolio", "assets", "users"]
+    FLEXMEASURES_LISTED_VIEWS: list[str] = [
+        "dashboard",
+        "analytics",
+        "portfolio",
+        "assets",
+        "users",
+    ]
 
     # Requests: the largest request body accepted, in bytes (413 above it). Ten years of
     # 15-minute values (350,640 numbers) take about 7 MB as JSON.
@@ -162,7 +201,22 @@ DEFAULT_TEST_DATABASE_URI = (
 )
 HOME_CONFIG_FILE = ".flexmeasures.cfg"
 INSTANCE_CONFIG_FILE = "flexmeasures.cfg"
+SQLITE_FILE = "flexmeasures.db"
+SECRET_KEY_FILE = "secret_key"
 REQUIRED_IN_PRODUCTION = ("SECRET_KEY", "SQLALCHEMY_DATABASE_URI")
+# Settings that Flask-CORS also accepts as a plain string (e.g. "*").
+STRING_OR_JSON_SETTINGS = ("CORS_ORIGINS", "CORS_RESOURCES")
+
+
+def check_environment(name: str) -> str:
+    """Return the normalised environment name, or raise ConfigurationError listing valid ones."""
+    env = name.strip().lower()
+    if env not in ENVIRONMENTS:
+        raise ConfigurationError(
+            f"Unknown environment '{name}' (from FLEXMEASURES_ENV/FLASK_ENV); "
+            f"choose one of: {', '.join(ENVIRONMENTS)}."
+        )
+    return env
 
 
 def get_environment(default: str = DEFAULT_WSGI_ENVIRONMENT) -> str:
@@ -170,20 +224,31 @@ def get_environment(default: str = DEFAULT_WSGI_ENVIRONMENT) -> str:
 
     Raises ConfigurationError for a name that is not one of ENVIRONMENTS.
     """
-    env = os.environ.get("FLEXMEASURES_ENV") or os.environ.get("FLASK_ENV") or default
-    env = env.strip().lower()
-    if env not in ENVIRONMENTS:
-        raise ConfigurationError(
-            f"Unknown environment '{env}' (from FLEXMEASURES_ENV/FLASK_ENV); "
-            f"choose one of: {', '.join(ENVIRONMENTS)}."
-        )
-    return env
+    return check_environment(
+        os.environ.get("FLEXMEASURES_ENV") or os.environ.get("FLASK_ENV") or default
+    )
+
+
+def resolve_instance_path(instance_path: str | os.PathLike | None = None) -> Path:
+    """Return the absolute instance folder: the argument, else ``FLEXMEASURES_INSTANCE_PATH``,
+    else Flask's default for the ``flexmeasures`` package (``instance/`` next to the package
+    in a source checkout, ``<prefix>/var/flexmeasures-instance`` when installed).
+    """
+    instance_path = instance_path or os.environ.get("FLEXMEASURES_INSTANCE_PATH")
+    if instance_path:
+        return Path(instance_path).expanduser().resolve()
+    from flask.sansio.scaffold import find_package
+
+    prefix, package_path = find_package("flexmeasures")
+    if prefix is None:
+        return Path(package_path) / "instance"
+    return Path(prefix) / "var" / "flexmeasures-instance"
 
 
 def default_settings(environment: str) -> dict[str, Any]:
-    """Return the settings of the environment's config class as a dict (name → value)."""
-    cls = CONFIG_CLASSES[environment]
-    return {name: getattr(cls, name) for name in dir(cls) if name.isupper()}
+    """Return (a copy of) the settings of the environment's config class: name → value."""
+    cls = CONFIG_CLASSES[check_environment(environment)]
+    return {name: copy.deepcopy(getattr(cls, name)) for name in dir(cls) if name.isupper()}
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
@@ -198,8 +263,28 @@ def read_config_file(path: Path) -> dict[str, Any]:
     try:
         exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
     except Exception as exc:  # any error in a user's file must become a clear message
-        raise ConfigurationError(f"Could not read config file {path}: {exc}") from exc
+        raise ConfigurationError(f"Could not read config file {path}: {exc!r}") from exc
     return {name: value for name, value in namespace.items() if name.isupper()}
+
+
+@functools.cache
+def declared_types() -> dict[str, tuple[type | None, bool]]:
+    """The type of every setting declared on ``Config`` (None if several) and if None is allowed."""
+    declared = {}
+    for name, hint in typing.get_type_hints(Config).items():
+        is_union = typing.get_origin(hint) in (typing.Union, types.UnionType)
+        options = typing.get_args(hint) if is_union else (hint,)
+        concrete = [option for option in options if option is not type(None)]
+        kind = (typing.get_origin(concrete[0]) or concrete[0]) if len(concrete) == 1 else None
+        declared[name] = (kind, len(concrete) < len(options))
+    return declared
+
+
+def setting_type(name: str, default: Any) -> type | None:
+    """The type a setting's value must have: declared on ``Config``, else its default's type."""
+    if name in declared_types():
+        return declared_types()[name][0]
+    return None if default is None else type(default)
 
 
 _ISO_DURATION = re.compile(
@@ -217,56 +302,93 @@ def parse_duration(text: str) -> timedelta:
     except ValueError:
         pass
     match = _ISO_DURATION.match(text.upper())
-    if not match or text.upper() in ("P", "PT", "-P", "-PT"):
+    if not match or text.upper().rstrip("T").lstrip("-") == "P":
         raise ValueError(f"'{text}' is not an ISO 8601 duration (e.g. PT48H) nor seconds")
     parts = {k: float(v) for k, v in match.groupdict().items() if v and k != "sign"}
     duration = timedelta(**parts)
     return -duration if match.group("sign") else duration
 
 
+def parse_logging_level(value: int | str) -> int:
+    """Return a logging level number from a number or a name (``INFO``, ``logging.INFO``)."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = str(value).strip()
+    level = logging.getLevelNamesMapping().get(text.upper().removeprefix("LOGGING."))
+    if level is not None:
+        return level
+    try:
+        return int(text)
+    except ValueError:
+        names = ", ".join(sorted(logging.getLevelNamesMapping(), key=logging.getLevelName))
+        raise ValueError(
+            f"'{value}' is not a logging level; use a number or one of {names}"
+        ) from None
+
+
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off", "")
+_TYPE_NAMES = {list: "a JSON list", dict: "a JSON object", tuple: "a JSON list"}
 
 
-def parse_env_value(name: str, text: str, default: Any) -> Any:
-    """Convert an environment variable's text to the type of the setting's default."""
-    if isinstance(default, bool):
-        if text.strip().lower() not in _TRUE + _FALSE:
-            raise ConfigurationError(f"{name} must be true or false, not '{text}'.")
-        return text.strip().lower() in _TRUE
+def parse_env_value(name: str, text: str, kind: type | None) -> Any:
+    """Convert an environment variable's text to the setting's type (``kind``).
+
+    Raises ConfigurationError naming the variable when the text does not fit the type.
+    """
     try:
-        if isinstance(default, int):
-            return _parse_int_or_level(text)
-        if isinstance(default, float):
-            return float(text)
-        if isinstance(default, timedelta):
+        if name == "LOGGING_LEVEL":
+            return parse_logging_level(text)
+        if kind is bool:
+            if text.strip().lower() not in _TRUE + _FALSE:
+                raise ValueError("use true or false")
+            return text.strip().lower() in _TRUE
+        if kind in (int, float):
+            return kind(text)
+        if kind is timedelta:
             return parse_duration(text)
-        if isinstance(default, (list, dict, tuple)):
-            value = json.loads(text)
-            return tuple(value) if isinstance(default, tuple) else value
-    except (ValueError, json.JSONDecodeError) as exc:
+        if kind in (list, dict, tuple):
+            return _parse_json_setting(name, text, kind)
+    except ValueError as exc:
         raise ConfigurationError(f"Environment variable {name}='{text}' is invalid: {exc}") from exc
     return text
 
 
-def _parse_int_or_level(text: str) -> int:
-    """Parse an int, also accepting logging level names like ``INFO`` or ``logging.INFO``."""
-    level_name = text.strip().upper().removeprefix("LOGGING.")
-    level = logging.getLevelName(level_name)
-    return level if isinstance(level, int) else int(text)
+def _parse_json_setting(name: str, text: str, kind: type) -> Any:
+    """Parse a list/dict/tuple setting given as JSON (some CORS settings also as plain text)."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        if name in STRING_OR_JSON_SETTINGS:
+            return text
+        example = _json_example(kind)
+        raise ValueError(f"expected {_TYPE_NAMES[kind]}, e.g. {example} ({exc})") from None
+    if name in STRING_OR_JSON_SETTINGS:
+        return value
+    if not isinstance(value, list if kind is tuple else kind):
+        raise ValueError(f"expected {_TYPE_NAMES[kind]}, e.g. {_json_example(kind)}")
+    return tuple(value) if kind is tuple else value
+
+
+def _json_example(kind: type) -> str:
+    """A JSON example of a value of this kind, for error messages."""
+    return '{"key": "value"}' if kind is dict else '["first", "second"]'
 
 
 def read_environment_variables(defaults: dict[str, Any]) -> dict[str, Any]:
-    """Return the settings given as environment variables, typed like their defaults."""
+    """Return the settings given as environment variables, typed like their settings."""
     return {
-        name: parse_env_value(name, os.environ[name], default)
+        name: parse_env_value(name, os.environ[name], setting_type(name, default))
         for name, default in defaults.items()
         if name in os.environ
     }
 
 
-def load_settings(environment: str, instance_path: Path) -> dict[str, Any]:
-    """Collect all settings for an environment, in the precedence the module doc describes."""
+def collect_settings(environment: str, instance_path: Path) -> dict[str, Any]:
+    """Gather the settings from every source, in the precedence the module doc describes.
+
+    Reads but does not check or complete them, and writes nothing (see ``load_settings``).
+    """
     settings = default_settings(environment)
     settings.update(read_config_file(Path.home() / HOME_CONFIG_FILE))
     settings.update(read_config_file(instance_path / INSTANCE_CONFIG_FILE))
@@ -275,12 +397,82 @@ def load_settings(environment: str, instance_path: Path) -> dict[str, Any]:
         settings["SQLALCHEMY_DATABASE_URI"] = os.environ.get(
             "SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI
         )
+    return settings
+
+
+def load_settings(
+    environment: str, instance_path: Path, overrides: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Return the complete, checked settings for an environment and instance folder.
+
+    ``overrides`` take precedence over every other source. In development, fills in the
+    embedded defaults (which may create the instance folder and its secret key file).
+    Raises ConfigurationError with a how-to-fix message for a missing or invalid setting.
+    """
+    environment = check_environment(environment)
+    settings = collect_settings(environment, instance_path)
+    settings.update(overrides or {})
+    settings["FLEXMEASURES_ENV"] = environment
+    _normalise(settings)
     _fill_in_embedded_defaults(settings, environment, instance_path)
-    _check_required(settings, environment)
+    _check_required(settings, environment, instance_path)
     _adapt_engine_options(settings)
     if settings.get("SECURITY_PASSWORD_SALT") is None:
         settings["SECURITY_PASSWORD_SALT"] = settings["SECRET_KEY"]
     return settings
+
+
+def _normalise(settings: dict[str, Any]) -> None:
+    """Convert durations, the logging level and the mode to their types; check all types."""
+    try:
+        settings["LOGGING_LEVEL"] = parse_logging_level(settings["LOGGING_LEVEL"])
+    except ValueError as exc:
+        raise ConfigurationError(f"LOGGING_LEVEL is invalid: {exc}") from exc
+    settings["FLEXMEASURES_MODE"] = _valid_mode(settings.get("FLEXMEASURES_MODE"))
+    _check_demo_credentials(settings.get("FLEXMEASURES_PUBLIC_DEMO_CREDENTIALS"))
+    for name, value in settings.items():
+        kind, optional = declared_types().get(name, (None, True))
+        if value is None and optional or kind is None or name in STRING_OR_JSON_SETTINGS:
+            continue
+        settings[name] = _typed(name, value, kind)
+
+
+def _typed(name: str, value: Any, kind: type) -> Any:
+    """Return the value as the setting's type (durations and tuples converted), or raise."""
+    if kind is timedelta and isinstance(value, str | int | float) and not isinstance(value, bool):
+        try:
+            return parse_duration(str(value))
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} is invalid: {exc}") from exc
+    if kind is tuple and isinstance(value, list):
+        return tuple(value)
+    if kind is int and isinstance(value, bool) or not isinstance(value, kind):
+        raise ConfigurationError(
+            f"{name} must be of type {kind.__name__}, not {type(value).__name__} ({value!r})."
+        )
+    return value
+
+
+def _valid_mode(mode: Any) -> str:
+    """Return the normalised FLEXMEASURES_MODE, or raise ConfigurationError naming valid ones."""
+    normalised = (mode or "").strip().lower() if isinstance(mode, str | None) else mode
+    if normalised not in VALID_MODES:
+        valid = ", ".join(f'"{name}"' for name in VALID_MODES)
+        raise ConfigurationError(f"Unknown FLEXMEASURES_MODE {mode!r}; choose one of: {valid}.")
+    return normalised
+
+
+def _check_demo_credentials(credentials: Any) -> None:
+    """Raise ConfigurationError unless the public demo credentials are None or two strings."""
+    if credentials is None:
+        return
+    if not isinstance(credentials, list | tuple) or len(credentials) != 2:
+        credentials = [None]
+    if not all(isinstance(part, str) for part in credentials):
+        raise ConfigurationError(
+            "FLEXMEASURES_PUBLIC_DEMO_CREDENTIALS must be an (email, password) pair, e.g. "
+            '("demo@seita.nl", "flexdemo"); as environment variable: ["demo@seita.nl", "flexdemo"].'
+        )
 
 
 def _fill_in_embedded_defaults(
@@ -291,25 +483,28 @@ def _fill_in_embedded_defaults(
         return
     if not settings.get("SQLALCHEMY_DATABASE_URI"):
         instance_path.mkdir(parents=True, exist_ok=True)
-        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / 'flexmeasures.db'}"
+        settings["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{instance_path / SQLITE_FILE}"
     if not settings.get("SECRET_KEY"):
         settings["SECRET_KEY"] = _instance_secret_key(instance_path)
 
 
 def _instance_secret_key(instance_path: Path) -> str:
-    """Read the secret key kept in the instance folder, creating it on first use."""
+    """Read the secret key kept in the instance folder, creating it (owner-only) on first use."""
     import secrets
 
-    key_file = instance_path / "secret_key"
-    if not key_file.is_file():
-        instance_path.mkdir(parents=True, exist_ok=True)
-        key_file.write_text(secrets.token_urlsafe(32))
-        key_file.chmod(0o600)
+    key_file = instance_path / SECRET_KEY_FILE
+    instance_path.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return key_file.read_text().strip()
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_urlsafe(32))
     return key_file.read_text().strip()
 
 
-def _check_required(settings: dict[str, Any], environment: str) -> None:
-    """Stop start-up when a required setting is missing, saying how to set it."""
+def _check_required(settings: dict[str, Any], environment: str, instance_path: Path) -> None:
+    """Stop start-up when a required setting is missing, saying how and where to set it."""
     missing = [name for name in REQUIRED_IN_PRODUCTION if not settings.get(name)]
     if not missing:
         return
@@ -323,16 +518,19 @@ def _check_required(settings: dict[str, Any], environment: str) -> None:
     raise ConfigurationError(
         f"{' and '.join(missing)} not set (environment: {environment}). Set "
         f"{'them' if len(missing) > 1 else 'it'} as environment variable or in "
-        f"~/{HOME_CONFIG_FILE}, e.g.: {how}. "
+        f"~/{HOME_CONFIG_FILE} or {instance_path / INSTANCE_CONFIG_FILE}, e.g.: {how}. "
         "For a local try-out, use FLEXMEASURES_ENV=development (SQLite, generated key)."
     )
 
 
 def _adapt_engine_options(settings: dict[str, Any]) -> None:
-    """Drop PostgreSQL-only engine options when the database is SQLite."""
+    """Drop the PostgreSQL-only connection option when the database is SQLite."""
     uri = settings.get("SQLALCHEMY_DATABASE_URI") or ""
-    if uri.startswith("sqlite"):
-        options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
-        options.pop("connect_args", None)
-        options.pop("pool_recycle", None)
-        settings["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    if not uri.startswith("sqlite"):
+        return
+    options = dict(settings.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    connect_args = dict(options.pop("connect_args", None) or {})
+    connect_args.pop("options", None)
+    if connect_args:
+        options["connect_args"] = connect_args
+    settings["SQLALCHEMY_ENGINE_OPTIONS"] = options

@@ -1,4 +1,4 @@
-"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs (and Flask-Migrate's db)."""
+"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs."""
 
 from __future__ import annotations
 
@@ -26,12 +26,13 @@ def jobs_group() -> None:
 
 
 def register_command_groups(cli: click.Group) -> None:
-    """Attach the command groups (with their commands) to the top-level CLI group."""
-    from flask_migrate.cli import db as migrate_db_group
+    """Attach the command groups (with their commands) to the top-level CLI group.
 
+    Flask-Migrate's ``db`` group is slow to import; ``flexmeasures.cli`` adds it lazily.
+    """
     import flexmeasures.cli.commands  # noqa: F401  (attaches commands to the groups)
     from flexmeasures.cli.commands.run import run
 
-    for group in (add_group, delete_group, db_ops_group, jobs_group, migrate_db_group):
+    for group in (add_group, delete_group, db_ops_group, jobs_group):
         cli.add_command(group)
     cli.add_command(run)
