@@ -12,6 +12,7 @@ is wiped). Prints a Markdown table of median server times (seconds) per scenario
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
 import sys
@@ -99,12 +100,18 @@ def year_message(asset_id: int, year_offset: int) -> dict:
 
 
 def bench_post(client, headers, asset_id) -> float:
-    """Median time to post one year of values (each run a different year)."""
-    offsets = iter(range(1, 100))
+    """Median server time to post one year of values (each run a different year).
+
+    The request bodies are encoded beforehand, so only the server's work is timed.
+    """
+    bodies = iter([json.dumps(year_message(asset_id, offset)) for offset in range(1, 6)])
 
     def post():
         response = client.post(
-            "/api/v2_0/postMeterData", json=year_message(asset_id, next(offsets)), headers=headers
+            "/api/v2_0/postMeterData",
+            data=next(bodies),
+            content_type="application/json",
+            headers=headers,
         )
         assert response.status_code == 200, response.json
 

@@ -89,7 +89,9 @@ def _save_with_copy(frame: pd.DataFrame, on_conflict: ConflictPolicy) -> int:
     connection = db.session.connection()
     connection.execute(text(_INCOMING_TABLE))
     connection.execute(text("TRUNCATE incoming_belief"))
-    _copy_csv(connection, "COPY incoming_belief FROM STDIN WITH (FORMAT csv)", _as_csv(frame))
+    _copy_binary(
+        connection, "COPY incoming_belief FROM STDIN WITH (FORMAT binary)", _as_binary_copy(frame)
+    )
     if on_conflict == "overwrite":
         statement = _INSERT_INCOMING + "DO UPDATE SET event_value = EXCLUDED.event_value"
         return connection.execute(text(statement)).rowcount
@@ -102,12 +104,12 @@ def _save_with_copy(frame: pd.DataFrame, on_conflict: ConflictPolicy) -> int:
     return inserted
 
 
-def _copy_csv(connection, statement: str, data: str) -> None:
-    """Run a COPY ... FROM STDIN with CSV data, with psycopg (3) or psycopg2."""
+def _copy_binary(connection, statement: str, data: bytes) -> None:
+    """Run a COPY ... FROM STDIN with binary data, with psycopg (3) or psycopg2."""
     cursor = connection.connection.dbapi_connection.cursor()
     try:
         if hasattr(cursor, "copy_expert"):  # psycopg2
-            cursor.copy_expert(statement, io.StringIO(data))
+            cursor.copy_expert(statement, io.BytesIO(data))
         else:
             with cursor.copy(statement) as copy:
                 copy.write(data)
@@ -115,18 +117,45 @@ def _copy_csv(connection, statement: str, data: str) -> None:
         cursor.close()
 
 
-def _as_csv(frame: pd.DataFrame) -> str:
-    """The frame as CSV for the incoming_belief table, built with vectorised numpy."""
-    starts = frame["event_start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-    columns = [
-        frame["sensor_id"].to_numpy().astype(str),
-        np.char.add(np.datetime_as_string(starts.astype("datetime64[us]"), unit="us"), "Z"),
-        frame["belief_horizon"].dt.total_seconds().to_numpy().astype(str),
-        frame["source_id"].to_numpy().astype(str),
-        frame["cumulative_probability"].to_numpy(dtype=float).astype(str),
-        frame["event_value"].to_numpy(dtype=float).astype(str),
+# PostgreSQL's binary COPY format: a header, then per row a field count and, per field,
+# its length and big-endian value; timestamps count microseconds since 2000-01-01 UTC.
+_COPY_HEADER = b"PGCOPY\n\xff\r\n\x00" + (0).to_bytes(4, "big") + (0).to_bytes(4, "big")
+_COPY_TRAILER = (-1).to_bytes(2, "big", signed=True)
+_COPY_ROW = np.dtype(
+    [
+        ("fields", ">i2"),
+        ("sensor_id_length", ">i4"),
+        ("sensor_id", ">i4"),
+        ("event_start_length", ">i4"),
+        ("event_start", ">i8"),
+        ("horizon_seconds_length", ">i4"),
+        ("horizon_seconds", ">f8"),
+        ("source_id_length", ">i4"),
+        ("source_id", ">i4"),
+        ("cumulative_probability_length", ">i4"),
+        ("cumulative_probability", ">f8"),
+        ("event_value_length", ">i4"),
+        ("event_value", ">f8"),
     ]
-    return "\n".join(map(",".join, zip(*columns, strict=True))) + "\n"
+)
+_POSTGRES_EPOCH = np.datetime64("2000-01-01T00:00:00", "us")
+
+
+def _as_binary_copy(frame: pd.DataFrame) -> bytes:
+    """The frame in PostgreSQL's binary COPY format for the incoming_belief table."""
+    rows = np.empty(len(frame), dtype=_COPY_ROW)
+    rows["fields"] = 6
+    for name in _COPY_ROW.names:
+        if name.endswith("_length"):
+            rows[name] = _COPY_ROW[name.removesuffix("_length")].itemsize
+    starts = frame["event_start"].dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
+    rows["sensor_id"] = frame["sensor_id"].to_numpy()
+    rows["event_start"] = (starts.astype("datetime64[us]") - _POSTGRES_EPOCH).astype("int64")
+    rows["horizon_seconds"] = frame["belief_horizon"].dt.total_seconds().to_numpy()
+    rows["source_id"] = frame["source_id"].to_numpy()
+    rows["cumulative_probability"] = frame["cumulative_probability"].to_numpy(dtype=float)
+    rows["event_value"] = frame["event_value"].to_numpy(dtype=float)
+    return _COPY_HEADER + rows.tobytes() + _COPY_TRAILER
 
 
 def _save_with_insert(frame: pd.DataFrame, on_conflict: ConflictPolicy) -> int:
