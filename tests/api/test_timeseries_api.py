@@ -145,7 +145,7 @@ def test_one_bad_group_stores_nothing(client, tokens, assets, db):
     message["groups"].append({"connection": "ea1.2018-06.localhost:99999", "values": VALUES})
     response = client.post("/api/v2_0/postMeterData", json=message, headers=auth(tokens))
     assert response.status_code == 400
-    assert response.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+    assert response.json["status"] == "UNRECOGNIZED_ASSET"
     assert count_beliefs(db) == 0
 
 
@@ -404,3 +404,67 @@ def test_wrong_method_malformed_json_and_large_bodies(app, client, tokens, asset
 def test_ten_years_of_quarter_hours_fit_under_the_size_limit(app):
     values = ", ".join(["306.66"] * (10 * 365 * 96 + 2 * 96))
     assert len(values.encode()) < app.config["MAX_CONTENT_LENGTH"]
+
+
+def test_get_statuses(client, tokens, assets):
+    query = {"connection": address(assets["CS 1"]), "start": START, "duration": "PT1H30M"}
+    headers = auth(tokens, "prosumer")
+    for extra, status in [
+        ({"resolution": "PT20M"}, "INVALID_RESOLUTION"),
+        ({"resolution": "PT5M"}, "INVALID_RESOLUTION"),
+        ({"resolution": "fifteen minutes"}, "INVALID_RESOLUTION"),
+        ({"source": "Supplier"}, "INVALID_SOURCE"),
+        ({"unit": "kW"}, "INVALID_UNIT"),
+        ({"start": "2015-01-01T00:00:00"}, "INVALID_TIMEZONE"),
+        ({"connection": "ea1.2018-06.localhost:1:999999"}, "UNRECOGNIZED_ASSET"),
+        ({"connection": "no such name"}, "UNRECOGNIZED_CONNECTION_GROUP"),
+    ]:
+        response = client.get(
+            "/api/v2_0/getMeterData", query_string={**query, **extra}, headers=headers
+        )
+        assert response.status_code == 400, (extra, response.json)
+        assert response.json["status"] == status, extra
+        assert response.json["type"] == "GetMeterDataResponse"
+
+
+def test_source_selection_by_role_and_user_id(client, tokens, users, assets):
+    cs1 = address(assets["CS 1"])
+    client.post(
+        "/api/v2_0/postMeterData", json=meter_data([cs1], values=[1.0] * 6), headers=auth(tokens)
+    )
+    client.post(
+        "/api/v2_0/postMeterData",
+        json=meter_data([cs1], values=[2.0] * 6, prior="2015-01-01T01:30:00Z"),
+        headers=auth(tokens, "admin"),
+    )
+    query = {"connection": cs1, "start": START, "duration": "PT1H30M"}
+    headers = auth(tokens, "prosumer")
+    by_role = client.get(
+        "/api/v2_0/getMeterData", query_string={**query, "source": "MDC"}, headers=headers
+    )
+    assert by_role.json["values"] == [1.0] * 6
+    by_id = client.get(
+        "/api/v2_0/getMeterData",
+        query_string={**query, "source": str(users["admin"].id)},
+        headers=headers,
+    )
+    assert by_id.json["values"] == [2.0] * 6
+
+
+def test_unknown_weather_sensor_type_and_no_sensors(client, tokens, structure):
+    message = {
+        "type": "PostWeatherDataRequest",
+        "sensor": "ea1.2018-06.localhost:temperature:33.5:126.5",
+        "values": [20.0],
+        "start": "2021-01-01T15:00:00+09:00",
+        "duration": "PT15M",
+        "unit": "°C",
+    }
+    none_yet = client.post("/api/v2_0/postWeatherData", json=message, headers=auth(tokens))
+    assert none_yet.json["status"] == "UNRECOGNIZED_SENSOR"
+    unknown_type = client.post(
+        "/api/v2_0/postWeatherData",
+        json={**message, "sensor": "ea1.2018-06.localhost:humidity:33.5:126.5"},
+        headers=auth(tokens),
+    )
+    assert unknown_type.json["status"] == "UNRECOGNIZED_SENSOR"

@@ -9,7 +9,8 @@ made under earlier configurations too.
 Who may address what: admins and users with a non-Prosumer role that the service accepts
 (MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; a user who is only a
 Prosumer may address just the assets they own. Anything else is reported as the seed's
-UNRECOGNIZED_CONNECTION_GROUP, so that others' asset ids are not revealed.
+UNRECOGNIZED_CONNECTION_GROUP; an address whose asset id does not exist at all is
+UNRECOGNIZED_ASSET (seed change log v1.3-5).
 """
 
 from __future__ import annotations
@@ -63,8 +64,12 @@ def resolve_connection(address: Any) -> Asset:
         return _asset_by_name(address)
     check_domain(parsed, address)
     asset = db.session.get(Asset, parsed["asset_id"])
+    if asset is None:
+        raise MessageError(
+            "UNRECOGNIZED_ASSET", f"Cannot identify asset: no asset with id {parsed['asset_id']}."
+        )
     owner_id = parsed.get("owner_id")
-    if asset is None or (owner_id is not None and asset.owner_id != owner_id):
+    if owner_id is not None and asset.owner_id != owner_id:
         raise _unrecognized_connection(address)
     if not sees_all_assets(current_user) and asset.owner_id != current_user.id:
         raise _unrecognized_connection(address)
