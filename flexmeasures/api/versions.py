@@ -19,11 +19,14 @@ def all_versions() -> list[ApiVersion]:
 
 
 def register_versions(app: Flask) -> None:
-    """Mount every version's services and list the versions at GET /api/."""
+    """Mount every version's services and the operations endpoints (/api/ops), and list the
+    versions at GET /api/."""
     from flexmeasures.api import API_VERSIONS
     from flexmeasures.api.common.errors import register_api_error_handlers
+    from flexmeasures.api.ops import register_ops_at
 
     register_api_error_handlers(app)
+    register_ops_at(app)
     for version in all_versions():
         version.register(app)
         if version.name not in API_VERSIONS:
