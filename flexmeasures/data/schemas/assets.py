@@ -1,0 +1,62 @@
+"""Assets in the v2.0 API: field names, types and units as the seed's examples show them."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+from marshmallow.validate import Length
+
+from flexmeasures.data.schemas.fields import DurationInMinutes
+
+NAME_LENGTH = Length(min=1, max=80)
+
+
+class AssetSchema(Schema):
+    """An asset: ``asset_type`` by name, ``owner`` and ``market`` by id, ``event_resolution``
+    in minutes, capacity in MW, state of charge in MWh, ``soc_datetime`` as ISO 8601 with a
+    time zone.
+
+    Required to create one: name, asset_type, owner, event_resolution, capacity_in_mw,
+    latitude and longitude. Load with ``partial=True`` to change some fields. ``id`` is only
+    shown; unknown fields are refused.
+    """
+
+    id = fields.Integer(dump_only=True, metadata={"description": "Asset (and sensor) id."})
+    name = fields.String(required=True, validate=NAME_LENGTH)
+    display_name = fields.String(
+        validate=Length(max=80), metadata={"description": "Name in the UI (default: name)."}
+    )
+    asset_type = fields.String(
+        required=True,
+        attribute="asset_type_name",
+        metadata={"description": "Name of the asset type, e.g. battery, solar."},
+    )
+    unit = fields.String(metadata={"description": "Unit of its power values: MW (default) or kW."})
+    owner = fields.Integer(
+        required=True, strict=True, attribute="owner_id", metadata={"description": "User id."}
+    )
+    market = fields.Integer(
+        strict=True,
+        attribute="market_id",
+        metadata={"description": "Market id (default: the market epex_da, if it exists)."},
+    )
+    event_resolution = DurationInMinutes(
+        required=True, metadata={"description": "Resolution of its data, in minutes."}
+    )
+    capacity_in_mw = fields.Float(required=True, metadata={"description": "Capacity (MW)."})
+    latitude = fields.Float(required=True, metadata={"description": "Decimal degrees."})
+    longitude = fields.Float(required=True, metadata={"description": "Decimal degrees."})
+    min_soc_in_mwh = fields.Float(allow_none=True, metadata={"description": "MWh."})
+    max_soc_in_mwh = fields.Float(allow_none=True, metadata={"description": "MWh."})
+    soc_in_mwh = fields.Float(allow_none=True, metadata={"description": "Last state of charge."})
+    soc_datetime = fields.AwareDateTime(
+        allow_none=True, metadata={"description": "When soc_in_mwh was measured (ISO 8601)."}
+    )
+    soc_udi_event_id = fields.Integer(
+        strict=True, allow_none=True, metadata={"description": "UDI event that set the soc."}
+    )
+
+
+class AssetQuerySchema(Schema):
+    """Query parameters of the asset listing: ``owner_id`` selects one owner's assets."""
+
+    owner_id = fields.Integer(load_default=None, metadata={"description": "User id."})
