@@ -10,13 +10,14 @@ and everything else is inherited by construction. ``register`` mounts a version 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from flask import Blueprint, Flask
+from flask import Blueprint, Flask, current_app
 
 from flexmeasures.api.common.responses import ResponseTuple
+from flexmeasures.modes import current_mode
 
 ALL_USEF_ROLES = ("Aggregator", "Supplier", "MDC", "DSO", "Prosumer", "ESCo")
 
@@ -27,7 +28,9 @@ class Service:
 
     ``implementation(version, message)`` returns a (body, http status) tuple; ``message`` is
     the request's JSON body merged with its query parameters. ``access`` lists the USEF
-    roles that may call it (admins always may); ``public`` services need no token.
+    roles that may call it (admins always may; none: admins only); ``public`` services need
+    no token. A service with ``only_in_mode`` (e.g. "play") exists only on servers running
+    in that ``FLEXMEASURES_MODE``.
     """
 
     name: str
@@ -37,6 +40,11 @@ class Service:
     description: str
     public: bool = False
     message_type: str | None = None  # e.g. "GetMeterDataRequest"; None: derived from name
+    only_in_mode: str | None = None
+
+    def exists_in(self, config: Mapping[str, Any]) -> bool:
+        """True if this service exists on a server with this configuration (its mode)."""
+        return self.only_in_mode is None or current_mode(config) == self.only_in_mode
 
     @property
     def request_type(self) -> str:
@@ -81,21 +89,28 @@ class ApiVersion:
         """The value of a feature flag of this version."""
         return self.features.get(name, default)
 
-    def service_listing(self, access: str | None = None) -> dict[str, Any]:
-        """The getService response body: services (optionally only those a role may use)."""
+    def service_listing(
+        self, access: str | None = None, config: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        """The getService response body: the services that exist on a server with this
+        configuration (default: the current app's), optionally only those a role may use."""
+        config = current_app.config if config is None else config
         services = [
             {"name": s.name, "access": list(s.access), "description": s.description}
             for s in self.services.values()
-            if access is None or access in s.access
+            if s.exists_in(config) and (access is None or access in s.access)
         ]
         return {"version": self.number, "services": services}
 
     def register(self, app: Flask) -> Blueprint:
-        """Mount this version's services at ``/api/<name>/<service>``."""
+        """Mount this version's services at ``/api/<name>/<service>``, leaving out those
+        that do not exist in the app's mode (see ``Service.only_in_mode``)."""
         from flexmeasures.api.common.handling import make_view
 
         blueprint = Blueprint(f"flexmeasures_api_{self.name}", __name__)
         for service in self.services.values():
+            if not service.exists_in(app.config):
+                continue
             blueprint.add_url_rule(
                 f"/{service.name}",
                 endpoint=service.name,

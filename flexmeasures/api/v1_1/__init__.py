@@ -1,14 +1,16 @@
 """API version 1.1: v1.0 plus connections, prognoses, prices and weather data; getMeterData
-only by GET (seed chapter "Version 1.1")."""
+only by GET; in play mode, restoreData (seed chapter "Version 1.1", change log v1.1-2)."""
 
 from dataclasses import replace
 
 from flexmeasures.api.common.implementations.connections import get_connection
 from flexmeasures.api.common.implementations.power import get_prognosis, post_prognosis
 from flexmeasures.api.common.implementations.prices import post_price_data
+from flexmeasures.api.common.implementations.restore import restore_data
 from flexmeasures.api.common.implementations.weather import post_weather_data
 from flexmeasures.api.common.versioning import ALL_USEF_ROLES, Service
 from flexmeasures.api.v1 import v1
+from flexmeasures.modes import PLAY_MODE
 
 v1_1 = v1.derive(
     "v1_1",
@@ -31,6 +33,14 @@ v1_1 = v1.derive(
             ("POST",),
             ALL_USEF_ROLES,
             "Send weather forecasts or weather sensor observations",
+        ),
+        Service(
+            "restoreData",
+            restore_data,
+            ("PUT",),
+            (),
+            "Restore the database to a backup (admins only; play mode only)",
+            only_in_mode=PLAY_MODE,
         ),
     ],
 )

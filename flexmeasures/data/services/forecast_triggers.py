@@ -13,6 +13,7 @@ from datetime import datetime
 from flask import current_app
 
 from flexmeasures.data.models import Asset, Market, Sensor, WeatherSensor
+from flexmeasures.modes import should_enqueue_forecasts_for
 
 DATA_KINDS = {Asset: "power", Market: "price", WeatherSensor: "weather"}
 
@@ -22,13 +23,23 @@ def data_kind(sensor: Sensor) -> str:
     return next((kind for cls, kind in DATA_KINDS.items() if isinstance(sensor, cls)), "other")
 
 
+def sensors_to_forecast(sensors: Sequence[Sensor]) -> list[Sensor]:
+    """The sensors whose new data should trigger forecasts in the app's mode (see
+    ``flexmeasures.modes.should_enqueue_forecasts_for``); sensors of other kinds always do."""
+    config = current_app.config
+    return [
+        s
+        for s in sensors
+        if data_kind(s) == "other" or should_enqueue_forecasts_for(data_kind(s), config)
+    ]
+
+
 def request_forecasts(sensors: Sequence[Sensor], start: datetime, end: datetime) -> list:
     """Ask for forecasts of these sensors after new data for events in [start, end].
 
     Returns the enqueued jobs (none yet: forecasting jobs come with the forecasting module).
     """
-    in_play = current_app.config.get("FLEXMEASURES_MODE") == "play"
-    wanted = [s for s in sensors if not (in_play and data_kind(s) in ("price", "weather"))]
+    wanted = sensors_to_forecast(sensors)
     current_app.logger.debug(
         f"New data for sensors {[s.id for s in wanted]} from {start} to {end}; "
         "forecasting jobs are not available yet."

@@ -13,6 +13,7 @@ from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import build_entity_address
 from flexmeasures.data.models import Asset
+from flexmeasures.modes import uses_unique_connection_names
 
 
 def connection_address(asset: Asset) -> str:
@@ -35,8 +36,8 @@ def get_connection(version, message: dict[str, Any]) -> ResponseTuple:
     if not current_user.is_admin:
         query = query.where(Asset.owner_id == current_user.id)
     assets = db.session.scalars(query).all()
-    in_play = current_app.config.get("FLEXMEASURES_MODE") == "play"
-    names = [a.name if in_play or not a.display_name else a.display_name for a in assets]
+    unique = uses_unique_connection_names(current_app.config)
+    names = [a.name if unique or not a.display_name else a.display_name for a in assets]
     return {
         "connections": [connection_address(a) for a in assets],
         "names": names,

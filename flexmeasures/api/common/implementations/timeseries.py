@@ -36,6 +36,7 @@ from flexmeasures.data import db
 from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import DataSource, Role, Sensor, User
 from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.modes import belief_time_at_event_end, may_overwrite_beliefs
 from flexmeasures.utils.time_utils import duration_isoformat, server_now
 
 
@@ -66,11 +67,11 @@ def parse_belief_timing(version, message: dict[str, Any]) -> BeliefTiming:
     """Read ``horizon`` and ``prior`` of a POST message (see the module doc)."""
     horizon = message.get("horizon")
     prior = message.get("prior")
-    in_play = current_app.config.get("FLEXMEASURES_MODE") == "play"
+    at_arrival = bool(version.feature("infer_recording_time_at_arrival"))
     return BeliefTiming(
         horizon=parse_duration_field(horizon, "horizon", positive=False) if horizon else None,
         prior=pd.Timestamp(parse_timestamp_field(prior, "prior")) if prior else None,
-        infer_at_arrival=bool(version.feature("infer_recording_time_at_arrival")) and not in_play,
+        infer_at_arrival=at_arrival and not belief_time_at_event_end(current_app.config),
     )
 
 
@@ -151,8 +152,7 @@ def post_time_series(
 
 def _save_and_respond(beliefs: pd.DataFrame, sensors: Sequence[Sensor]) -> ResponseTuple:
     """Save the beliefs (all or none), commit, then trigger forecasts for the new data."""
-    in_play = current_app.config.get("FLEXMEASURES_MODE") == "play"
-    policy = "overwrite" if in_play else "refuse"
+    policy = "overwrite" if may_overwrite_beliefs(current_app.config) else "refuse"
     try:
         save_beliefs(beliefs, on_conflict=policy)
     except BeliefConflict as conflict:

@@ -19,6 +19,7 @@ from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.models import WeatherSensor, WeatherSensorType
 from flexmeasures.data.services.structure import WEATHER_SENSOR_TYPES
+from flexmeasures.modes import creates_weather_sensor_on_post
 
 
 def check_weather_unit(type_name: str, unit: Any) -> None:
@@ -45,7 +46,7 @@ def resolve_weather_sensor(address: str, group: SeriesGroup) -> WeatherSensor:
     check_weather_unit(type_name, group.unit)
     sensor = find_weather_sensor(type_name, lat, lng)
     at_location = sensor is not None and (sensor.latitude, sensor.longitude) == (lat, lng)
-    if current_app.config.get("FLEXMEASURES_MODE") == "play" and not at_location:
+    if creates_weather_sensor_on_post(current_app.config) and not at_location:
         return _create_sensor(type_name, lat, lng, group)
     if sensor is None:
         raise MessageError(
