@@ -23,6 +23,7 @@ def register_versions(app: Flask) -> None:
     versions at GET /api/."""
     from flexmeasures.api import API_VERSIONS
     from flexmeasures.api.common.errors import register_api_error_handlers
+    from flexmeasures.api.common.openapi import register_openapi_at
     from flexmeasures.api.ops import register_ops_at
 
     register_api_error_handlers(app)
@@ -31,3 +32,4 @@ def register_versions(app: Flask) -> None:
         version.register(app)
         if version.name not in API_VERSIONS:
             API_VERSIONS.append(version.name)
+    register_openapi_at(app)

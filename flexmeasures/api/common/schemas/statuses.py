@@ -1,0 +1,69 @@
+"""The statuses each USEF-style service answers, as the seed's "Status Codes" lists them.
+
+``REJECTIONS`` maps a service name to the statuses of its 400 Bad Request answers; every
+service answers INVALID_REQUEST for a malformed message as well, and non-public services
+answer 401 UNAUTHORIZED and 403 INVALID_SENDER. Every API path answers 405 INVALID_METHOD
+for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size limit.
+"""
+
+from __future__ import annotations
+
+_POWER_GET = (
+    "INVALID_MESSAGE_TYPE",
+    "INVALID_SOURCE",
+    "INVALID_TIMEZONE",
+    "INVALID_UNIT",
+    "INVALID_RESOLUTION",
+    "UNRECOGNIZED_ASSET",
+    "UNRECOGNIZED_CONNECTION_GROUP",
+)
+_SERIES_POST = (
+    "INVALID_DOMAIN",
+    "INVALID_MESSAGE_TYPE",
+    "INVALID_TIMEZONE",
+    "INVALID_UNIT",
+    "INVALID_RESOLUTION",
+    "REQUIRED_INFO_MISSING",
+    "UNRECOGNIZED_ASSET",
+    "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED",
+)
+
+REJECTIONS: dict[str, tuple[str, ...]] = {
+    "getService": ("INVALID_ROLE",),
+    "getConnection": ("INVALID_MESSAGE_TYPE",),
+    "getMeterData": ("INVALID_DOMAIN", *_POWER_GET),
+    "getPrognosis": _POWER_GET,
+    "postMeterData": (*_SERIES_POST, "UNRECOGNIZED_CONNECTION_GROUP"),
+    "postPrognosis": (*_SERIES_POST, "UNRECOGNIZED_CONNECTION_GROUP"),
+    "postPriceData": (*_SERIES_POST, "UNRECOGNIZED_MARKET"),
+    "postWeatherData": (*_SERIES_POST, "UNRECOGNIZED_SENSOR"),
+    "postUdiEvent": (
+        "INCOMPLETE_UDI_EVENT",
+        "INVALID_MESSAGE_TYPE",
+        "INVALID_TIMEZONE",
+        "INVALID_DATETIME",
+        "INVALID_DOMAIN",
+        "INVALID_UNIT",
+        "OUTDATED_UDI_EVENT",
+        "PTUS_INCOMPLETE",
+        "UNRECOGNIZED_UDI_EVENT",
+    ),
+    "getDeviceMessage": (
+        "INVALID_MESSAGE_TYPE",
+        "INVALID_TIMEZONE",
+        "INVALID_DOMAIN",
+        "INVALID_UNIT",
+        "UNKNOWN_PRICES",
+        "UNKNOWN_SCHEDULE",
+        "UNRECOGNIZED_CONNECTION_GROUP",
+        "UNRECOGNIZED_UDI_EVENT",
+    ),
+}
+
+MALFORMED = "INVALID_REQUEST"
+
+
+def rejections_of(service_name: str) -> tuple[str, ...]:
+    """The statuses of a service's 400 answers (INVALID_REQUEST for any service)."""
+    listed = REJECTIONS.get(service_name, ())
+    return listed if MALFORMED in listed else (*listed, MALFORMED)

@@ -1,0 +1,255 @@
+"""The OpenAPI document (/api/openapi.json), its Swagger UI page (/api/docs), and the message
+schemas it is built from, checked against the seed's examples and the message parser."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Blueprint, Flask
+from flask.testing import FlaskClient
+from marshmallow import ValidationError
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate as validate_openapi
+
+from flexmeasures.api.common import openapi
+from flexmeasures.api.common.implementations.timeseries import parse_get_request
+from flexmeasures.api.common.messages import MessageError, parse_series_groups
+from flexmeasures.api.common.schemas.examples import SEED_EXAMPLES
+from flexmeasures.api.common.schemas.messages import MESSAGE_SCHEMAS
+from flexmeasures.api.versions import all_versions
+
+ENTITY_KEYS = {
+    "PostMeterDataRequest": "connection",
+    "PostPrognosisRequest": "connection",
+    "PostPriceDataRequest": "market",
+    "PostWeatherDataRequest": "sensor",
+    "GetMeterDataResponse": "connection",
+}
+EXAMPLES = [
+    pytest.param(message_type, message, id=f"{message_type}: {title}")
+    for message_type, examples in SEED_EXAMPLES.items()
+    for title, message in examples.items()
+]
+ANSWERS = {"200", "400", "401", "403", "405"}
+
+
+@pytest.fixture
+def document(client: FlaskClient) -> dict[str, Any]:
+    """The OpenAPI document as served, without a token."""
+    response = client.get("/api/openapi.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    return response.get_json()
+
+
+def mounted_services(app: Flask):
+    """(version, service) for every versioned service the app serves."""
+    rules = {rule.rule for rule in app.url_map.iter_rules()}
+    for version in all_versions():
+        for service in version.services.values():
+            if f"/api/{version.name}/{service.name}" in rules:
+                yield version, service
+
+
+def test_document_is_valid_openapi(document):
+    validate_openapi(document)
+    assert document["openapi"].startswith("3.")
+    assert document["info"]["title"] == "FlexMeasures API"
+
+
+def test_every_service_of_every_version_with_its_methods(app, document):
+    services = list(mounted_services(app))
+    assert {version.name for version, _ in services} == {v.name for v in all_versions()}
+    for version, service in services:
+        operations = document["paths"][f"/api/{version.name}/{service.name}"]
+        methods = {m for m in operations if m != "parameters"}
+        assert methods == {m.lower() for m in service.methods}, service.name
+        for operation in operations.values():
+            assert operation["tags"] == [version.name]
+            answers = ANSWERS if not service.public else ANSWERS - {"401", "403"}
+            assert answers <= set(operation["responses"]), service.name
+
+
+def test_every_api_route_of_the_app_is_documented(app, document):
+    """Also routes outside the versioned services, found in the URL map (not in a list)."""
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/") or rule.endpoint.startswith("flexmeasures_api_docs"):
+            continue
+        operations = document["paths"][openapi.openapi_path(rule.rule)]
+        assert {m.lower() for m in rule.methods - {"HEAD", "OPTIONS"}} <= set(operations)
+    assert "/api/docs" not in document["paths"]
+
+
+def test_post_meter_data_operation(document):
+    operation = document["paths"]["/api/v2_0/postMeterData"]["post"]
+    body = operation["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/PostMeterDataRequest"}
+    assert len(body["examples"]) == len(SEED_EXAMPLES["PostMeterDataRequest"])
+    rejected = operation["responses"]["400"]["content"]["application/json"]["schema"]
+    statuses = rejected["allOf"][1]["properties"]["status"]["enum"]
+    assert {"INVALID_UNIT", "UNRECOGNIZED_CONNECTION_GROUP", "INVALID_DOMAIN"} <= set(statuses)
+    assert "security" not in operation  # so the default applies: the auth token
+    assert "MDC" in operation["description"]
+
+
+def test_get_messages_are_query_parameters(document):
+    operation = document["paths"]["/api/v2_0/getMeterData"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert {"connection", "connections", "start", "duration", "horizon", "prior"} <= set(parameters)
+    assert parameters["start"]["required"] is True
+    assert parameters["start"]["schema"]["format"] == "date-time"
+    connections = parameters["connections"]
+    assert connections["in"] == "query" and connections["explode"] is True
+    assert connections["schema"]["type"] == "array"
+    ok = operation["responses"]["200"]["content"]["application/json"]["schema"]
+    assert ok == {"$ref": "#/components/schemas/GetMeterDataResponse"}
+
+
+def test_public_routes_need_no_token(document):
+    assert document["paths"]["/api/v2_0/getService"]["get"]["security"] == []
+    assert document["paths"]["/api/requestAuthToken"]["post"]["security"] == []
+    assert document["paths"]["/api/"]["get"]["security"] == []
+    scheme = document["components"]["securitySchemes"][openapi.SECURITY_SCHEME]
+    assert scheme == {"type": "apiKey", "in": "header", "name": "Authorization"}
+    assert document["security"] == [{openapi.SECURITY_SCHEME: []}]
+
+
+def test_document_is_built_once_per_app(app, client):
+    first = openapi.openapi_document(app)
+    client.get("/api/openapi.json")
+    assert openapi.openapi_document(app) is first
+
+
+def test_docs_page_and_its_assets_are_served_locally(client: FlaskClient):
+    page = client.get("/api/docs")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert not re.search(r"https?://", html), "the page should load nothing from elsewhere"
+    assets = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert any(a.endswith("swagger-ui-bundle.js") for a in assets)
+    assert any(a.endswith("swagger-ui.css") for a in assets)
+    for asset in assets:
+        assert asset.startswith("/api/docs/static/")
+        response = client.get(asset)
+        assert response.status_code == 200, asset
+        assert response.content_length or response.get_data()
+    assert '"url": "/api/openapi.json"' in html
+
+
+def test_missing_docs_asset_is_a_json_404(client: FlaskClient):
+    response = client.get("/api/docs/static/no-such-file.js")
+    assert response.status_code == 404
+    assert response.get_json()["status"] == "UNKNOWN_ROUTE"
+
+
+@pytest.mark.parametrize("message_type, message", EXAMPLES)
+def test_seed_examples_validate_and_parse(message_type: str, message: dict[str, Any]):
+    """Each seed example is valid to its marshmallow schema and to the message parser."""
+    loaded = MESSAGE_SCHEMAS[message_type]().load(message)
+    if message_type in ENTITY_KEYS:
+        groups = parse_series_groups(message, ENTITY_KEYS[message_type])
+        addresses = [a for group in groups for a in group.addresses]
+        assert addresses == _addresses(loaded, ENTITY_KEYS[message_type])
+    elif message_type in ("GetMeterDataRequest", "GetPrognosisRequest"):
+        request = parse_get_request(message)
+        assert request.start.to_pydatetime() == loaded["start"]
+        assert request.duration == loaded["duration"]
+
+
+@pytest.mark.parametrize("message_type, message", EXAMPLES)
+def test_seed_examples_validate_against_the_document(document, message_type, message):
+    """The OpenAPI schema generated from the marshmallow schema accepts each example too."""
+    schema = {**document["components"]["schemas"][message_type], **document}
+    OAS30Validator(schema).validate(message)
+
+
+def _addresses(loaded: dict[str, Any], key: str) -> list[str]:
+    """The entity addresses of a loaded message, group by group."""
+    groups = loaded.get("groups", loaded.get("group", [loaded]))
+    addresses: list[str] = []
+    for group in groups:
+        found = group.get(f"{key}s", group.get(key, []))
+        addresses += [found] if isinstance(found, str) else found
+    return addresses
+
+
+VALID = {
+    "type": "PostMeterDataRequest",
+    "connection": "ea1.2018-06.localhost:1:1",
+    "values": [1, 2, 3],
+    "start": "2015-01-01T00:00:00Z",
+    "duration": "PT45M",
+    "unit": "MW",
+}
+BAD_MESSAGES = {
+    "naive start": {**VALID, "start": "2015-01-01T00:00:00"},
+    "no connection": {k: v for k, v in VALID.items() if k != "connection"},
+    "no values": {k: v for k, v in VALID.items() if k != "values"},
+    "values as text": {**VALID, "values": ["1", "2", "3"]},
+    "duration does not divide": {**VALID, "duration": "PT1M", "values": [1] * 7},
+    "negative duration": {**VALID, "duration": "-PT45M"},
+    "start missing in a group": {
+        **{k: v for k, v in VALID.items() if k not in ("connection", "values", "start")},
+        "groups": [{"connection": "1", "values": [1, 2, 3]}],
+    },
+    "empty groups": {**VALID, "groups": []},
+    "gap in timeseries": {
+        "connection": "1",
+        "unit": "MW",
+        "timeseries": [
+            {"value": 1, "start": "2015-01-01T00:00:00Z", "duration": "PT15M"},
+            {"value": 2, "start": "2015-01-01T00:30:00Z", "duration": "PT15M"},
+        ],
+    },
+}
+
+
+def test_the_valid_message_is_valid():
+    """Guard for the next test: its messages differ from this one by one fault each."""
+    MESSAGE_SCHEMAS["PostMeterDataRequest"]().load(VALID)
+    parse_series_groups(VALID, "connection")
+
+
+@pytest.mark.parametrize("message", BAD_MESSAGES.values(), ids=BAD_MESSAGES.keys())
+def test_schema_and_parser_refuse_the_same_messages(message: dict[str, Any]):
+    with pytest.raises(ValidationError):
+        MESSAGE_SCHEMAS["PostMeterDataRequest"]().load(message)
+    with pytest.raises(MessageError):
+        parse_series_groups(message, "connection")
+
+
+def test_a_message_of_another_type_is_refused():
+    with pytest.raises(ValidationError, match="type"):
+        MESSAGE_SCHEMAS["PostPrognosisRequest"]().load(VALID)
+
+
+def test_other_routes_come_from_the_url_map_with_registered_details(monkeypatch):
+    """A route nobody listed is documented from its docstring and rule; details registered
+    with ``document_route`` are added."""
+    monkeypatch.setattr(openapi, "_ROUTE_DOCS", {})
+    app = Flask("openapi_test")
+    things = Blueprint("things", __name__)
+
+    @things.route("/thing/<int:thing_id>/parts/<name>", methods=["GET", "DELETE"])
+    def thing_part(thing_id: int, name: str):
+        """Get or delete a part of a thing.
+
+        Parts are named."""
+
+    app.register_blueprint(things, url_prefix="/api/v9_0")
+    openapi.document_route(
+        "things.thing_part", "DELETE", responses={"204": {"description": "Deleted."}}
+    )
+    document = openapi.build_openapi_document(app)
+    validate_openapi(document)
+    path = document["paths"]["/api/v9_0/thing/{thing_id}/parts/{name}"]
+    assert path["get"]["summary"] == "Get or delete a part of a thing."
+    assert path["get"]["description"] == "Parts are named."
+    assert path["get"]["tags"] == ["v9_0 REST"]
+    assert path["delete"]["responses"] == {"204": {"description": "Deleted."}}
+    assert {p["name"]: p["schema"]["type"] for p in path["parameters"]} == {
+        "thing_id": "integer",
+        "name": "string",
+    }
