@@ -245,8 +245,8 @@ def test_other_routes_come_from_the_url_map_with_registered_details(monkeypatch)
     document = openapi.build_openapi_document(app)
     validate_openapi(document)
     path = document["paths"]["/api/v9_0/thing/{thing_id}/parts/{name}"]
-    assert path["get"]["summary"] == "Get or delete a part of a thing."
-    assert path["get"]["description"] == "Parts are named."
+    assert path["get"]["summary"] == "Get or delete a part of a thing"
+    assert path["get"]["description"] == "Get or delete a part of a thing.\n\nParts are named."
     assert path["get"]["tags"] == ["v9_0 REST"]
     assert path["delete"]["responses"] == {"204": {"description": "Deleted."}}
     assert {p["name"]: p["schema"]["type"] for p in path["parameters"]} == {

@@ -14,6 +14,7 @@ The document is built once per app, at its first request, from:
 
 from __future__ import annotations
 
+import copy
 import inspect
 import json
 import re
@@ -24,6 +25,7 @@ from typing import Any
 import flask_swagger_ui
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Blueprint, Flask, Response, current_app, send_from_directory, url_for
 from marshmallow import Schema
 from werkzeug.routing import Rule
@@ -31,14 +33,10 @@ from werkzeug.routing import Rule
 from flexmeasures.api.common.schemas.examples import SEED_EXAMPLES
 from flexmeasures.api.common.schemas.fields import AwareTimestamp, ISODuration, OneOrMany
 from flexmeasures.api.common.schemas.messages import MESSAGE_SCHEMAS, StatusResponseSchema
-from flexmeasures.api.common.schemas.public import (
-    ApiVersionsResponseSchema,
-    AuthTokenRequestSchema,
-    AuthTokenResponseSchema,
-    ErrorsResponseSchema,
-)
+from flexmeasures.api.common.schemas.route_docs import ROUTE_DOCS, json_content, json_response
 from flexmeasures.api.common.schemas.statuses import rejections_of
 from flexmeasures.api.common.versioning import ApiVersion, Service
+from flexmeasures.data.schemas.fields import DurationInMinutes
 
 OPENAPI_VERSION = "3.0.3"
 SECURITY_SCHEME = "ApiKeyAuth"
@@ -53,7 +51,7 @@ PROCESSED = {"status": "PROCESSED", "message": "Request has been processed."}
 openapi_blueprint = Blueprint("flexmeasures_api_docs", __name__)
 
 # endpoint -> method ("*" for all) -> operation fields, see document_route
-_ROUTE_DOCS: dict[str, dict[str, dict[str, Any]]] = {}
+_ROUTE_DOCS: dict[str, dict[str, dict[str, Any]]] = copy.deepcopy(ROUTE_DOCS)
 
 
 def document_route(endpoint: str, method: str = "*", **operation: Any) -> None:
@@ -64,16 +62,6 @@ def document_route(endpoint: str, method: str = "*", **operation: Any) -> None:
     schema classes. They override what the view's docstring gives.
     """
     _ROUTE_DOCS.setdefault(endpoint, {})[method.upper()] = operation
-
-
-def json_content(schema: Any, **media_fields: Any) -> dict[str, Any]:
-    """An OpenAPI ``content`` object for a JSON body with this (marshmallow) schema."""
-    return {"application/json": {"schema": schema, **media_fields}}
-
-
-def json_response(description: str, schema: Any, **media_fields: Any) -> dict[str, Any]:
-    """An OpenAPI response with a JSON body."""
-    return {"description": description, "content": json_content(schema, **media_fields)}
 
 
 def register_openapi_at(app: Flask) -> None:
@@ -150,7 +138,7 @@ def build_openapi_document(app: Flask) -> dict[str, Any]:
     from flexmeasures.api.versions import all_versions
 
     versions = all_versions()
-    plugin = MarshmallowPlugin()
+    plugin = MarshmallowPlugin(schema_name_resolver=schema_name)
     spec = APISpec(
         title="FlexMeasures API",
         version=_flexmeasures_version(),
@@ -193,10 +181,18 @@ def _flexmeasures_version() -> str:
     return __version__
 
 
+def schema_name(schema: Any) -> str:
+    """The component name of a schema: its class name without "Schema", and "...Changes"
+    for a partial one (e.g. ``AssetSchema(partial=True)``: the fields of a PATCH)."""
+    name = resolve_schema_cls(schema).__name__.removesuffix("Schema")
+    return f"{name}Changes" if getattr(schema, "partial", False) is True else name
+
+
 def _configure_fields(plugin: MarshmallowPlugin) -> None:
     """Teach the marshmallow plugin the API's own fields."""
     plugin.map_to_openapi_type(AwareTimestamp, "string", "date-time")
     plugin.map_to_openapi_type(ISODuration, "string", "duration")
+    plugin.map_to_openapi_type(DurationInMinutes, "number", None)
     plugin.converter.add_attribute_function(_one_or_many_properties)
 
 
@@ -253,7 +249,7 @@ def service_operation(
 
 def _service_description(service: Service, method: str) -> str:
     """What a service does, who may use it and how its message is sent."""
-    doc = (inspect.getdoc(service.implementation) or "").split("\n\n")[0]
+    doc = _markdown((inspect.getdoc(service.implementation) or "").split("\n\n")[0])
     access = (
         "Public." if service.public else f"Roles: {', '.join(service.access)} (admins always may)."
     )
@@ -344,6 +340,11 @@ def _status_response(description: str, statuses: Sequence[str], response_type: s
     return json_response(description, schema, example=example)
 
 
+def _markdown(docstring: str) -> str:
+    """A docstring as the Markdown of OpenAPI descriptions (``code`` becomes `code`)."""
+    return docstring.replace("``", "`")
+
+
 def openapi_path(rule: str) -> str:
     """A Flask rule as an OpenAPI path, e.g. ``/api/v2_0/asset/<int:id>`` →
     ``/api/v2_0/asset/{id}``."""
@@ -391,11 +392,12 @@ def _is_other_api_route(rule: Rule, path: str, documented: set[str]) -> bool:
 
 def route_operation(rule: Rule, view: Any, method: str) -> dict[str, Any]:
     """The OpenAPI operation of a route: its docstring plus any ``document_route`` details."""
-    summary, _, description = (inspect.getdoc(view) or rule.endpoint).partition("\n")
+    description = _markdown(inspect.getdoc(view) or rule.endpoint)
+    first_paragraph = " ".join(description.split("\n\n")[0].split())
     operation: dict[str, Any] = {
         "tags": [route_tag(rule.rule)],
-        "summary": summary.strip(),
-        "description": description.strip(),
+        "summary": first_paragraph.split(". ")[0].removesuffix("."),
+        "description": description,
         "operationId": f"{rule.endpoint.replace('.', '_')}_{method.lower()}",
         "responses": {
             "200": {"description": "Success."},
@@ -403,8 +405,9 @@ def route_operation(rule: Rule, view: Any, method: str) -> dict[str, Any]:
         },
     }
     registered = _ROUTE_DOCS.get(rule.endpoint, {})
-    operation.update(registered.get("*", {}))
-    operation.update(registered.get(method, {}))
+    # Copies: apispec replaces the schemas in them by references to its components.
+    operation.update(copy.deepcopy(registered.get("*", {})))
+    operation.update(copy.deepcopy(registered.get(method, {})))
     return operation
 
 
@@ -431,22 +434,3 @@ def _ordered_tags(versions: list[ApiVersion], used_tags: set[str]) -> list[dict[
     named = {tag["name"] for tag in tags}
     tags += [{"name": tag} for tag in sorted(used_tags - named)]
     return tags
-
-
-document_route(
-    "flexmeasures_api.get_versions",
-    "GET",
-    security=[],
-    responses={"200": json_response("The API versions.", ApiVersionsResponseSchema)},
-)
-document_route(
-    "flexmeasures_api.request_auth_token",
-    "POST",
-    security=[],
-    requestBody={"required": True, "content": json_content(AuthTokenRequestSchema)},
-    responses={
-        "200": json_response("A fresh token.", AuthTokenResponseSchema),
-        "400": json_response("A malformed request.", ErrorsResponseSchema),
-        "401": json_response("Wrong credentials or deactivated account.", ErrorsResponseSchema),
-    },
-)

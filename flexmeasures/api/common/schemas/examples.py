@@ -170,4 +170,7 @@ SEED_EXAMPLES: dict[str, dict[str, dict[str, Any]]] = {
             **_PROCESSED,
         },
     },
+    "RestoreDataRequest": {
+        "Restore the demo backup (seed: Simulation)": {"backup": "demo_v0"},
+    },
 }

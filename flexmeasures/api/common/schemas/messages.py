@@ -334,6 +334,17 @@ class GetServiceRequestSchema(Schema):
     )
 
 
+class RestoreDataRequestSchema(Schema):
+    """Restore the database to a named backup (play mode, admins; seed: Simulation)."""
+
+    type = message_type("RestoreDataRequest")
+    backup = fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "Name of the backup.", "example": "demo_v0"},
+    )
+
+
 class StatusResponseSchema(Schema):
     """The status of a processed or rejected request (seed: response messages)."""
 
@@ -343,6 +354,17 @@ class StatusResponseSchema(Schema):
     result = fields.String(
         validate=validate.OneOf(["Rejected"]),
         metadata={"description": "'Rejected' when the request failed."},
+    )
+
+
+class FieldErrorsResponseSchema(StatusResponseSchema):
+    """422 UNPROCESSABLE_ENTITY: the input fails validation; ``message`` names each field."""
+
+    status = fields.String(required=True, metadata={"example": "UNPROCESSABLE_ENTITY"})
+    message = fields.Dict(
+        keys=fields.String(),
+        required=True,
+        metadata={"example": {"latitude": ["Not a valid number."]}},
     )
 
 
@@ -408,5 +430,6 @@ MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
         GetConnectionResponseSchema,
         GetServiceRequestSchema,
         GetServiceResponseSchema,
+        RestoreDataRequestSchema,
     )
 }

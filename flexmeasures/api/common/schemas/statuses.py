@@ -1,4 +1,5 @@
-"""The statuses each USEF-style service answers, as the seed's "Status Codes" lists them.
+"""The statuses each USEF-style service answers: those the seed's "Status Codes" list, and
+those the implementations add (e.g. INVALID_RESOLUTION, the backup statuses of restoreData).
 
 ``REJECTIONS`` maps a service name to the statuses of its 400 Bad Request answers; every
 service answers INVALID_REQUEST for a malformed message as well, and non-public services
@@ -48,6 +49,7 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
         "PTUS_INCOMPLETE",
         "UNRECOGNIZED_UDI_EVENT",
     ),
+    "restoreData": ("NO_BACKUP", "UNRECOGNIZED_BACKUP", "INVALID_BACKUP"),
     "getDeviceMessage": (
         "INVALID_MESSAGE_TYPE",
         "INVALID_TIMEZONE",
