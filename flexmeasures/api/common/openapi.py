@@ -9,7 +9,7 @@ The document is built once per app, at its first request, from:
   and the statuses of ``api.common.schemas.statuses`` as responses;
 - every other route under ``/api/`` in the app's URL map (REST endpoints, operations,
   plugins): summary and description from the view's docstring, details (schemas,
-  responses, public access) from ``document_route`` registrations.
+  responses, public access) from ``schemas.route_docs.ROUTE_DOCS`` and ``document_route``.
 """
 
 from __future__ import annotations
@@ -87,7 +87,6 @@ def docs_page() -> Response:
         "validatorUrl": None,
         "persistAuthorization": True,
         "docExpansion": "none",
-        "tagsSorter": None,
     }
     static = url_for(".docs_asset", filename="").rstrip("/")
     return Response(
@@ -268,9 +267,12 @@ def _query_parameters(plugin: MarshmallowPlugin, schema: type[Schema]) -> list[d
     """A message schema as query parameters; one-or-many fields as repeatable keys."""
     parameters = plugin.converter.schema2parameters(schema, location="query")
     for parameter in parameters:
-        alternatives = parameter["schema"].pop("anyOf", None)
+        field_schema = parameter["schema"]
+        alternatives = field_schema.pop("anyOf", None)
         if alternatives:
-            parameter["schema"].update(next(a for a in alternatives if a["type"] == "array"))
+            field_schema.update(next(a for a in alternatives if a["type"] == "array"))
+            if not isinstance(field_schema.get("example", []), list):
+                field_schema["example"] = [field_schema["example"]]
     return parameters
 
 

@@ -348,7 +348,11 @@ class RestoreDataRequestSchema(Schema):
 class StatusResponseSchema(Schema):
     """The status of a processed or rejected request (seed: response messages)."""
 
-    type = fields.String(metadata={"example": "PostMeterDataResponse"})
+    type = fields.String(
+        metadata={
+            "description": "The response type of a USEF-style service, e.g. PostMeterDataResponse."
+        }
+    )
     status = fields.String(required=True, metadata={"example": "PROCESSED"})
     message = fields.String(required=True, metadata={"example": "Request has been processed."})
     result = fields.String(

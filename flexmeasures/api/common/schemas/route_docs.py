@@ -53,7 +53,11 @@ def query(schema: Any) -> list[dict[str, Any]]:
 def status_responses(*codes_and_statuses: tuple[int, Sequence[str]]) -> dict[str, Any]:
     """Responses with a USEF-style status body, e.g. ``(404, ["UNRECOGNIZED_ASSET"])``."""
     return {
-        str(code): json_response(", ".join(statuses), StatusResponseSchema)
+        str(code): json_response(
+            ", ".join(statuses),
+            StatusResponseSchema,
+            example={"result": "Rejected", "status": statuses[0], "message": "What went wrong."},
+        )
         for code, statuses in codes_and_statuses
     }
 
