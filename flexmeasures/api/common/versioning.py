@@ -59,12 +59,18 @@ class Service:
 
 @dataclass(frozen=True)
 class ApiVersion:
-    """A version of the API: its name (``v1_1``), number (``1.1``), services and features."""
+    """A version of the API: its name (``v1_1``), number (``1.1``), services and features.
+
+    ``blueprints`` hold endpoints that are no USEF message services (e.g. the v2.0 REST
+    endpoints for assets and users); they are mounted under the version's prefix and, like
+    services, inherited by derived versions.
+    """
 
     name: str
     number: str
     services: dict[str, Service]
     features: dict[str, Any] = field(default_factory=dict)
+    blueprints: tuple[Blueprint, ...] = ()
 
     def derive(
         self,
@@ -72,6 +78,7 @@ class ApiVersion:
         number: str,
         add: Iterable[Service] = (),
         remove: Iterable[str] = (),
+        add_blueprints: Iterable[Blueprint] = (),
         **feature_changes: Any,
     ) -> ApiVersion:
         """Make the next version: this one's services and features, with the changes given."""
@@ -83,6 +90,7 @@ class ApiVersion:
             number=number,
             services=services,
             features={**self.features, **feature_changes},
+            blueprints=(*self.blueprints, *add_blueprints),
         )
 
     def feature(self, name: str, default: Any = None) -> Any:
@@ -117,6 +125,8 @@ class ApiVersion:
                 view_func=make_view(self, service),
                 methods=list(service.methods),
             )
+        for child in self.blueprints:
+            blueprint.register_blueprint(child)
         app.register_blueprint(blueprint, url_prefix=f"/api/{self.name}")
         csrf = app.extensions.get("csrf")
         if csrf:
