@@ -117,7 +117,8 @@ class Config:
     SECURITY_RECOVERABLE: bool = True
     SECURITY_CHANGEABLE: bool = True
     SECURITY_REGISTERABLE: bool = False
-    SECURITY_EMAIL_SENDER: str = "no-reply@example.com"
+    # None: use MAIL_DEFAULT_SENDER (so one setting names the sender of every email).
+    SECURITY_EMAIL_SENDER: str | tuple[str, str] | None = None
     SECURITY_USERNAME_ENABLE: bool = False
     SECURITY_CLI_USERS_NAME: str | bool = False
     SECURITY_CLI_ROLES_NAME: str | bool = False
@@ -419,6 +420,8 @@ def load_settings(
     _adapt_engine_options(settings)
     if settings.get("SECURITY_PASSWORD_SALT") is None:
         settings["SECURITY_PASSWORD_SALT"] = settings["SECRET_KEY"]
+    if settings.get("SECURITY_EMAIL_SENDER") is None:
+        settings["SECURITY_EMAIL_SENDER"] = settings.get("MAIL_DEFAULT_SENDER")
     return settings
 
 
