@@ -4,6 +4,7 @@ schemas it is built from, checked against the seed's examples and the message pa
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,13 +13,17 @@ from flask.testing import FlaskClient
 from marshmallow import ValidationError
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_openapi
+from sqlalchemy import select
 
 from flexmeasures.api.common import openapi
 from flexmeasures.api.common.implementations.timeseries import parse_get_request
 from flexmeasures.api.common.messages import MessageError, parse_series_groups
 from flexmeasures.api.common.schemas.examples import SEED_EXAMPLES
 from flexmeasures.api.common.schemas.messages import MESSAGE_SCHEMAS
+from flexmeasures.api.common.schemas.route_docs import ROUTE_DOCS
 from flexmeasures.api.versions import all_versions
+from flexmeasures.data.models import Asset, Market
+from tests.api.auth_routes import auth_header
 
 ENTITY_KEYS = {
     "PostMeterDataRequest": "connection",
@@ -282,3 +287,94 @@ def test_other_routes_come_from_the_url_map_with_registered_details(monkeypatch)
         "thing_id": "integer",
         "name": "string",
     }
+
+
+def test_every_registered_route_detail_names_a_route_of_the_app(app):
+    """Details in ROUTE_DOCS go stale when a route is renamed; this says which."""
+    methods_by_endpoint: dict[str, set[str]] = {}
+    for rule in app.url_map.iter_rules():
+        methods_by_endpoint.setdefault(rule.endpoint, set()).update(rule.methods)
+    for endpoint, details in ROUTE_DOCS.items():
+        assert endpoint in methods_by_endpoint, f"{endpoint} is no route of the app"
+        assert set(details) - {"*"} <= methods_by_endpoint[endpoint], endpoint
+
+
+def test_rest_endpoints_with_their_schemas(document):
+    assets = document["paths"]["/api/v2_0/assets"]
+    created = assets["post"]["responses"]["201"]["content"]["application/json"]["schema"]
+    assert created == {"$ref": "#/components/schemas/Asset"}
+    listed = assets["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert listed == {"type": "array", "items": {"$ref": "#/components/schemas/Asset"}}
+    assert [p["name"] for p in assets["get"]["parameters"]] == ["owner_id"]
+    asset = document["paths"]["/api/v2_0/asset/{asset_id}"]
+    assert asset["parameters"][0]["schema"] == {"type": "integer"}
+    changes = asset["patch"]["requestBody"]["content"]["application/json"]["schema"]
+    assert changes == {"$ref": "#/components/schemas/AssetChanges"}
+    assert "required" not in document["components"]["schemas"]["AssetChanges"]
+    assert "name" in document["components"]["schemas"]["Asset"]["required"]
+    assert "204" in asset["delete"]["responses"]
+    users = document["paths"]["/api/v2_0/users"]["get"]
+    assert [p["name"] for p in users["parameters"]] == ["include_inactive"]
+    assert "patch" in document["paths"]["/api/v2_0/user/{user_id}/password-reset"]
+
+
+@pytest.fixture
+def charging_station(db, structure, users) -> Asset:
+    """A charging station of the prosumer on the epex_da market, with 15-minute power data."""
+    asset = Asset(
+        name="CS 1",
+        market=db.session.scalar(select(Market).filter_by(name="epex_da")),
+        asset_type_name="charging_station",
+        capacity_in_mw=1,
+        latitude=52,
+        longitude=4,
+        owner=users["prosumer"],
+        unit="MW",
+        event_resolution=timedelta(minutes=15),
+    )
+    db.session.add(asset)
+    db.session.flush()
+    return asset
+
+
+def test_answers_of_the_server_fit_the_document(client, document, tokens, charging_station):
+    """Real answers, successes and refusals, validate against the documented responses."""
+    connection = f"ea1.2018-06.localhost:{charging_station.owner_id}:{charging_station.id}"
+    meter_data = {
+        "connection": connection,
+        "values": [1.5, 2.5],
+        "start": "2015-01-01T00:00:00Z",
+        "duration": "PT30M",
+        "unit": "MW",
+    }
+    admin, prosumer, mdc = (auth_header(tokens[u]) for u in ("admin", "prosumer", "mdc"))
+    asset_path = f"/api/v2_0/asset/{charging_station.id}"
+    requests: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", "/api/", {}),
+        ("POST", "/api/requestAuthToken", {"json": {"email": "x@y.z", "password": "no"}}),
+        ("GET", "/api/v2_0/getService", {}),
+        ("GET", "/api/v2_0/getConnection", {"headers": prosumer}),
+        ("POST", "/api/v2_0/postMeterData", {"headers": mdc, "json": meter_data}),
+        ("POST", "/api/v2_0/postMeterData", {"headers": mdc, "json": {**meter_data, "unit": "kW"}}),
+        ("GET", "/api/v2_0/getMeterData", {"headers": prosumer, "query_string": meter_data}),
+        ("GET", "/api/v2_0/getMeterData", {"query_string": meter_data}),
+        ("GET", "/api/v2_0/assets", {"headers": admin}),
+        ("POST", "/api/v2_0/assets", {"headers": prosumer, "json": {"name": "x"}}),
+        ("PATCH", asset_path, {"headers": prosumer, "json": {"latitude": "north"}}),
+        ("GET", "/api/v2_0/asset/999999", {"headers": admin}),
+        ("GET", "/api/v2_0/users", {"headers": admin}),
+        ("GET", "/api/ops/ping", {}),
+    ]
+    statuses = [_check_answer(client, document, *request) for request in requests]
+    assert statuses == [200, 401, 200, 200, 200, 400, 200, 401, 200, 403, 422, 404, 200, 200]
+
+
+def _check_answer(client, document, method: str, path: str, options: dict[str, Any]) -> int:
+    """Send a request and validate its JSON answer against the documented response."""
+    answer = client.open(path, method=method, **options)
+    template = re.sub(r"/\d+$", "/{asset_id}", path) if "/asset/" in path else path
+    responses = document["paths"][template][method.lower()]["responses"]
+    documented = responses.get(str(answer.status_code)) or responses["default"]
+    schema = documented["content"]["application/json"]["schema"]
+    OAS30Validator({**schema, **document}).validate(answer.get_json())
+    return answer.status_code
