@@ -28,7 +28,8 @@ def get_versions():
     return jsonify(
         message="For these API versions endpoints are available. An authentication token can "
         f"be requested at: {base}/requestAuthToken. For a list of services, see "
-        f"{base}/<version>/getService",
+        f"{base}/<version>/getService; the OpenAPI document is at {base}/openapi.json and "
+        f"browsable at {base}/docs.",
         versions=API_VERSIONS,
         flexmeasures_version=_flexmeasures_version(),
     )

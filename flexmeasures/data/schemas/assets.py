@@ -35,6 +35,7 @@ class AssetSchema(Schema):
         required=True, strict=True, attribute="owner_id", metadata={"description": "User id."}
     )
     market = fields.Integer(
+        allow_none=True,
         strict=True,
         attribute="market_id",
         metadata={"description": "Market id (default: the market epex_da, if it exists)."},
