@@ -1,0 +1,78 @@
+"""A Box-Cox transformation that copes with zeros and negative values.
+
+Power profiles often hold many zeros (solar at night, idle chargers) and, under the USEF
+sign convention, negative values (production). Plain Box-Cox needs strictly positive data,
+so we shift the data first: z = boxcox(y + offset, λ). The offset lifts the minimum of the
+training data to a margin above zero; the margin is a fraction of the data's range, so that
+zeros do not turn into extreme outliers (as they would with a tiny offset). λ is chosen by
+maximum likelihood (scipy.stats.boxcox) on the shifted data. The inverse is exact.
+
+Values below the training minimum minus the margin are outside the transform's domain;
+they are clipped to its edge (documented loss of exactness only there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+MARGIN_FRACTION = 0.05
+SMALLEST_SHIFTED_VALUE = 1e-12
+
+
+class TransformError(ValueError):
+    """The data cannot be transformed (e.g. it is constant or has no finite values)."""
+
+
+@dataclass(frozen=True)
+class ShiftedBoxCox:
+    """Box-Cox on value + offset: fitted parameters and the transformation both ways.
+
+    Units: ``offset`` is in the data's unit; ``lmbda`` is dimensionless.
+    """
+
+    offset: float
+    lmbda: float
+
+    @classmethod
+    def fit(cls, values: pd.Series | np.ndarray, margin_fraction: float = MARGIN_FRACTION):
+        """Choose the offset from the data's range and λ by maximum likelihood."""
+        finite = np.asarray(values, dtype=float)
+        finite = finite[np.isfinite(finite)]
+        if finite.size < 3:
+            raise TransformError("Box-Cox needs at least three finite values.")
+        low, high = finite.min(), finite.max()
+        if high - low <= 0:
+            raise TransformError("Box-Cox cannot be fitted to constant data.")
+        offset = margin_fraction * (high - low) - low
+        _, lmbda = stats.boxcox(finite + offset)
+        return cls(offset=float(offset), lmbda=float(lmbda))
+
+    def transform(self, values: pd.Series | np.ndarray):
+        """The transformed values (same type and index as the input; NaN stays NaN)."""
+        shifted = np.maximum(np.asarray(values, dtype=float) + self.offset, SMALLEST_SHIFTED_VALUE)
+        result = special.boxcox(shifted, self.lmbda)
+        return _like(values, result)
+
+    def inverse(self, values: pd.Series | np.ndarray):
+        """The values on the original scale (same type and index as the input).
+
+        Transformed values beyond the range Box-Cox can produce are clipped to it first.
+        """
+        transformed = np.asarray(values, dtype=float)
+        if self.lmbda > 0:
+            transformed = np.maximum(transformed, -1 / self.lmbda + SMALLEST_SHIFTED_VALUE)
+        elif self.lmbda < 0:
+            transformed = np.minimum(transformed, -1 / self.lmbda - SMALLEST_SHIFTED_VALUE)
+        result = special.inv_boxcox(transformed, self.lmbda) - self.offset
+        return _like(values, result)
+
+
+def _like(template: pd.Series | np.ndarray, values: np.ndarray):
+    """The values as a Series shaped like the template if it is one, else as an array."""
+    if isinstance(template, pd.Series):
+        return pd.Series(values, index=template.index, name=template.name)
+    return values
