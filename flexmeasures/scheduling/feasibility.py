@@ -44,7 +44,7 @@ class _Anchor:
     value: float
     step: int
     time: pd.Timestamp
-    label: str
+    described: str
 
 
 @dataclass(frozen=True)
@@ -87,8 +87,9 @@ def find_obstacles(problem: StorageProblem) -> list[Obstacle]:
     for step, (moment, target) in zip(target_steps, problem.soc_targets.items(), strict=True):
         low, high = _propagate(problem, anchor, step, reach, obstacles)
         obstacles += _target_obstacles(problem, anchor, moment, target, (low, high))
-        label = f"the target at {format_time(moment)}"
-        anchor = _Anchor(float(np.clip(target, low, high)), step, moment, label)
+        reached = float(np.clip(target, low, high))
+        described = "the previous target" if reached == target else "closest to that target"
+        anchor = _Anchor(reached, step, moment, described)
     if anchor.step < problem.n_steps - 1:
         _propagate(problem, anchor, problem.n_steps - 1, reach, obstacles)
     return obstacles
@@ -179,6 +180,11 @@ def _target_obstacles(
 ) -> list[Obstacle]:
     """An obstacle if the target is outside the SOC bounds or the reachable interval."""
     low, high = reachable
+    if (
+        problem.soc_min <= target <= problem.soc_max
+        and low - ROUND_OFF <= target <= high + ROUND_OFF
+    ):
+        return []
     what = f"The target of {format_energy(target)} at {format_time(moment)}"
     if not problem.soc_min <= target <= problem.soc_max:
         side, bound = ("above the maximum", problem.soc_max)
@@ -186,9 +192,9 @@ def _target_obstacles(
             side, bound = ("below the minimum", problem.soc_min)
         message = f"{what} is {side} state of charge of {format_energy(bound)}."
         return [Obstacle("soc target", moment, abs(target - bound), message)]
-    if low - ROUND_OFF <= target <= high + ROUND_OFF:
-        return []
-    origin = f"from {format_energy(anchor.value)} at {format_time(anchor.time)} ({anchor.label})"
+    origin = (
+        f"from {format_energy(anchor.value)} at {format_time(anchor.time)} ({anchor.described})"
+    )
     if target > high:
         power = f"charging at most {format_power(problem.charging_capacity)}"
         message = f"{what} needs {format_energy(target - high)} more than {power} can deliver "

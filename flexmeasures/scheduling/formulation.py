@@ -21,9 +21,11 @@ at step t by lowering both by a and ηc·ηd·a keeps the SOC trajectory and cha
 -a·(1 - ηc·ηd)·price[t]·h minus the tie-breaker terms, a saving whenever the price is
 positive. Overlap can only pay where prices are not positive (burning energy to take up
 more power) or where a site limit binds. ``schedule.py`` therefore solves the LP, and only
-if its solution overlaps (with losses) solves again with ``exclusive=True``: one binary per
-step, charge[t] <= Pc·z[t] and discharge[t] <= Pd·(1 - z[t]). An LP optimum without overlap
-is optimal for that MILP too, because the LP is its relaxation.
+if its solution overlaps (with losses) solves again with ``exclusive_steps``: a binary z[t]
+for those steps, charge[t] <= Pc·z[t] and discharge[t] <= Pd·(1 - z[t]). By the argument
+above, binaries are needed only at steps with a non-positive price (at every step when
+there is a site capacity). An LP optimum without overlap is optimal for that MILP too,
+because the LP is its relaxation.
 
 ``elastic=True`` writes the relaxed problem used to find the closest feasible schedule:
 SOC bounds become rows soc[t] + under[t] - over[t] within [soc_min, soc_max], each target a
@@ -160,11 +162,15 @@ def _full(value: ArrayOrNumber, size: int) -> np.ndarray:
 
 
 def build_linear_program(
-    problem: StorageProblem, *, elastic: bool = False, exclusive: bool = False
+    problem: StorageProblem,
+    *,
+    elastic: bool = False,
+    exclusive_steps: np.ndarray | None = None,
 ) -> LinearProgram:
     """The problem as a LinearProgram (costs in currency, power in MW, energy in MWh).
 
-    ``exclusive`` adds a binary per step that forbids charging and discharging at once;
+    ``exclusive_steps`` (step indices) get a binary that forbids charging and discharging
+    at once;
     ``elastic`` turns SOC bounds, targets and site limits into penalised soft rows.
     """
     builder = _Builder()
@@ -176,8 +182,9 @@ def build_linear_program(
     _add_dynamics(builder, problem, charge, discharge, soc)
     if problem.site_capacity is not None:
         _add_site_rows(builder, problem, charge, discharge, elastic)
-    if exclusive and problem.charging_capacity > 0 and problem.discharging_capacity > 0:
-        _add_exclusivity(builder, problem, charge, discharge)
+    can_overlap = problem.charging_capacity > 0 and problem.discharging_capacity > 0
+    if exclusive_steps is not None and len(exclusive_steps) > 0 and can_overlap:
+        _add_exclusivity(builder, problem, charge[exclusive_steps], discharge[exclusive_steps])
     if elastic:
         _add_soft_soc_rows(builder, problem, soc)
     return builder.build()
@@ -258,8 +265,9 @@ def _add_site_rows(
 def _add_exclusivity(
     builder: _Builder, problem: StorageProblem, charge: np.ndarray, discharge: np.ndarray
 ) -> None:
-    """charge[t] <= Pc·z[t] and discharge[t] <= Pd·(1 - z[t]), z[t] binary."""
-    n = problem.n_steps
+    """charge[t] <= Pc·z[t] and discharge[t] <= Pd·(1 - z[t]), z[t] binary, for the given
+    charge and discharge columns (of the same steps)."""
+    n = len(charge)
     mode = builder.add_columns("charging_mode", 0.0, 1.0, np.zeros(n), integer=True)
     charge_rows = builder.add_rows("charge_only_when_charging", -np.inf, 0.0, n)
     builder.add_entries(charge_rows, charge, 1.0)

@@ -6,6 +6,7 @@ currency/MWh, times as timezone-aware UTC step starts at a fixed resolution.
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -138,15 +139,16 @@ class StorageProblem:
         """The length of a step in hours (MW × hours = MWh)."""
         return self.resolution / timedelta(hours=1)
 
-    @property
+    @functools.cached_property
     def step_ends(self) -> pd.DatetimeIndex:
         """The ends of the steps (UTC): the times the SOC trajectory refers to."""
         return (self.prices.index + self.resolution).rename("end")
 
-    @property
+    @functools.cached_property
     def target_steps(self) -> np.ndarray:
         """For each SOC target, the index of the step at whose end it applies."""
-        return ((self.soc_targets.index - self.start) / self.resolution).astype(int) - 1
+        offsets = self.soc_targets.index.asi8 - self.start.value
+        return offsets // pd.Timedelta(self.resolution).value - 1
 
     def load_array(self) -> np.ndarray:
         """The inflexible site load per step in MW (zeros without one)."""

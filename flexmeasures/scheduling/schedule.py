@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from flexmeasures.scheduling.backends import resolve_solver, solve_lp
+from flexmeasures.scheduling.backends import backend, resolve_solver
 from flexmeasures.scheduling.backends.result import INFEASIBLE, OPTIMAL, LpSolution
 from flexmeasures.scheduling.errors import SchedulingError
 from flexmeasures.scheduling.feasibility import find_obstacles
@@ -145,25 +145,41 @@ def schedule_storage(problem: StorageProblem, solver: str | None = "highs") -> S
 
 
 def _solve(problem: StorageProblem, solver: str, elastic: bool) -> _Solved:
-    """Solve the LP; if it charges and discharges at once with losses, solve the MILP."""
+    """Solve the LP; if it charges and discharges at once with losses, solve the MILP.
+
+    ``solver`` is a canonical solver name (see ``backends.resolve_solver``).
+    """
     started = time.perf_counter()
     lp = build_linear_program(problem, elastic=elastic)
     formulated = time.perf_counter() - started
-    solution = solve_lp(lp, solver)
+    solve = backend(solver)
+    solution = solve(lp)
     solved = _Solved(lp, solution, formulated + solution.build_seconds, solution.solve_seconds)
     lossless = problem.charging_efficiency * problem.discharging_efficiency == 1
     if solution.values is None or lossless or not _overlaps(problem, lp, solution.values):
         return solved
-    started = time.perf_counter()
-    lp = build_linear_program(problem, elastic=elastic, exclusive=True)
-    formulated = time.perf_counter() - started
-    solution = solve_lp(lp, solver)
-    return _Solved(
-        lp,
-        solution,
-        solved.build_seconds + formulated + solution.build_seconds,
-        solved.solve_seconds + solution.solve_seconds,
-    )
+    for steps in _steps_that_may_overlap(problem), np.arange(problem.n_steps):
+        started = time.perf_counter()
+        lp = build_linear_program(problem, elastic=elastic, exclusive_steps=steps)
+        formulated = time.perf_counter() - started
+        solution = solve(lp)
+        solved = _Solved(
+            lp,
+            solution,
+            solved.build_seconds + formulated + solution.build_seconds,
+            solved.solve_seconds + solution.solve_seconds,
+        )
+        if solution.values is None or not _overlaps(problem, lp, solution.values):
+            break
+    return solved
+
+
+def _steps_that_may_overlap(problem: StorageProblem) -> np.ndarray:
+    """Steps where charging while discharging can pay: non-positive prices, or any step
+    when a site capacity applies (see formulation.py)."""
+    if problem.site_capacity is not None:
+        return np.arange(problem.n_steps)
+    return np.flatnonzero(problem.prices.to_numpy() <= 0)
 
 
 def _overlaps(problem: StorageProblem, lp: LinearProgram, values: np.ndarray) -> bool:

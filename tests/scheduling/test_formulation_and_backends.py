@@ -71,7 +71,7 @@ def test_the_program_has_one_block_per_quantity():
     assert lp.col_lower[lp.columns["soc"]].tolist() == [0.0, 0.5, 0.0]
     assert lp.col_upper[lp.columns["soc"]].tolist() == [1.0, 0.5, 1.0]
     assert lp.row_lower[lp.rows["dynamics"]].tolist() == [0.2, 0.0, 0.0]
-    exclusive = build_linear_program(problem, exclusive=True)
+    exclusive = build_linear_program(problem, exclusive_steps=np.arange(3))
     assert exclusive.is_mip and exclusive.integrality.sum() == 3
 
 

@@ -105,8 +105,7 @@ def test_second_target_unreachable_from_the_first():
     schedule = schedule_storage(problem)
     assert schedule.explanation == [
         "The target of 0 kWh at 2015-06-02 14:00 UTC is 500 kWh lower than discharging at most "
-        "250 kW can reach in time from 1 MWh at 2015-06-02 12:00 UTC (the target at "
-        "2015-06-02 12:00 UTC)."
+        "250 kW can reach in time from 1 MWh at 2015-06-02 12:00 UTC (the previous target)."
     ]
     assert_within_limits(problem, schedule)
     # the targets are missed by 500 kWh in total (whichever of them is missed, the cheapest)

@@ -10,6 +10,7 @@ Names (the values of FLEXMEASURES_LP_SOLVER):
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import shutil
 from collections.abc import Callable
@@ -23,11 +24,12 @@ SOLVERS = ("highs", "cbc", "glpk", "appsi_highs")
 ALIASES = {"pyomo_highs": "appsi_highs", "pyomo-highs": "appsi_highs", "appsi-highs": "appsi_highs"}
 _BINARIES = {"cbc": "cbc", "glpk": "glpsol"}
 
-__all__ = ["LpSolution", "SOLVERS", "available_solvers", "resolve_solver", "solve_lp"]
+__all__ = ["LpSolution", "SOLVERS", "available_solvers", "backend", "resolve_solver", "solve_lp"]
 
 
+@functools.cache
 def _has_module(name: str) -> bool:
-    """Whether a Python package can be imported here."""
+    """Whether a Python package can be imported here (looked up once per process)."""
     return importlib.util.find_spec(name) is not None
 
 
@@ -54,21 +56,20 @@ def resolve_solver(name: str | None) -> str:
     """
     wanted = (name or DEFAULT_SOLVER).strip().lower()
     solver = ALIASES.get(wanted, wanted)
-    available = available_solvers()
+    if solver in SOLVERS and _is_available(solver):
+        return solver
+    available = ", ".join(available_solvers()) or "none"
     if solver not in SOLVERS:
         raise UnknownSolverError(
-            f"Unknown LP solver '{name}' (FLEXMEASURES_LP_SOLVER). "
-            f"Available here: {', '.join(available) or 'none'}."
+            f"Unknown LP solver '{name}' (FLEXMEASURES_LP_SOLVER). Available here: {available}."
         )
-    if solver not in available:
-        raise UnknownSolverError(
-            f"The LP solver '{name}' (FLEXMEASURES_LP_SOLVER) is not installed here "
-            f"(see ci/install-solvers.sh). Available here: {', '.join(available) or 'none'}."
-        )
-    return solver
+    raise UnknownSolverError(
+        f"The LP solver '{name}' (FLEXMEASURES_LP_SOLVER) is not installed here "
+        f"(see ci/install-solvers.sh). Available here: {available}."
+    )
 
 
-def _backend(solver: str) -> Callable[[LinearProgram], LpSolution]:
+def backend(solver: str) -> Callable[[LinearProgram], LpSolution]:
     """The function that solves a LinearProgram with a canonical solver name."""
     if solver == "highs":
         from flexmeasures.scheduling.backends.highs import solve_with_highs
@@ -81,4 +82,4 @@ def _backend(solver: str) -> Callable[[LinearProgram], LpSolution]:
 
 def solve_lp(lp: LinearProgram, solver: str | None = DEFAULT_SOLVER) -> LpSolution:
     """Solve a LinearProgram with the named solver (see ``resolve_solver``)."""
-    return _backend(resolve_solver(solver))(lp)
+    return backend(resolve_solver(solver))(lp)
