@@ -1,0 +1,268 @@
+"""Flexibility constraints (UDI events) and control signals (device messages).
+
+postUdiEvent stores a device's state of charge (event type ``soc``) and, for
+``soc-with-targets``, SOC targets; units kWh or MWh. Event ids must increase per device
+(OUTDATED_UDI_EVENT otherwise; not enforced in play mode). From API v1.3 on, posting
+enqueues a scheduling job; the job's id is kept in Redis under the event for
+FLEXMEASURES_PLANNING_TTL. getDeviceMessage answers the schedule of that event (MW,
+consumption positive) for ``duration`` (default PT6H, at most the planning horizon):
+UNKNOWN_SCHEDULE while the job waits or runs, or with the job's error if it failed, and
+UNRECOGNIZED_UDI_EVENT for events it does not know (or no longer, after the TTL).
+API v1.2 computes the schedule when the device message is requested.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from flask import current_app
+from flask_security import current_user
+from rq.exceptions import NoSuchJobError
+from rq.job import Job
+
+from flexmeasures.api.common.entities import check_domain, sees_all_assets
+from flexmeasures.api.common.messages import (
+    MessageError,
+    parse_duration_field,
+    parse_timestamp_field,
+)
+from flexmeasures.api.common.responses import ResponseTuple, request_processed
+from flexmeasures.data import db
+from flexmeasures.data.entity_address import EntityAddressException, parse_entity_address
+from flexmeasures.data.models import Asset
+from flexmeasures.data.queries import search_beliefs
+from flexmeasures.jobs import enqueue
+from flexmeasures.modes import enforce_consecutive_udi_events
+from flexmeasures.scheduling.asset_types import STORAGE_ASSET_TYPES
+from flexmeasures.scheduling.errors import MissingPricesError, SchedulingError
+from flexmeasures.scheduling.jobs import make_schedule, planning_window, scheduler_source
+from flexmeasures.utils.time_utils import duration_isoformat
+
+EVENT_TYPES = ("soc", "soc-with-targets")
+SOC_UNITS = {"kWh": 1e-3, "MWh": 1.0}
+DEFAULT_DEVICE_MESSAGE_DURATION = timedelta(hours=6)
+
+
+def parse_event(message: dict[str, Any]) -> tuple[Asset, int, str | None]:
+    """The asset, event id and event type of the message's ``event`` address."""
+    address = message.get("event")
+    if not address:
+        raise MessageError("REQUIRED_INFO_MISSING", "Please state the UDI event ('event').")
+    try:
+        parsed = parse_entity_address(str(address), "event")
+    except EntityAddressException as exc:
+        raise MessageError("UNRECOGNIZED_UDI_EVENT", f"Invalid event address: {exc}") from exc
+    check_domain(parsed, str(address))
+    asset = db.session.get(Asset, parsed["asset_id"])
+    if asset is None or asset.owner_id != parsed["owner_id"] or not _may_address(asset):
+        raise MessageError(
+            "UNRECOGNIZED_CONNECTION_GROUP",
+            f"Device {parsed['owner_id']}:{parsed['asset_id']} is not a device you may address.",
+        )
+    return asset, parsed["event_id"], parsed.get("event_type")
+
+
+def _may_address(asset: Asset) -> bool:
+    return sees_all_assets(current_user) or asset.owner_id == current_user.id
+
+
+def post_udi_event(version, message: dict[str, Any]) -> ResponseTuple:
+    """Store a device's state of charge (and targets); from v1.3 on, enqueue its schedule."""
+    asset, event_id, event_type = parse_event(message)
+    _check_event_type(event_type, asset)
+    soc_moment, soc = _parse_soc(message)
+    start, end = planning_window(soc_moment, asset.event_resolution)
+    targets = _parse_targets(message, start, end) if event_type == "soc-with-targets" else []
+    _check_event_is_new(asset, event_id)
+    asset.soc_in_mwh, asset.soc_datetime, asset.soc_udi_event_id = soc, soc_moment, event_id
+    db.session.commit()
+    if version.feature("schedule_in_job"):
+        _enqueue_schedule(asset, event_id, start, end, soc, targets)
+    return request_processed()
+
+
+def _check_event_type(event_type: str | None, asset: Asset) -> None:
+    if event_type not in EVENT_TYPES:
+        raise MessageError(
+            "UNRECOGNIZED_UDI_EVENT",
+            f"The requested UDI event type {event_type} is not known; use "
+            f"{' or '.join(EVENT_TYPES)}.",
+        )
+    if asset.asset_type_name not in STORAGE_ASSET_TYPES:
+        raise MessageError(
+            "UNRECOGNIZED_UDI_EVENT",
+            f"Assets of type {asset.asset_type_name} cannot be scheduled; state of charge "
+            "events are for battery, one-way_evse and two-way_evse assets.",
+        )
+
+
+def _parse_soc(message: dict[str, Any]) -> tuple[datetime, float]:
+    """The SOC moment and value (MWh) of the message."""
+    if message.get("datetime") is None:
+        raise MessageError("INVALID_DATETIME", "Datetime cannot be used: it is missing.")
+    moment = parse_timestamp_field(message.get("datetime"), "datetime")
+    value = message.get("value")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'.")
+    return moment, value * _soc_unit_factor(message.get("unit"))
+
+
+def _soc_unit_factor(unit: Any) -> float:
+    if unit not in SOC_UNITS:
+        raise MessageError(
+            "INVALID_UNIT", "Data for state of charge should be given in kWh or MWh."
+        )
+    return SOC_UNITS[unit]
+
+
+def _parse_targets(
+    message: dict[str, Any], start: datetime, end: datetime
+) -> list[tuple[datetime, float]]:
+    """SOC targets (moment, MWh) within the planning window."""
+    targets = message.get("targets")
+    if not isinstance(targets, list) or not targets:
+        raise MessageError(
+            "INCOMPLETE_UDI_EVENT", "A soc-with-targets event needs a list of 'targets'."
+        )
+    factor = _soc_unit_factor(message.get("unit"))
+    parsed = []
+    for target in targets:
+        value = target.get("value") if isinstance(target, dict) else None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'.")
+        moment = parse_timestamp_field(target.get("datetime"), "datetime")
+        if not start < moment <= end:
+            raise MessageError(
+                "INVALID_DATETIME",
+                f"Datetime cannot be used: target at {moment.isoformat()} is not within the "
+                f"planning window from {start.isoformat()} to {end.isoformat()}.",
+            )
+        parsed.append((moment, value * factor))
+    return parsed
+
+
+def _check_event_is_new(asset: Asset, event_id: int) -> None:
+    latest = asset.soc_udi_event_id
+    if latest is not None and event_id <= latest and enforce_consecutive_udi_events(
+        current_app.config
+    ):
+        raise MessageError(
+            "OUTDATED_UDI_EVENT",
+            f"The requested UDI event (id = {event_id}) is equal or before the latest existing "
+            f"one (id = {latest}).",
+        )
+
+
+def _event_key(asset: Asset, event_id: int) -> str:
+    return f"flexmeasures:udi-event:{asset.id}:{event_id}"
+
+
+def _enqueue_schedule(asset, event_id, start, end, soc, targets) -> None:
+    """Enqueue the scheduling job and remember its id under the event for the TTL."""
+    ttl = current_app.config["FLEXMEASURES_PLANNING_TTL"]
+    keep = int(ttl.total_seconds()) if ttl > timedelta(0) else -1
+    job = enqueue(
+        "scheduling",
+        make_schedule,
+        asset.id,
+        start,
+        end,
+        soc,
+        targets,
+        job_timeout=600,
+        result_ttl=keep,
+        failure_ttl=keep if keep > 0 else None,
+        meta={"start": start.isoformat(), "asset_id": asset.id, "event_id": event_id},
+    )
+    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    if keep > 0:
+        connection.set(_event_key(asset, event_id), job.id, ex=keep)
+    else:
+        connection.set(_event_key(asset, event_id), job.id)
+
+
+def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
+    """The schedule of a UDI event's device (MW, consumption positive) for ``duration``."""
+    asset, event_id, _ = parse_event(message)
+    duration = _device_message_duration(message)
+    if version.feature("schedule_in_job"):
+        start = _finished_schedule_start(asset, event_id)
+    else:
+        start = _schedule_now(asset, event_id)
+    values = _scheduled_values(asset, start, duration)
+    return {
+        "event": message.get("event"),
+        "values": values,
+        "start": start.isoformat(),
+        "duration": duration_isoformat(duration),
+        "unit": "MW",
+        "status": "PROCESSED",
+        "message": "Request has been processed.",
+    }, 200
+
+
+def _device_message_duration(message: dict[str, Any]) -> timedelta:
+    """The requested duration (default 6 hours), at most the planning horizon."""
+    text = message.get("duration")
+    duration = parse_duration_field(text) if text else DEFAULT_DEVICE_MESSAGE_DURATION
+    return min(duration, current_app.config["FLEXMEASURES_PLANNING_HORIZON"])
+
+
+def _finished_schedule_start(asset: Asset, event_id: int) -> datetime:
+    """The start of the event's finished schedule, or the status saying why there is none."""
+    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    job_id = connection.get(_event_key(asset, event_id))
+    if job_id is None:
+        raise _unrecognized_event(event_id)
+    try:
+        job = Job.fetch(job_id.decode(), connection=connection)
+    except NoSuchJobError as exc:
+        raise _unrecognized_event(event_id) from exc
+    if job.is_failed:
+        raise _failed_job_error(job)
+    if not job.is_finished:
+        raise MessageError(
+            "UNKNOWN_SCHEDULE",
+            f"No known schedule for this time period: the scheduling job is "
+            f"{job.get_status()}; try again in a few seconds.",
+        )
+    return datetime.fromisoformat(job.meta["start"])
+
+
+def _failed_job_error(job: Job) -> MessageError:
+    reason = (job.latest_result().exc_string if job.latest_result() else "") or ""
+    last_line = reason.strip().splitlines()[-1] if reason.strip() else "unknown error"
+    status = "UNKNOWN_PRICES" if "MissingPricesError" in last_line else "UNKNOWN_SCHEDULE"
+    return MessageError(status, f"Scheduling job failed: {last_line}")
+
+
+def _unrecognized_event(event_id: int) -> MessageError:
+    return MessageError(
+        "UNRECOGNIZED_UDI_EVENT",
+        f"The requested UDI event (id = {event_id}) is not known (or its schedule expired).",
+    )
+
+
+def _schedule_now(asset: Asset, event_id: int) -> datetime:
+    """API v1.2: compute the schedule of the device's latest SOC event now."""
+    if asset.soc_udi_event_id != event_id or asset.soc_datetime is None:
+        raise _unrecognized_event(event_id)
+    start, end = planning_window(asset.soc_datetime, asset.event_resolution)
+    try:
+        make_schedule(asset.id, start, end, asset.soc_in_mwh or 0.0)
+    except MissingPricesError as exc:
+        raise MessageError("UNKNOWN_PRICES", f"Missing prices for this time period: {exc}") from exc
+    except SchedulingError as exc:
+        raise MessageError("UNKNOWN_SCHEDULE", str(exc)) from exc
+    return start
+
+
+def _scheduled_values(asset: Asset, start: datetime, duration: timedelta) -> list[float | None]:
+    """The scheduler's most recent values for the asset in [start, start + duration)."""
+    end = start + duration
+    found = search_beliefs([asset.id], start, end, source_ids=[scheduler_source().id])
+    series = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
+    index = pd.date_range(start, end, freq=asset.event_resolution, inclusive="left", tz="UTC")
+    return [None if pd.isna(v) else float(v) for v in series.reindex(index)]

@@ -1,0 +1,223 @@
+"""Flexibility constraints and control signals: postUdiEvent and getDeviceMessage in
+v1.2 (schedule computed on request) and v1.3/v2.0 (scheduling jobs on the queue)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pandas as pd
+import pytest
+from sqlalchemy import select
+
+from flexmeasures.data.ingest import save_beliefs
+from flexmeasures.data.models import Asset, DataSource, Market
+from flexmeasures.jobs import make_worker
+
+SOC_TIME = "2015-06-02T10:00:00+00:00"
+
+
+@pytest.fixture
+def battery(db, structure, users) -> Asset:
+    """A 2 MW, 5 MWh battery of the prosumer on the epex_da market, with two days of prices:
+    cheap from 10:00 to 12:00 on the first day, expensive otherwise."""
+    market = db.session.scalar(select(Market).filter_by(name="epex_da"))
+    asset = Asset(
+        name="battery",
+        asset_type_name="battery",
+        capacity_in_mw=2,
+        min_soc_in_mwh=0,
+        max_soc_in_mwh=5,
+        latitude=52,
+        longitude=4,
+        owner=users["prosumer"],
+        market_id=market.id,
+        unit="MW",
+        event_resolution=timedelta(minutes=15),
+    )
+    db.session.add(asset)
+    hours = pd.date_range("2015-06-02T00:00:00Z", periods=72, freq="1h")
+    prices = [10.0 if 10 <= hour.hour < 12 and hour.day == 2 else 50.0 for hour in hours]
+    source = DataSource(name="prices", type="script")
+    db.session.add(source)
+    db.session.flush()
+    save_beliefs(
+        pd.DataFrame(
+            {
+                "sensor_id": market.id,
+                "event_start": hours,
+                "belief_horizon": timedelta(hours=24),
+                "source_id": source.id,
+                "event_value": prices,
+            }
+        )
+    )
+    db.session.commit()
+    return asset
+
+
+def event(asset: Asset, event_id: int, event_type: str = "soc") -> str:
+    return f"ea1.2018-06.localhost:{asset.owner_id}:{asset.id}:{event_id}:{event_type}"
+
+
+def soc_message(asset, event_id, value=0.0, unit="MWh", **extra):
+    return {
+        "type": "PostUdiEventRequest",
+        "event": event(asset, event_id),
+        "value": value,
+        "unit": unit,
+        "datetime": SOC_TIME,
+        **extra,
+    }
+
+
+def prosumer(tokens):
+    return {"Authorization": tokens["prosumer"]}
+
+
+def work_off_scheduling_queue():
+    make_worker(["scheduling"]).work(burst=True)
+
+
+@pytest.mark.parametrize("version", ["v1_3", "v2_0"])
+def test_posted_soc_is_scheduled_by_a_job(client, tokens, queues, battery, version):
+    posted = client.post(
+        f"/api/{version}/postUdiEvent", json=soc_message(battery, 203), headers=prosumer(tokens)
+    )
+    assert posted.status_code == 200, posted.json
+    assert posted.json["type"] == "PostUdiEventResponse"
+    query = {"event": event(battery, 203)}
+    waiting = client.get(
+        f"/api/{version}/getDeviceMessage", query_string=query, headers=prosumer(tokens)
+    )
+    assert waiting.status_code == 400
+    assert waiting.json["status"] == "UNKNOWN_SCHEDULE"
+    work_off_scheduling_queue()
+    message = client.get(
+        f"/api/{version}/getDeviceMessage", query_string=query, headers=prosumer(tokens)
+    )
+    assert message.status_code == 200, message.json
+    assert message.json["type"] == "GetDeviceMessageResponse"
+    assert message.json["unit"] == "MW" and message.json["duration"] == "PT6H"
+    assert message.json["start"] == "2015-06-02T10:00:00+00:00"
+    values = message.json["values"]
+    assert len(values) == 24
+    # the battery charges at full power in the two cheap hours (4 MWh), to sell it later
+    assert values[:8] == pytest.approx([2.0] * 8, abs=1e-6)
+    assert all(v <= 1e-6 for v in values[8:])
+
+
+def test_targets_are_met(client, tokens, queues, battery):
+    message = soc_message(battery, 204, value=1000, unit="kWh")
+    message["event"] = event(battery, 204, "soc-with-targets")
+    message["targets"] = [{"value": 3000, "datetime": "2015-06-02T16:00:00+00:00"}]
+    assert (
+        client.post("/api/v2_0/postUdiEvent", json=message, headers=prosumer(tokens)).status_code
+        == 200
+    )
+    work_off_scheduling_queue()
+    response = client.get(
+        "/api/v2_0/getDeviceMessage",
+        query_string={"event": message["event"], "duration": "PT6H"},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 200, response.json
+    energy = sum(response.json["values"]) * 0.25  # MWh charged by 16:00
+    assert energy == pytest.approx(2.0, abs=1e-6)
+
+
+def test_v1_2_computes_on_request(client, tokens, battery):
+    assert (
+        client.post(
+            "/api/v1_2/postUdiEvent", json=soc_message(battery, 7), headers=prosumer(tokens)
+        ).status_code
+        == 200
+    )
+    response = client.get(
+        "/api/v1_2/getDeviceMessage",
+        query_string={"event": event(battery, 7)},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 200, response.json
+    assert max(response.json["values"]) > 0
+
+
+def test_outdated_and_unknown_events(client, tokens, queues, battery):
+    assert (
+        client.post(
+            "/api/v1_3/postUdiEvent", json=soc_message(battery, 10), headers=prosumer(tokens)
+        ).status_code
+        == 200
+    )
+    outdated = client.post(
+        "/api/v1_3/postUdiEvent", json=soc_message(battery, 10), headers=prosumer(tokens)
+    )
+    assert outdated.status_code == 400 and outdated.json["status"] == "OUTDATED_UDI_EVENT"
+    unknown = client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(battery, 99)},
+        headers=prosumer(tokens),
+    )
+    assert unknown.json["status"] == "UNRECOGNIZED_UDI_EVENT"
+
+
+@pytest.mark.parametrize(
+    "change, status",
+    [
+        ({"unit": "kW"}, "INVALID_UNIT"),
+        ({"datetime": None}, "INVALID_DATETIME"),
+        ({"value": None}, "PTUS_INCOMPLETE"),
+        ({"datetime": "2015-06-02T10:00:00"}, "INVALID_TIMEZONE"),
+        ({"type": "PostMeterDataRequest"}, "INVALID_MESSAGE_TYPE"),
+    ],
+)
+def test_post_udi_event_statuses(client, tokens, battery, change, status):
+    response = client.post(
+        "/api/v1_3/postUdiEvent",
+        json={**soc_message(battery, 5), **change},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == status
+
+
+def test_incomplete_targets_and_targets_beyond_the_horizon(client, tokens, battery):
+    message = soc_message(battery, 5)
+    message["event"] = event(battery, 5, "soc-with-targets")
+    incomplete = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert incomplete.json["status"] == "INCOMPLETE_UDI_EVENT"
+    message["targets"] = [{"value": 1, "datetime": "2015-06-09T10:00:00+00:00"}]
+    too_late = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert too_late.json["status"] == "INVALID_DATETIME"
+
+
+def test_missing_prices_fail_the_job_with_unknown_prices(client, tokens, queues, battery):
+    message = soc_message(battery, 300)
+    message["datetime"] = "2016-01-01T00:00:00+00:00"
+    assert (
+        client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens)).status_code
+        == 200
+    )
+    work_off_scheduling_queue()
+    response = client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(battery, 300)},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 400
+    assert response.json["status"] == "UNKNOWN_PRICES"
+    assert "2016" in response.json["message"]
+
+
+def test_only_own_devices_and_prosumer_roles(client, tokens, battery):
+    others = client.post(
+        "/api/v1_3/postUdiEvent",
+        json=soc_message(battery, 1),
+        headers={"Authorization": tokens["other_prosumer"]},
+    )
+    assert others.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+    mdc = client.post(
+        "/api/v1_3/postUdiEvent",
+        json=soc_message(battery, 1),
+        headers={"Authorization": tokens["mdc"]},
+    )
+    assert mdc.status_code == 403
