@@ -19,7 +19,7 @@ from flexmeasures.scheduling.runs import true_runs
 from flexmeasures.scheduling.wording import format_energy, format_power, format_time
 
 ROUND_OFF = 1e-9
-"""MWh by which a target may lie outside the reachable interval (floating-point sums)."""
+"""MWh by which a target or bound may lie outside the reachable interval (float sums)."""
 
 
 @dataclass(frozen=True)
@@ -108,7 +108,7 @@ def _propagate(
     up, down = np.cumsum(reach.up[steps]), np.cumsum(reach.down[steps])
     high = up + np.minimum(anchor.value, np.minimum.accumulate(problem.soc_max - up))
     low = down + np.maximum(anchor.value, np.maximum.accumulate(problem.soc_min - down))
-    if (high >= problem.soc_min).all() and (low <= problem.soc_max).all():
+    if (high >= problem.soc_min - ROUND_OFF).all() and (low <= problem.soc_max + ROUND_OFF).all():
         return float(low[-1]), float(high[-1])
     return _propagate_stepwise(problem, anchor, steps, reach, obstacles)
 
@@ -121,9 +121,9 @@ def _propagate_stepwise(
     excess = np.zeros(steps.stop - steps.start)
     for offset, step in enumerate(range(steps.start, steps.stop)):
         low, high = low + reach.down[step], high + reach.up[step]
-        if low > problem.soc_max:
+        if low > problem.soc_max + ROUND_OFF:
             excess[offset], high = low - problem.soc_max, low
-        elif high < problem.soc_min:
+        elif high < problem.soc_min - ROUND_OFF:
             excess[offset], low = high - problem.soc_min, high
         else:
             low, high = max(low, problem.soc_min), min(high, problem.soc_max)

@@ -66,16 +66,19 @@ def cost_of(problem: StorageProblem, power: np.ndarray) -> float:
     return float((problem.prices.to_numpy() * power).sum() * problem.step_hours)
 
 
-def assert_within_limits(problem: StorageProblem, schedule: StorageSchedule) -> None:
+def assert_within_limits(
+    problem: StorageProblem, schedule: StorageSchedule, check_site: bool = True
+) -> None:
     """Power within capacities, the SOC follows from the power without charging and
-    discharging at once, and the site stays within its connection capacity."""
+    discharging at once, and (if ``check_site``) the site stays within its connection
+    capacity."""
     power = schedule.power.to_numpy()
     assert schedule.power.index.equals(problem.prices.index)
     assert schedule.soc.index.equals(problem.step_ends)
     assert (power <= problem.charging_capacity + TOLERANCE).all()
     assert (power >= -problem.discharging_capacity - TOLERANCE).all()
     np.testing.assert_allclose(schedule.soc.to_numpy(), soc_after(problem, power), atol=1e-5)
-    if problem.site_capacity is not None:
+    if check_site and problem.site_capacity is not None:
         site = problem.load_array() + power
         assert (np.abs(site) <= problem.site_capacity + TOLERANCE).all()
     assert abs(schedule.expected_cost - cost_of(problem, power)) < 1e-6
