@@ -88,7 +88,9 @@ def find_obstacles(problem: StorageProblem) -> list[Obstacle]:
         low, high = _propagate(problem, anchor, step, reach, obstacles)
         obstacles += _target_obstacles(problem, anchor, moment, target, (low, high))
         reached = float(np.clip(target, low, high))
-        described = "the previous target" if reached == target else "closest to that target"
+        described = "the previous target"
+        if reached != target:
+            described = "as close to the previous target as reachable"
         anchor = _Anchor(reached, step, moment, described)
     if anchor.step < problem.n_steps - 1:
         _propagate(problem, anchor, problem.n_steps - 1, reach, obstacles)
@@ -176,29 +178,49 @@ def _bound_message(
 
 
 def _target_obstacles(
-    problem: StorageProblem, anchor: _Anchor, moment: pd.Timestamp, target: float, reachable
+    problem: StorageProblem,
+    anchor: _Anchor,
+    moment: pd.Timestamp,
+    target: float,
+    reachable: tuple[float, float],
 ) -> list[Obstacle]:
     """An obstacle if the target is outside the SOC bounds or the reachable interval."""
-    low, high = reachable
-    if (
-        problem.soc_min <= target <= problem.soc_max
-        and low - ROUND_OFF <= target <= high + ROUND_OFF
-    ):
-        return []
-    what = f"The target of {format_energy(target)} at {format_time(moment)}"
     if not problem.soc_min <= target <= problem.soc_max:
-        side, bound = ("above the maximum", problem.soc_max)
-        if target < problem.soc_min:
-            side, bound = ("below the minimum", problem.soc_min)
-        message = f"{what} is {side} state of charge of {format_energy(bound)}."
-        return [Obstacle("soc target", moment, abs(target - bound), message)]
-    origin = (
-        f"from {format_energy(anchor.value)} at {format_time(anchor.time)} ({anchor.described})"
+        return [_target_beyond_bounds(problem, moment, target)]
+    low, high = reachable
+    if low - ROUND_OFF <= target <= high + ROUND_OFF:
+        return []
+    return [_target_out_of_reach(problem, anchor, moment, target, reachable)]
+
+
+def _target_beyond_bounds(problem: StorageProblem, moment: pd.Timestamp, target: float) -> Obstacle:
+    """A target above the maximum or below the minimum SOC."""
+    side, bound = ("above the maximum", problem.soc_max)
+    if target < problem.soc_min:
+        side, bound = ("below the minimum", problem.soc_min)
+    message = (
+        f"The target of {format_energy(target)} at {format_time(moment)} is {side} state of "
+        f"charge of {format_energy(bound)}."
     )
+    return Obstacle("soc target", moment, abs(target - bound), message)
+
+
+def _target_out_of_reach(
+    problem: StorageProblem,
+    anchor: _Anchor,
+    moment: pd.Timestamp,
+    target: float,
+    reachable: tuple[float, float],
+) -> Obstacle:
+    """A target that the device cannot charge up to, or discharge down to, in time."""
+    low, high = reachable
+    what = f"The target of {format_energy(target)} at {format_time(moment)}"
+    origin = f"from {format_energy(anchor.value)} at {format_time(anchor.time)}"
+    origin += f" ({anchor.described})"
     if target > high:
         power = f"charging at most {format_power(problem.charging_capacity)}"
         message = f"{what} needs {format_energy(target - high)} more than {power} can deliver "
-        return [Obstacle("soc target", moment, target - high, f"{message}in time {origin}.")]
+        return Obstacle("soc target", moment, target - high, f"{message}in time {origin}.")
     if problem.discharging_capacity == 0:
         message = f"{what} is {format_energy(low - target)} below the state of charge reachable "
         message += f"in time {origin}: this device cannot discharge."
@@ -206,7 +228,7 @@ def _target_obstacles(
         power = f"discharging at most {format_power(problem.discharging_capacity)}"
         message = f"{what} is {format_energy(low - target)} lower than {power} can reach in "
         message += f"time {origin}."
-    return [Obstacle("soc target", moment, low - target, message)]
+    return Obstacle("soc target", moment, low - target, message)
 
 
 def _site_obstacles(

@@ -16,6 +16,12 @@ the start SOC, moved to the right-hand side), with h the step length in hours; `
 SOC bounds and targets are column bounds of ``soc`` (a target fixes soc at its step).
 Every row touches at most four columns, so nonzeros grow linearly with the horizon.
 
+Objective (currency): sum over t of price[t]·(charge[t] - discharge[t])·h, plus the
+tie-breaker (``prefer_charging_sooner``): charging at step t costs slope·t more and
+discharging earns slope·(n-1-t) less per MWh, with slope·(n-1) at most 1/1000 of the
+price spread. Both terms are penalties, so no cycle can profit from them, and the cost of
+the tie-broken schedule exceeds the optimum by at most slope·(n-1) per MWh moved.
+
 Why the LP is usually exact although charge and discharge could overlap: overlapping
 at step t by lowering both by a and ηc·ηd·a keeps the SOC trajectory and changes the cost by
 -a·(1 - ηc·ηd)·price[t]·h minus the tie-breaker terms, a saving whenever the price is

@@ -102,7 +102,7 @@ class StorageProblem:
     soc_max: float
     soc_min: float = 0.0
     soc_start: float = 0.0
-    soc_targets: pd.Series = field(default_factory=lambda: pd.Series(dtype=float))
+    soc_targets: pd.Series | None = field(default_factory=lambda: pd.Series(dtype=float))
     charging_efficiency: float = 1.0
     discharging_efficiency: float = 1.0
     inflexible_load: pd.Series | None = None

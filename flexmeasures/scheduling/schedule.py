@@ -27,6 +27,8 @@ INFEASIBLE_RELAXED = "infeasible"
 
 TOLERANCE = 1e-6
 """MWh (or MW) below which a miss or an overlap counts as solver round-off."""
+ROUND_OFF = 1e-12
+"""MW below which a scheduled power is reported as 0."""
 
 
 @dataclass(frozen=True)
@@ -156,9 +158,10 @@ def _solve(problem: StorageProblem, solver: str, elastic: bool) -> _Solved:
     solution = solve(lp)
     solved = _Solved(lp, solution, formulated + solution.build_seconds, solution.solve_seconds)
     lossless = problem.charging_efficiency * problem.discharging_efficiency == 1
-    if solution.values is None or lossless or not _overlaps(problem, lp, solution.values):
+    if solution.values is None or lossless or not _overlaps(lp, solution.values):
         return solved
-    for steps in _steps_that_may_overlap(problem), np.arange(problem.n_steps):
+    may_overlap, every_step = _steps_that_may_overlap(problem), np.arange(problem.n_steps)
+    for steps in [may_overlap] + ([every_step] if len(may_overlap) < len(every_step) else []):
         started = time.perf_counter()
         lp = build_linear_program(problem, elastic=elastic, exclusive_steps=steps)
         formulated = time.perf_counter() - started
@@ -169,7 +172,7 @@ def _solve(problem: StorageProblem, solver: str, elastic: bool) -> _Solved:
             solved.build_seconds + formulated + solution.build_seconds,
             solved.solve_seconds + solution.solve_seconds,
         )
-        if solution.values is None or not _overlaps(problem, lp, solution.values):
+        if solution.values is None or not _overlaps(lp, solution.values):
             break
     return solved
 
@@ -182,7 +185,7 @@ def _steps_that_may_overlap(problem: StorageProblem) -> np.ndarray:
     return np.flatnonzero(problem.prices.to_numpy() <= 0)
 
 
-def _overlaps(problem: StorageProblem, lp: LinearProgram, values: np.ndarray) -> bool:
+def _overlaps(lp: LinearProgram, values: np.ndarray) -> bool:
     """Whether the solution charges and discharges in the same step."""
     overlap = np.minimum(lp.block(values, "charge"), lp.block(values, "discharge"))
     return bool((overlap > TOLERANCE).any())
@@ -198,6 +201,7 @@ def _schedule(
             f"The {solved.solution.solver} solver found no schedule ({solved.solution.status})."
         )
     net_power = lp.block(values, "charge") - lp.block(values, "discharge")
+    net_power[np.abs(net_power) < ROUND_OFF] = 0.0  # no -0.0 or 1e-17 MW in schedules
     soc = lp.block(values, "soc")
     prices = problem.prices.to_numpy()
     expected_cost = float(np.dot(prices, net_power) * problem.step_hours)

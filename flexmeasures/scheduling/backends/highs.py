@@ -10,6 +10,10 @@ import numpy as np
 from flexmeasures.scheduling.backends.result import INFEASIBLE, OPTIMAL, UNBOUNDED, LpSolution
 from flexmeasures.scheduling.formulation import LinearProgram
 
+# The public ``highspy.Highs`` wraps this core class with Python callbacks we do not use and
+# prints a licence banner to stdout on first use (noise in CLI output and worker logs).
+_HighsCore = getattr(highspy, "_Highs", highspy.Highs)
+
 MIP_RELATIVE_GAP = 1e-9
 """HiGHS stops a MILP at 1e-4 relative gap by default; schedules must be optimal."""
 
@@ -21,7 +25,7 @@ _STATUS = {
 }
 
 
-def _pass_model(highs: highspy.Highs, lp: LinearProgram) -> None:
+def _pass_model(highs: _HighsCore, lp: LinearProgram) -> None:
     """Hand the LinearProgram's arrays to HiGHS (column-wise matrix), without copies per entry."""
     matrix = lp.matrix
     status = highs.passModel(
@@ -48,7 +52,7 @@ def _pass_model(highs: highspy.Highs, lp: LinearProgram) -> None:
 def solve_with_highs(lp: LinearProgram) -> LpSolution:
     """Solve a LinearProgram with HiGHS; timings in seconds."""
     started = time.perf_counter()
-    highs = highspy.Highs()
+    highs = _HighsCore()
     highs.setOptionValue("output_flag", False)
     if lp.is_mip:
         highs.setOptionValue("mip_rel_gap", MIP_RELATIVE_GAP)
