@@ -97,7 +97,7 @@ def _head_for(problem: StorageProblem, needed: float, steps: int) -> np.ndarray:
 
 
 @pytest.mark.slow
-@hypothesis.settings(max_examples=120, deadline=None, derandomize=True)
+@hypothesis.settings(max_examples=120, deadline=None, derandomize=True, database=None)
 @hypothesis.given(storage_problems())
 def test_feasible_problems_get_optimal_schedules_within_limits(problem):
     schedule = schedule_storage(problem)
