@@ -37,8 +37,11 @@ lint:  ## Check style and complexity with ruff
 	$(PYTHON) -m ruff check flexmeasures tests benchmarks
 	$(PYTHON) -m ruff format --check flexmeasures tests benchmarks
 
-bench: install-for-test services  ## Run the benchmarks (results in benchmarks/README.md)
-	$(PYTHON) -m pytest benchmarks -p no:randomly --benchmark-only --benchmark-columns=min,median,max
+bench: install-for-test services  ## Run every benchmark script (results in benchmarks/README.md)
+	@if [ -f requirements/benchmarks.txt ]; then $(PIP) install -q -r requirements/benchmarks.txt; fi
+	@for script in benchmarks/bench_*.py; do \
+		echo "== $$script"; $(PYTHON) $$script || exit 1; \
+	done
 
 upgrade-db:  ## Bring the configured database up to the latest migration
 	flexmeasures db upgrade
