@@ -22,6 +22,7 @@ def one_transaction() -> Iterator[None]:
 
     from flexmeasures.data import db
 
+    create_embedded_database_if_missing()
     try:
         yield
         db.session.commit()
@@ -32,6 +33,27 @@ def one_transaction() -> Iterator[None]:
         if isinstance(exc, SQLAlchemyError):
             raise click.ClickException(database_error_message(exc)) from exc
         raise
+
+
+def create_embedded_database_if_missing() -> None:
+    """On a fresh machine (a SQLite database without tables), build the schema first.
+
+    So ``flexmeasures add user`` works before ``flexmeasures run`` or ``db upgrade`` ran.
+    Other databases are never migrated implicitly.
+    """
+    from flask import current_app
+    from sqlalchemy import inspect
+
+    from flexmeasures.data import db
+
+    if not current_app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    if inspect(db.engine).has_table("alembic_version"):
+        return
+    from flask_migrate import upgrade
+
+    click.echo("Creating the database structure (flexmeasures db upgrade) ...", err=True)
+    upgrade()
 
 
 def database_error_message(exc: Exception) -> str:
