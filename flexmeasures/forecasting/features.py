@@ -125,8 +125,10 @@ def candidate_lag_sets(
 ) -> list[tuple[pd.Timedelta, ...]]:
     """Candidate sets of lags to choose from by cross-validation.
 
-    Recent lags are offered for horizons under a day; lags longer than half the available
-    history are left out (they would leave too few complete rows to fit on).
+    Each set holds the last known value (lag = horizon) and the periodic lags; one adds
+    the day before the latest known day, and for horizons under a day one adds the four
+    most recent known values. Lags longer than half the available history are left out
+    (they would leave too few complete rows to fit on).
     """
     recent = recent_lags(horizon, resolution)
     periodic = periodic_lags(horizon)

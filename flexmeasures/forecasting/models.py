@@ -19,6 +19,7 @@ Series conventions (UTC event starts, belief time = event end - horizon) are tho
 
 from __future__ import annotations
 
+import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import ClassVar
@@ -27,6 +28,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.api as sm
 from sklearn.ensemble import HistGradientBoostingRegressor
+from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 from threadpoolctl import ThreadpoolController
 
 from flexmeasures.forecasting.features import (
@@ -398,7 +400,10 @@ class OLSForecaster(RegressionForecaster):
     def _fit_estimator(self, features, outcome):
         """OLS with an intercept; the pseudo-inverse copes with collinear dummies."""
         design = sm.add_constant(features, has_constant="add")
-        result = sm.OLS(outcome, design).fit(method="pinv")
+        with warnings.catch_warnings():
+            # e.g. an hour that never occurs in the data: the minimum-norm solution is fine
+            warnings.simplefilter("ignore", SingularMatrixWarning)
+            result = sm.OLS(outcome, design).fit(method="pinv")
         if not np.all(np.isfinite(result.params)):
             raise ValueError("OLS produced non-finite coefficients")
         return result.params

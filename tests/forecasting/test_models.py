@@ -3,6 +3,8 @@ says so; gradient boosting and naive work through the same interface."""
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -121,3 +123,13 @@ def test_predicting_gaps_falls_back_to_naive_per_event(daily_profile):
     history.iloc[-30:-20] = np.nan  # a gap: some lags are unknown
     forecast = model.predict(daily_profile.index[-24:], history=history)
     assert forecast.notna().all()
+
+
+def test_hours_without_data_fit_quietly(daily_profile):
+    """Solar-like data with nights missing: some hour dummies are all zero (rank-deficient
+    design); the minimum-norm OLS solution is used without warnings in the worker's log."""
+    daytime = daily_profile.where(daily_profile.index.hour.isin(range(6, 18)))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model = get_model("ols").fit(daytime, H)
+    assert model.source.name == "ols"
