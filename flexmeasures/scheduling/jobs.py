@@ -1,29 +1,37 @@
 """Scheduling jobs: read an asset's prices, solve its storage problem, save the schedule.
 
-``make_schedule`` is what the "scheduling" queue runs (and what API v1.2 and the CLI call
-directly). It reads the most recent price beliefs (forecasts included) of the asset's
-market, builds the pure ``StorageProblem``, solves it with FLEXMEASURES_LP_SOLVER and
-saves the power schedule (MW, consumption positive) as beliefs of the scheduler's data
+``make_schedule`` is what the "scheduling" queue runs (and what API v1.2 calls directly).
+It reads the most recent price beliefs (forecasts included) of the asset's market, builds
+the pure ``StorageProblem``, solves it with FLEXMEASURES_LP_SOLVER (or the solver given)
+and saves the power schedule (MW, consumption positive) as beliefs of the scheduler's data
 source, recorded at the schedule's start. Saving overwrites the same beliefs, so a retried
-job does not duplicate them.
+job does not duplicate them. ``compute_schedule`` does the same without committing (the
+``flexmeasures add schedule`` command commits it as its one transaction) and also returns
+the SOC trajectory.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
 from flask import current_app
+from rq.job import Job
 from sqlalchemy import select
 
 from flexmeasures.data import db
 from flexmeasures.data.ingest import save_beliefs
-from flexmeasures.data.models import Asset, DataSource, Market
+from flexmeasures.data.models import Asset, DataSource, Sensor
 from flexmeasures.data.queries import resample_events, search_beliefs
-from flexmeasures.scheduling.asset_types import power_limits_for_asset_type
+from flexmeasures.jobs import enqueue
+from flexmeasures.scheduling.asset_types import power_limits_for_asset_type, storage_settings
+from flexmeasures.scheduling.backends import resolve_solver
 from flexmeasures.scheduling.errors import InvalidProblemError, MissingPricesError
-from flexmeasures.scheduling.problem import StorageProblem, check_prices
+from flexmeasures.scheduling.problem import StorageProblem, check_prices, step_starts
 from flexmeasures.scheduling.schedule import StorageSchedule, schedule_storage
 
 SCHEDULER_SOURCE = {
@@ -32,16 +40,26 @@ SCHEDULER_SOURCE = {
     "model": "StorageScheduler",
     "version": "1",
 }
+SCHEDULING_JOB_TIMEOUT = 600
+"""Seconds a scheduling job may run before RQ stops it (and records it as failed)."""
+
+SocTargets = Sequence[tuple[datetime, float]]
 
 
-def scheduler_source() -> DataSource:
-    """The data source of schedules (created on first use)."""
-    source = db.session.scalar(select(DataSource).filter_by(**SCHEDULER_SOURCE))
-    if source is None:
-        source = DataSource(**SCHEDULER_SOURCE)
-        db.session.add(source)
-        db.session.flush()
-    return source
+@dataclass(frozen=True)
+class ComputedSchedule:
+    """A schedule saved (not yet committed) for an asset, with where the time went.
+
+    ``currency`` is that of the market's prices (e.g. EUR), in which the schedule's
+    expected cost is; ``saved`` the number of power beliefs written; timings in seconds.
+    """
+
+    asset_id: int
+    schedule: StorageSchedule
+    currency: str
+    saved: int
+    read_seconds: float
+    save_seconds: float
 
 
 def make_schedule(
@@ -49,37 +67,101 @@ def make_schedule(
     start: datetime,
     end: datetime,
     soc_at_start: float,
-    soc_targets: list[tuple[datetime, float]] | None = None,
+    soc_targets: SocTargets | None = None,
     prefer_charging_sooner: bool = True,
+    solver: str | None = None,
 ) -> dict[str, Any]:
     """Compute and save the schedule of a storage asset for [start, end) and commit.
 
-    SOC values in MWh. Returns a summary: expected cost (in the market's currency), status,
-    explanation and shortfalls (when targets cannot be met), and the solver's timings.
-    Raises MissingPricesError (UNKNOWN_PRICES) and InvalidProblemError with messages a
-    Prosumer can act on.
+    SOC values in MWh; ``solver`` defaults to FLEXMEASURES_LP_SOLVER. Returns a summary
+    (see ``schedule_summary``). Raises MissingPricesError (UNKNOWN_PRICES) and other
+    SchedulingErrors with messages a Prosumer can act on; then nothing is saved.
     """
+    try:
+        computed = compute_schedule(
+            asset_id, start, end, soc_at_start, soc_targets, prefer_charging_sooner, solver
+        )
+    except BaseException:
+        db.session.rollback()  # in-process jobs share the caller's session
+        raise
+    started = time.perf_counter()
+    db.session.commit()
+    committed = time.perf_counter() - started
+    return schedule_summary(computed, commit_seconds=committed)
+
+
+def compute_schedule(
+    asset_id: int,
+    start: datetime,
+    end: datetime,
+    soc_at_start: float,
+    soc_targets: SocTargets | None = None,
+    prefer_charging_sooner: bool = True,
+    solver: str | None = None,
+) -> ComputedSchedule:
+    """Compute the schedule of a storage asset for [start, end) and save it, uncommitted.
+
+    Same arguments and errors as ``make_schedule``; the caller commits (or rolls back).
+    """
+    solver_name = resolve_solver(solver or current_app.config["FLEXMEASURES_LP_SOLVER"])
+    started = time.perf_counter()
+    asset = storage_asset(asset_id)
+    prices, currency = market_prices(asset, start, end)
+    problem = storage_problem(
+        asset, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner
+    )
+    read_seconds = time.perf_counter() - started
+    schedule = schedule_storage(problem, solver=solver_name)
+    started = time.perf_counter()
+    saved = save_schedule(asset, schedule, start)
+    return ComputedSchedule(
+        asset_id=asset.id,
+        schedule=schedule,
+        currency=currency,
+        saved=saved,
+        read_seconds=read_seconds,
+        save_seconds=time.perf_counter() - started,
+    )
+
+
+def storage_asset(asset_id: int) -> Asset:
+    """The asset with this id, if it has a storage scheduler (InvalidProblemError or
+    UnsupportedAssetTypeError otherwise)."""
     asset = db.session.get(Asset, asset_id)
     if asset is None:
         raise InvalidProblemError(f"There is no asset with id {asset_id}.")
-    problem = storage_problem(
-        asset, start, end, soc_at_start, soc_targets or [], prefer_charging_sooner
-    )
-    schedule = schedule_storage(problem, solver=current_app.config["FLEXMEASURES_LP_SOLVER"])
-    save_schedule(asset, schedule, start)
-    db.session.commit()
-    return schedule_summary(schedule)
+    storage_settings(asset.asset_type_name)
+    return asset
 
 
-def storage_problem(
+def check_schedule_request(
     asset: Asset,
     start: datetime,
     end: datetime,
     soc_at_start: float,
-    soc_targets: list[tuple[datetime, float]],
+    soc_targets: SocTargets,
+) -> None:
+    """Check a request as a job would, before it is queued, without reading prices.
+
+    Raises InvalidProblemError (e.g. an empty window, a target outside it or between
+    steps, no SOC limits) or UnsupportedAssetTypeError.
+    """
+    steps = step_starts(start, end, asset.event_resolution)
+    placeholder_prices = pd.Series(0.0, index=steps)
+    storage_problem(asset, placeholder_prices, soc_at_start, soc_targets)
+
+
+def storage_problem(
+    asset: Asset,
+    prices: pd.Series,
+    soc_at_start: float,
+    soc_targets: SocTargets,
     prefer_charging_sooner: bool = True,
 ) -> StorageProblem:
-    """The storage problem of an asset over [start, end) at its resolution (units: MW, MWh)."""
+    """The storage problem of an asset facing prices (currency/MWh per step of the asset).
+
+    SOC at start and targets (moment, value) in MWh; capacities from the asset (MW, MWh).
+    """
     if asset.max_soc_in_mwh is None:
         raise InvalidProblemError(
             f"Asset {asset.name} has no max_soc_in_mwh; set its state of charge limits first."
@@ -87,11 +169,13 @@ def storage_problem(
     charging, discharging = power_limits_for_asset_type(asset.asset_type_name, asset.capacity_in_mw)
     targets = pd.Series(
         [value for _, value in soc_targets],
-        index=pd.DatetimeIndex([moment for moment, _ in soc_targets], tz="UTC"),
+        index=pd.DatetimeIndex([moment for moment, _ in soc_targets]),
         dtype=float,
     )
+    if targets.index.tz is None:
+        targets.index = targets.index.tz_localize("UTC")
     return StorageProblem(
-        prices=market_prices(asset, start, end),
+        prices=prices,
         resolution=asset.event_resolution,
         charging_capacity=charging,
         discharging_capacity=discharging,
@@ -103,49 +187,134 @@ def storage_problem(
     )
 
 
-def market_prices(asset: Asset, start: datetime, end: datetime) -> pd.Series:
-    """The most recent prices of the asset's market per step of the asset (currency/MWh).
+def market_prices(asset: Asset, start: datetime, end: datetime) -> tuple[pd.Series, str]:
+    """The most recent prices of the asset's market per step of the asset in [start, end)
+    (currency/MWh), and the currency (e.g. "EUR" for prices in EUR/MWh).
 
     Raises MissingPricesError naming the windows without prices.
     """
     resolution = asset.event_resolution
-    market = db.session.get(Market, asset.market_id) if asset.market_id else None
+    market = None
+    if asset.market_id is not None:
+        market = db.session.execute(
+            select(Sensor.event_resolution, Sensor.unit).where(Sensor.id == asset.market_id)
+        ).one_or_none()
     if market is None:
         raise MissingPricesError([(start, end)])
-    found = search_beliefs([market.id], start, end)
+    found = search_beliefs([asset.market_id], start, end)
     prices = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
     prices = resample_events(prices, market.event_resolution, resolution, start, end)
-    check_prices(prices, start, end, resolution)
-    return prices
+    return check_prices(prices, start, end, resolution), currency_of(market.unit)
+
+
+def currency_of(price_unit: str) -> str:
+    """The currency of a price unit: "EUR" for "EUR/MWh" (the unit itself if it has no "/")."""
+    return price_unit.split("/")[0].strip() or price_unit
+
+
+def scheduler_source_id() -> int:
+    """The id of the data source of schedules (created on first use)."""
+    source_id = db.session.scalar(select(DataSource.id).filter_by(**SCHEDULER_SOURCE))
+    if source_id is None:
+        source = DataSource(**SCHEDULER_SOURCE)
+        db.session.add(source)
+        db.session.flush()
+        source_id = source.id
+    return source_id
+
+
+def scheduler_source() -> DataSource:
+    """The data source of schedules (created on first use)."""
+    return db.session.get(DataSource, scheduler_source_id())
 
 
 def save_schedule(asset: Asset, schedule: StorageSchedule, start: datetime) -> int:
-    """Save the power schedule as beliefs recorded at ``start`` (overwriting a retry's)."""
+    """Save the power schedule (MW) as beliefs recorded at ``start``, overwriting a retry's.
+
+    Returns the number of beliefs written. Does not commit.
+    """
     power = schedule.power
-    resolution = pd.Timedelta(asset.event_resolution)
+    ends = power.index + pd.Timedelta(asset.event_resolution)
     beliefs = pd.DataFrame(
         {
             "sensor_id": asset.id,
             "event_start": power.index,
-            "belief_horizon": (power.index + resolution) - pd.Timestamp(start),
-            "source_id": scheduler_source().id,
+            "belief_horizon": ends - pd.Timestamp(start),
+            "source_id": scheduler_source_id(),
             "event_value": power.to_numpy(),
         }
     )
     return save_beliefs(beliefs, on_conflict="overwrite")
 
 
-def schedule_summary(schedule: StorageSchedule) -> dict[str, Any]:
-    """What a job returns: cost, status, explanation, shortfalls and timings (JSON-able)."""
+def schedule_summary(computed: ComputedSchedule, commit_seconds: float = 0.0) -> dict[str, Any]:
+    """What a job returns (JSON-able): expected cost (in ``currency``), status, solver,
+    number of steps, explanation and shortfalls (in words; empty when every target is met),
+    and the time (seconds) spent reading, building, solving and saving (commit included)."""
+    schedule = computed.schedule
     return {
+        "asset_id": computed.asset_id,
         "expected_cost": schedule.expected_cost,
+        "currency": computed.currency,
         "status": schedule.status,
         "solver": schedule.solver,
+        "steps": len(schedule.power),
         "explanation": list(schedule.explanation),
         "shortfalls": [shortfall.describe() for shortfall in schedule.shortfalls],
+        "read_seconds": computed.read_seconds,
         "build_seconds": schedule.build_seconds,
         "solve_seconds": schedule.solve_seconds,
+        "save_seconds": computed.save_seconds + commit_seconds,
     }
+
+
+def enqueue_schedule(
+    asset_id: int,
+    start: datetime,
+    end: datetime,
+    soc_at_start: float,
+    soc_targets: SocTargets | None = None,
+    prefer_charging_sooner: bool = True,
+    solver: str | None = None,
+    keep: timedelta | None = None,
+    meta: dict[str, Any] | None = None,
+):
+    """Put a ``make_schedule`` job on the "scheduling" queue and return the RQ job.
+
+    ``keep``: how long its result (or failure) stays in Redis (None: RQ's defaults; a
+    non-positive duration: forever). ``meta`` is stored with the job; ``start`` (ISO) is
+    added. Call after committing what the job reads.
+    """
+    ttl: dict[str, Any] = {}
+    if keep is not None:
+        seconds = int(keep.total_seconds())
+        ttl = {"result_ttl": seconds, "failure_ttl": seconds} if seconds > 0 else {"result_ttl": -1}
+    return enqueue(
+        "scheduling",
+        make_schedule,
+        asset_id,
+        start,
+        end,
+        soc_at_start,
+        list(soc_targets or []),
+        prefer_charging_sooner,
+        solver,
+        job_timeout=SCHEDULING_JOB_TIMEOUT,
+        meta={**(meta or {}), "start": start.isoformat(), "asset_id": asset_id},
+        **ttl,
+    )
+
+
+def job_failure_reason(job: Job) -> tuple[str, str]:
+    """The error class name and message of a failed job, e.g. ("MissingPricesError", "No
+    prices are known for ..."); from the last line of the traceback RQ recorded."""
+    result = job.latest_result()
+    reason = ((result.exc_string if result else "") or "").strip()
+    last_line = reason.splitlines()[-1] if reason else "Unknown error"
+    error_class, _, words = last_line.partition(": ")
+    if not words or " " in error_class:  # not "module.ErrorClass: message"
+        return "", last_line
+    return error_class.rsplit(".", 1)[-1], words
 
 
 def planning_window(soc_datetime: datetime, resolution: timedelta) -> tuple[datetime, datetime]:

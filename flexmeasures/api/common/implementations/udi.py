@@ -13,6 +13,7 @@ API v1.2 computes the schedule when the device message is requested.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,11 +34,17 @@ from flexmeasures.data import db
 from flexmeasures.data.entity_address import EntityAddressException, parse_entity_address
 from flexmeasures.data.models import Asset
 from flexmeasures.data.queries import search_beliefs
-from flexmeasures.jobs import enqueue
 from flexmeasures.modes import enforce_consecutive_udi_events
 from flexmeasures.scheduling.asset_types import STORAGE_ASSET_TYPES
 from flexmeasures.scheduling.errors import MissingPricesError, SchedulingError
-from flexmeasures.scheduling.jobs import make_schedule, planning_window, scheduler_source
+from flexmeasures.scheduling.jobs import (
+    enqueue_schedule,
+    job_failure_reason,
+    make_schedule,
+    planning_window,
+    scheduler_source_id,
+)
+from flexmeasures.scheduling.schedule import INFEASIBLE_RELAXED
 from flexmeasures.utils.time_utils import duration_isoformat
 
 EVENT_TYPES = ("soc", "soc-with-targets")
@@ -145,8 +152,10 @@ def _parse_targets(
 
 def _check_event_is_new(asset: Asset, event_id: int) -> None:
     latest = asset.soc_udi_event_id
-    if latest is not None and event_id <= latest and enforce_consecutive_udi_events(
-        current_app.config
+    if (
+        latest is not None
+        and event_id <= latest
+        and enforce_consecutive_udi_events(current_app.config)
     ):
         raise MessageError(
             "OUTDATED_UDI_EVENT",
@@ -162,25 +171,12 @@ def _event_key(asset: Asset, event_id: int) -> str:
 def _enqueue_schedule(asset, event_id, start, end, soc, targets) -> None:
     """Enqueue the scheduling job and remember its id under the event for the TTL."""
     ttl = current_app.config["FLEXMEASURES_PLANNING_TTL"]
-    keep = int(ttl.total_seconds()) if ttl > timedelta(0) else -1
-    job = enqueue(
-        "scheduling",
-        make_schedule,
-        asset.id,
-        start,
-        end,
-        soc,
-        targets,
-        job_timeout=600,
-        result_ttl=keep,
-        failure_ttl=keep if keep > 0 else None,
-        meta={"start": start.isoformat(), "asset_id": asset.id, "event_id": event_id},
+    job = enqueue_schedule(
+        asset.id, start, end, soc, targets, keep=ttl, meta={"event_id": event_id}
     )
     connection = current_app.redis_connection  # type: ignore[attr-defined]
-    if keep > 0:
-        connection.set(_event_key(asset, event_id), job.id, ex=keep)
-    else:
-        connection.set(_event_key(asset, event_id), job.id)
+    keep = math.ceil(ttl.total_seconds())
+    connection.set(_event_key(asset, event_id), job.id, ex=keep if keep > 0 else None)
 
 
 def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
@@ -188,9 +184,9 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
     asset, event_id, _ = parse_event(message)
     duration = _device_message_duration(message)
     if version.feature("schedule_in_job"):
-        start = _finished_schedule_start(asset, event_id)
+        start, summary = _finished_schedule(asset, event_id)
     else:
-        start = _schedule_now(asset, event_id)
+        start, summary = _schedule_now(asset, event_id)
     values = _scheduled_values(asset, start, duration)
     return {
         "event": message.get("event"),
@@ -199,8 +195,27 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
         "duration": duration_isoformat(duration),
         "unit": "MW",
         "status": "PROCESSED",
-        "message": "Request has been processed.",
+        "message": schedule_message(summary),
     }, 200
+
+
+def schedule_message(summary: dict[str, Any] | None) -> str:
+    """The response's message: processed, and why the schedule misses targets if it does.
+
+    ``summary`` is what ``make_schedule`` returned (None if unknown).
+    """
+    summary = summary or {}
+    notes = [*summary.get("explanation", []), *summary.get("shortfalls", [])]
+    if not notes:
+        return "Request has been processed."
+    if summary.get("status") == INFEASIBLE_RELAXED:
+        lead = (
+            "This schedule cannot meet every target; it is the closest schedule the device "
+            "can follow."
+        )
+    else:
+        lead = "Note:"
+    return " ".join(["Request has been processed.", lead, *notes])
 
 
 def _device_message_duration(message: dict[str, Any]) -> timedelta:
@@ -210,8 +225,9 @@ def _device_message_duration(message: dict[str, Any]) -> timedelta:
     return min(duration, current_app.config["FLEXMEASURES_PLANNING_HORIZON"])
 
 
-def _finished_schedule_start(asset: Asset, event_id: int) -> datetime:
-    """The start of the event's finished schedule, or the status saying why there is none."""
+def _finished_schedule(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any] | None]:
+    """The start and job summary of the event's finished schedule, or the status saying why
+    there is none."""
     connection = current_app.redis_connection  # type: ignore[attr-defined]
     job_id = connection.get(_event_key(asset, event_id))
     if job_id is None:
@@ -228,14 +244,15 @@ def _finished_schedule_start(asset: Asset, event_id: int) -> datetime:
             f"No known schedule for this time period: the scheduling job is "
             f"{job.get_status()}; try again in a few seconds.",
         )
-    return datetime.fromisoformat(job.meta["start"])
+    summary = job.return_value()
+    return datetime.fromisoformat(job.meta["start"]), summary if isinstance(summary, dict) else None
 
 
 def _failed_job_error(job: Job) -> MessageError:
-    reason = (job.latest_result().exc_string if job.latest_result() else "") or ""
-    last_line = reason.strip().splitlines()[-1] if reason.strip() else "unknown error"
-    status = "UNKNOWN_PRICES" if "MissingPricesError" in last_line else "UNKNOWN_SCHEDULE"
-    return MessageError(status, f"Scheduling job failed: {last_line}")
+    """The job's failure as UNKNOWN_PRICES or UNKNOWN_SCHEDULE, with its reason in words."""
+    error_class, reason = job_failure_reason(job)
+    status = "UNKNOWN_PRICES" if error_class == "MissingPricesError" else "UNKNOWN_SCHEDULE"
+    return MessageError(status, f"Scheduling job failed: {reason}")
 
 
 def _unrecognized_event(event_id: int) -> MessageError:
@@ -245,24 +262,25 @@ def _unrecognized_event(event_id: int) -> MessageError:
     )
 
 
-def _schedule_now(asset: Asset, event_id: int) -> datetime:
-    """API v1.2: compute the schedule of the device's latest SOC event now."""
+def _schedule_now(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any]]:
+    """API v1.2: compute the schedule of the device's latest SOC event now; its start and
+    summary."""
     if asset.soc_udi_event_id != event_id or asset.soc_datetime is None:
         raise _unrecognized_event(event_id)
     start, end = planning_window(asset.soc_datetime, asset.event_resolution)
     try:
-        make_schedule(asset.id, start, end, asset.soc_in_mwh or 0.0)
+        summary = make_schedule(asset.id, start, end, asset.soc_in_mwh or 0.0)
     except MissingPricesError as exc:
         raise MessageError("UNKNOWN_PRICES", f"Missing prices for this time period: {exc}") from exc
     except SchedulingError as exc:
         raise MessageError("UNKNOWN_SCHEDULE", str(exc)) from exc
-    return start
+    return start, summary
 
 
 def _scheduled_values(asset: Asset, start: datetime, duration: timedelta) -> list[float | None]:
     """The scheduler's most recent values for the asset in [start, start + duration)."""
     end = start + duration
-    found = search_beliefs([asset.id], start, end, source_ids=[scheduler_source().id])
+    found = search_beliefs([asset.id], start, end, source_ids=[scheduler_source_id()])
     series = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
     index = pd.date_range(start, end, freq=asset.event_resolution, inclusive="left", tz="UTC")
     return [None if pd.isna(v) else float(v) for v in series.reindex(index)]
