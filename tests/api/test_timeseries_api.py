@@ -344,6 +344,7 @@ def test_post_weather_data_goes_to_nearest_sensor(client, tokens, db, structure)
     }
     response = client.post("/api/v2_0/postWeatherData", json=message, headers=auth(tokens))
     assert response.status_code == 200, response.json
+    assert "nearest one, temperature Jeju" in response.json["message"]
     stored = db.session.scalars(select(TimedBelief.sensor_id)).all()
     assert set(stored) == {sensor.id} and len(stored) == 6
     wrong_unit = client.post(

@@ -34,15 +34,7 @@ VERSION_PAGES = {
     "v2_0": "v2_0.md",
 }
 # (page, example comment) -> why the API answers otherwise than documented
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    (
-        "v1_3.md",
-        "GET /api/v1_3/getDeviceMessage?event=ea1.2018-06.localhost:1:6:204:soc-with-targets "
-        "as prosumer expect 400 no-request",
-    ): "flexmeasures/api/common/implementations/udi.py builds the UNKNOWN_SCHEDULE message "
-    "with f'...{job.get_status()}...', which puts RQ's JobStatus enum in by name on Python "
-    "3.11: 'the scheduling job is JobStatus.QUEUED' instead of 'queued'",
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def load_generator() -> ModuleType:

@@ -19,7 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from flexmeasures.utils.time_utils import TimeParseError, parse_datetime, parse_duration
+from flexmeasures.utils.time_utils import (
+    TimeParseError,
+    duration_isoformat,
+    parse_datetime,
+    parse_duration,
+)
 
 PLURALS = {
     "connection": "connections",
@@ -184,7 +189,8 @@ def check_resolution_divides(duration: timedelta, number_of_values: int) -> None
     ) % timedelta(seconds=1):
         raise MessageError(
             "INVALID_RESOLUTION",
-            f"A duration of {duration} does not divide into {number_of_values} equal steps of "
+            f"A duration of {duration_isoformat(duration)} does not divide into "
+            f"{number_of_values} equal steps of "
             "whole seconds; send as many values as the duration has steps of the resolution.",
         )
 

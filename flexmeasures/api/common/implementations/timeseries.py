@@ -265,6 +265,12 @@ def _values_for(request: GetRequest, sensor: Sensor, kind: str) -> list[float | 
             f"A resolution of {duration_isoformat(resolution)} is not a multiple of the "
             f"resolution of {sensor.name} ({duration_isoformat(own)}).",
         )
+    if pd.Timedelta(request.duration) % resolution != pd.Timedelta(0):
+        raise MessageError(
+            "INVALID_RESOLUTION",
+            f"The duration {duration_isoformat(request.duration)} is not a whole number of "
+            f"steps of {duration_isoformat(resolution)}.",
+        )
     end = request.start + pd.Timedelta(request.duration)
     found = search_beliefs(
         [sensor.id],

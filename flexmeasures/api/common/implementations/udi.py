@@ -101,7 +101,7 @@ def _check_event_type(event_type: str | None, asset: Asset) -> None:
         raise MessageError(
             "UNRECOGNIZED_UDI_EVENT",
             f"Assets of type {asset.asset_type_name} cannot be scheduled; state of charge "
-            "events are for battery, one-way_evse and two-way_evse assets.",
+            f"events are for assets of type {', '.join(STORAGE_ASSET_TYPES)}.",
         )
 
 
@@ -242,7 +242,7 @@ def _finished_schedule(asset: Asset, event_id: int) -> tuple[datetime, dict[str,
         raise MessageError(
             "UNKNOWN_SCHEDULE",
             f"No known schedule for this time period: the scheduling job is "
-            f"{job.get_status()}; try again in a few seconds.",
+            f"{job.get_status().value}; try again in a few seconds.",
         )
     summary = job.return_value()
     return datetime.fromisoformat(job.meta["start"]), summary if isinstance(summary, dict) else None

@@ -30,8 +30,14 @@ def check_weather_unit(type_name: str, unit: Any) -> None:
         raise MessageError("INVALID_UNIT", f"Data for {readable} should be given in {expected}.")
 
 
-def resolve_weather_sensor(address: str, group: SeriesGroup) -> WeatherSensor:
-    """The sensor at the addressed location (see the module doc for other locations)."""
+def resolve_weather_sensor(
+    address: str, group: SeriesGroup, notes: list[str] | None = None
+) -> WeatherSensor:
+    """The sensor at the addressed location (see the module doc for other locations).
+
+    When the data goes to the nearest sensor elsewhere, a sentence saying so is added to
+    ``notes``.
+    """
     parsed = parse_weather_sensor_address(address)
     type_name, lat, lng = (
         parsed["weather_sensor_type_name"],
@@ -54,6 +60,12 @@ def resolve_weather_sensor(address: str, group: SeriesGroup) -> WeatherSensor:
             f"No {type_name} sensor is known at this location. In fact, we can't find any "
             f"{type_name} sensors.",
         )
+    if not at_location and notes is not None:
+        notes.append(
+            f"No {type_name} sensor is known at latitude {lat} and longitude {lng}; the data "
+            f"went to the nearest one, {sensor.name}, at latitude {sensor.latitude} and "
+            f"longitude {sensor.longitude}."
+        )
     return sensor
 
 
@@ -74,5 +86,17 @@ def _create_sensor(type_name: str, lat: float, lng: float, group: SeriesGroup) -
 
 
 def post_weather_data(version, message: dict[str, Any]) -> ResponseTuple:
-    """Store weather observations or forecasts for one or more sensors."""
-    return post_time_series(version, message, "sensor", resolve_weather_sensor)
+    """Store weather observations or forecasts for one or more sensors.
+
+    The response message names the sensor that took the data of a location without one.
+    """
+    notes: list[str] = []
+    body, status = post_time_series(
+        version,
+        message,
+        "sensor",
+        lambda address, group: resolve_weather_sensor(address, group, notes),
+    )
+    if status == 200 and notes:
+        body["message"] = " ".join([body["message"], *dict.fromkeys(notes)])
+    return body, status

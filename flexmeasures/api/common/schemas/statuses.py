@@ -29,13 +29,15 @@ _SERIES_POST = (
     "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED",
 )
 
+_POWER_POST = ("UNRECOGNIZED_CONNECTION_GROUP", "POWER_VALUE_TOO_SMALL", "POWER_VALUE_TOO_BIG")
+
 REJECTIONS: dict[str, tuple[str, ...]] = {
     "getService": ("INVALID_ROLE",),
     "getConnection": ("INVALID_MESSAGE_TYPE",),
     "getMeterData": ("INVALID_DOMAIN", *_POWER_GET),
     "getPrognosis": _POWER_GET,
-    "postMeterData": (*_SERIES_POST, "UNRECOGNIZED_CONNECTION_GROUP"),
-    "postPrognosis": (*_SERIES_POST, "UNRECOGNIZED_CONNECTION_GROUP"),
+    "postMeterData": (*_SERIES_POST, *_POWER_POST),
+    "postPrognosis": (*_SERIES_POST, *_POWER_POST),
     "postPriceData": (*_SERIES_POST, "UNRECOGNIZED_MARKET"),
     "postWeatherData": (*_SERIES_POST, "UNRECOGNIZED_SENSOR"),
     "postUdiEvent": (
