@@ -12,6 +12,7 @@ the SOC trajectory.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,7 +22,8 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from rq.job import Job
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
+from sqlalchemy.orm import aliased
 
 from flexmeasures.data import db
 from flexmeasures.data.ingest import save_beliefs
@@ -105,23 +107,92 @@ def compute_schedule(
     """
     solver_name = resolve_solver(solver or current_app.config["FLEXMEASURES_LP_SOLVER"])
     started = time.perf_counter()
-    asset = storage_asset(asset_id)
-    prices, currency = market_prices(asset, start, end)
+    inputs = job_inputs(asset_id)
+    prices = market_prices(inputs, start, end)
     problem = storage_problem(
-        asset, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner
+        inputs, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner
     )
     read_seconds = time.perf_counter() - started
     schedule = schedule_storage(problem, solver=solver_name)
     started = time.perf_counter()
-    saved = save_schedule(asset, schedule, start)
+    saved = save_schedule(inputs, schedule, start, inputs.scheduler_source_id)
     return ComputedSchedule(
-        asset_id=asset.id,
+        asset_id=inputs.id,
         schedule=schedule,
-        currency=currency,
+        currency=currency_of(inputs.price_unit or ""),
         saved=saved,
         read_seconds=read_seconds,
         save_seconds=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class JobInputs:
+    """What a job reads about its asset, in one query: the asset's settings (named as on
+    Asset: MW, MWh), its market's resolution and price unit (None without a market), and
+    the id of the scheduler's data source (None before the first schedule is saved)."""
+
+    id: int
+    name: str
+    asset_type_name: str
+    capacity_in_mw: float
+    min_soc_in_mwh: float | None
+    max_soc_in_mwh: float | None
+    event_resolution: timedelta
+    market_id: int | None
+    market_resolution: timedelta | None
+    price_unit: str | None
+    scheduler_source_id: int | None
+
+
+def job_inputs(asset_id: int) -> JobInputs:
+    """Read a storage asset's JobInputs in one round trip to the database.
+
+    Raises InvalidProblemError for an unknown asset and UnsupportedAssetTypeError for an
+    asset without a storage scheduler.
+    """
+    row = db.session.execute(_job_inputs_query(), {"asset_id": asset_id}).one_or_none()
+    if row is None:
+        raise InvalidProblemError(f"There is no asset with id {asset_id}.")
+    storage_settings(row.asset_type_name)
+    return JobInputs(**row._mapping)
+
+
+@functools.cache
+def _job_inputs_query() -> Select:
+    """The statement behind ``job_inputs``, built once per process (building it, with its
+    alias of the sensor table, costs more than running it)."""
+    market = aliased(Sensor)
+    source_id = (
+        select(DataSource.id)
+        .filter_by(**SCHEDULER_SOURCE)
+        .order_by(DataSource.id)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return (
+        select(
+            *(getattr(Asset, name) for name in _ASSET_COLUMNS),
+            market.event_resolution.label("market_resolution"),
+            market.unit.label("price_unit"),
+            source_id.label("scheduler_source_id"),
+        )
+        .select_from(Asset)
+        .outerjoin(market, market.id == Asset.market_id)
+        .where(Asset.id == bindparam("asset_id"))
+    )
+
+
+_ASSET_COLUMNS = (
+    "id",
+    "name",
+    "asset_type_name",
+    "capacity_in_mw",
+    "min_soc_in_mwh",
+    "max_soc_in_mwh",
+    "event_resolution",
+    "market_id",
+)
 
 
 def storage_asset(asset_id: int) -> Asset:
@@ -152,7 +223,7 @@ def check_schedule_request(
 
 
 def storage_problem(
-    asset: Asset,
+    asset: Asset | JobInputs,
     prices: pd.Series,
     soc_at_start: float,
     soc_targets: SocTargets,
@@ -187,24 +258,21 @@ def storage_problem(
     )
 
 
-def market_prices(asset: Asset, start: datetime, end: datetime) -> tuple[pd.Series, str]:
+def market_prices(asset: JobInputs, start: datetime, end: datetime) -> pd.Series:
     """The most recent prices of the asset's market per step of the asset in [start, end)
-    (currency/MWh), and the currency (e.g. "EUR" for prices in EUR/MWh).
+    (currency/MWh).
 
     Raises MissingPricesError naming the windows without prices.
     """
-    resolution = asset.event_resolution
-    market = None
-    if asset.market_id is not None:
-        market = db.session.execute(
-            select(Sensor.event_resolution, Sensor.unit).where(Sensor.id == asset.market_id)
-        ).one_or_none()
-    if market is None:
+    resolution, market_resolution = asset.event_resolution, asset.market_resolution
+    if asset.market_id is None or market_resolution is None:
         raise MissingPricesError([(start, end)])
-    found = search_beliefs([asset.market_id], start, end)
+    # from the price event that holds at the start, e.g. 10:00 for hourly prices and 10:15
+    overlapping_start = start - market_resolution + timedelta(microseconds=1)
+    found = search_beliefs([asset.market_id], overlapping_start, end)
     prices = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
-    prices = resample_events(prices, market.event_resolution, resolution, start, end)
-    return check_prices(prices, start, end, resolution), currency_of(market.unit)
+    prices = resample_events(prices, market_resolution, resolution, start, end)
+    return check_prices(prices, start, end, resolution)
 
 
 def currency_of(price_unit: str) -> str:
@@ -228,9 +296,15 @@ def scheduler_source() -> DataSource:
     return db.session.get(DataSource, scheduler_source_id())
 
 
-def save_schedule(asset: Asset, schedule: StorageSchedule, start: datetime) -> int:
+def save_schedule(
+    asset: Asset | JobInputs,
+    schedule: StorageSchedule,
+    start: datetime,
+    source_id: int | None = None,
+) -> int:
     """Save the power schedule (MW) as beliefs recorded at ``start``, overwriting a retry's.
 
+    ``source_id``: the scheduler's data source (looked up, or created, if not given).
     Returns the number of beliefs written. Does not commit.
     """
     power = schedule.power
@@ -240,7 +314,7 @@ def save_schedule(asset: Asset, schedule: StorageSchedule, start: datetime) -> i
             "sensor_id": asset.id,
             "event_start": power.index,
             "belief_horizon": ends - pd.Timestamp(start),
-            "source_id": scheduler_source_id(),
+            "source_id": source_id or scheduler_source_id(),
             "event_value": power.to_numpy(),
         }
     )

@@ -212,6 +212,24 @@ def test_requeued_failed_job_saves_one_schedule(db, market, queues, battery):
     assert db.session.scalar(sources) == 1
 
 
+def test_schedule_may_start_within_a_price_hour(db, client, prosumer_token, queues, battery):
+    address = post_soc(client, prosumer_token, battery, 9)
+    message = {"event": address.replace(":9:", ":10:"), "datetime": "2015-06-02T10:20:00Z"}
+    response = client.post(
+        "/api/v1_3/postUdiEvent",
+        json={"type": "PostUdiEventRequest", "value": 0, "unit": "MWh", **message},
+        headers={"Authorization": prosumer_token},
+    )
+    assert response.status_code == 200, response.json
+    work_off_scheduling_queue()
+
+    response = device_message(client, prosumer_token, message["event"], duration="PT1H45M")
+
+    assert response.status_code == 200, response.json
+    assert response.json["start"] == "2015-06-02T10:15:00+00:00"  # floored to the resolution
+    assert response.json["values"] == pytest.approx([2.0] * 7, abs=1e-6)  # cheap until 12:00
+
+
 # --- the planning TTL --------------------------------------------------------------------
 
 
