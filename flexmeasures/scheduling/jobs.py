@@ -13,6 +13,7 @@ the SOC trajectory.
 from __future__ import annotations
 
 import functools
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from rq.job import Job
-from sqlalchemy import Select, bindparam, select
+from sqlalchemy import Select, bindparam, select, text
 from sqlalchemy.orm import aliased
 
 from flexmeasures.data import db
@@ -281,14 +282,26 @@ def currency_of(price_unit: str) -> str:
 
 
 def scheduler_source_id() -> int:
-    """The id of the data source of schedules (created on first use)."""
-    source_id = db.session.scalar(select(DataSource.id).filter_by(**SCHEDULER_SOURCE))
+    """The id of the data source of schedules (created on first use).
+
+    On PostgreSQL, workers creating it at the same time take turns (a transaction-level
+    advisory lock), so that there is one such source: the database cannot enforce that,
+    as its unique key includes the (empty) user.
+    """
+    query = select(DataSource.id).filter_by(**SCHEDULER_SOURCE).order_by(DataSource.id).limit(1)
+    source_id = db.session.scalar(query)
+    if source_id is None and db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _SOURCE_LOCK})
+        source_id = db.session.scalar(query)
     if source_id is None:
         source = DataSource(**SCHEDULER_SOURCE)
         db.session.add(source)
         db.session.flush()
         source_id = source.id
     return source_id
+
+
+_SOURCE_LOCK = 0x464D_5343  # "FMSC": the advisory lock key for creating the source
 
 
 def scheduler_source() -> DataSource:
@@ -352,7 +365,7 @@ def enqueue_schedule(
     solver: str | None = None,
     keep: timedelta | None = None,
     meta: dict[str, Any] | None = None,
-):
+) -> Job:
     """Put a ``make_schedule`` job on the "scheduling" queue and return the RQ job.
 
     ``keep``: how long its result (or failure) stays in Redis (None: RQ's defaults; a
@@ -361,7 +374,7 @@ def enqueue_schedule(
     """
     ttl: dict[str, Any] = {}
     if keep is not None:
-        seconds = int(keep.total_seconds())
+        seconds = math.ceil(keep.total_seconds())
         ttl = {"result_ttl": seconds, "failure_ttl": seconds} if seconds > 0 else {"result_ttl": -1}
     return enqueue(
         "scheduling",

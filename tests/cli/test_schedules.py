@@ -118,6 +118,37 @@ def test_as_job_queues_a_job_for_a_worker(run_cli, app, db, queues, battery):
     assert len(schedule_beliefs(db, battery)) == 4
 
 
+@pytest.fixture
+def in_process_queues(app, queues, monkeypatch):
+    """The app's queues running jobs in-process, as without Redis."""
+    for queue in queues.values():
+        monkeypatch.setattr(queue, "_is_async", False)
+    return queues
+
+
+def test_as_job_without_redis_runs_at_once(run_cli, db, in_process_queues, battery):
+    result = run_cli(
+        "add", "schedule", "--asset-id", str(battery.id), "--from", FROM, "--duration", "PT1H",
+        "--soc-target", "2015-06-02T11:00:00+00:00=3", "--as-job",
+    )  # fmt: skip
+
+    assert result.exit_code == 0, result.output
+    assert "It ran in-process (no Redis): optimal, expected cost 20.00 EUR." in result.output
+    assert len(schedule_beliefs(db, battery)) == 4
+
+
+def test_failing_job_without_redis_is_an_error(run_cli, db, in_process_queues, battery):
+    result = run_cli(
+        "add", "schedule", "--asset-id", str(battery.id), "--from", "2015-06-04T12:00:00Z",
+        "--as-job",
+    )  # fmt: skip
+
+    assert_one_line_error(
+        result, "failed: No prices are known for 2015-06-05 00:00 UTC to 2015-06-06 12:00 UTC."
+    )
+    assert schedule_beliefs(db, battery).empty
+
+
 @pytest.mark.parametrize(
     "arguments, fragments",
     [

@@ -168,7 +168,14 @@ def _event_key(asset: Asset, event_id: int) -> str:
     return f"flexmeasures:udi-event:{asset.id}:{event_id}"
 
 
-def _enqueue_schedule(asset, event_id, start, end, soc, targets) -> None:
+def _enqueue_schedule(
+    asset: Asset,
+    event_id: int,
+    start: datetime,
+    end: datetime,
+    soc: float,
+    targets: list[tuple[datetime, float]],
+) -> None:
     """Enqueue the scheduling job and remember its id under the event for the TTL."""
     ttl = current_app.config["FLEXMEASURES_PLANNING_TTL"]
     job = enqueue_schedule(
