@@ -188,6 +188,10 @@ def test_incomplete_targets_and_targets_beyond_the_horizon(client, tokens, batte
     message["targets"] = [{"value": 1, "datetime": "2015-06-09T10:00:00+00:00"}]
     too_late = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
     assert too_late.json["status"] == "INVALID_DATETIME"
+    message["targets"] = [{"value": 1, "datetime": "2015-06-02T12:05:00+00:00"}]
+    between_steps = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert between_steps.json["status"] == "INVALID_DATETIME"
+    assert "PT15M" in between_steps.json["message"]
 
 
 def test_missing_prices_fail_the_job_with_unknown_prices(client, tokens, queues, battery):

@@ -81,7 +81,11 @@ def post_udi_event(version, message: dict[str, Any]) -> ResponseTuple:
     _check_event_type(event_type, asset)
     soc_moment, soc = _parse_soc(message)
     start, end = planning_window(soc_moment, asset.event_resolution)
-    targets = _parse_targets(message, start, end) if event_type == "soc-with-targets" else []
+    targets = (
+        _parse_targets(message, start, end, asset.event_resolution)
+        if event_type == "soc-with-targets"
+        else []
+    )
     _check_event_is_new(asset, event_id)
     asset.soc_in_mwh, asset.soc_datetime, asset.soc_udi_event_id = soc, soc_moment, event_id
     db.session.commit()
@@ -125,9 +129,9 @@ def _soc_unit_factor(unit: Any) -> float:
 
 
 def _parse_targets(
-    message: dict[str, Any], start: datetime, end: datetime
+    message: dict[str, Any], start: datetime, end: datetime, resolution: timedelta
 ) -> list[tuple[datetime, float]]:
-    """SOC targets (moment, MWh) within the planning window."""
+    """SOC targets (moment, MWh) at step ends within the planning window."""
     targets = message.get("targets")
     if not isinstance(targets, list) or not targets:
         raise MessageError(
@@ -140,14 +144,27 @@ def _parse_targets(
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'.")
         moment = parse_timestamp_field(target.get("datetime"), "datetime")
-        if not start < moment <= end:
-            raise MessageError(
-                "INVALID_DATETIME",
-                f"Datetime cannot be used: target at {moment.isoformat()} is not within the "
-                f"planning window from {start.isoformat()} to {end.isoformat()}.",
-            )
+        _check_target_moment(moment, start, end, resolution)
         parsed.append((moment, value * factor))
     return parsed
+
+
+def _check_target_moment(
+    moment: datetime, start: datetime, end: datetime, resolution: timedelta
+) -> None:
+    """A target must be at the end of one of the schedule's steps (INVALID_DATETIME)."""
+    if not start < moment <= end:
+        raise MessageError(
+            "INVALID_DATETIME",
+            f"Datetime cannot be used: target at {moment.isoformat()} is not within the "
+            f"planning window from {start.isoformat()} to {end.isoformat()}.",
+        )
+    if (moment - start) % resolution:
+        raise MessageError(
+            "INVALID_DATETIME",
+            f"Datetime cannot be used: target at {moment.isoformat()} is not at the end of a "
+            f"step of {duration_isoformat(resolution)} (the device's resolution).",
+        )
 
 
 def _check_event_is_new(asset: Asset, event_id: int) -> None:
