@@ -167,14 +167,14 @@ def calendar_features(index: pd.DatetimeIndex, kind: str, timezone: str) -> pd.D
     return pd.DataFrame(index=index)
 
 
-def _dummy_features(index: pd.DatetimeIndex, hours, weekdays) -> pd.DataFrame:
+def _dummy_features(index: pd.DatetimeIndex, hours: pd.Index, weekdays: pd.Index) -> pd.DataFrame:
     """Hour-of-day and day-of-week indicators, without hour 0 and Monday (the intercept)."""
     columns = {f"hour_{h}": (hours == h).astype(float) for h in range(1, 24)}
     columns.update({f"weekday_{d}": (weekdays == d).astype(float) for d in range(1, 7)})
     return pd.DataFrame(columns, index=index)
 
 
-def _fourier_features(index: pd.DatetimeIndex, hours, weekdays) -> pd.DataFrame:
+def _fourier_features(index: pd.DatetimeIndex, hours: pd.Index, weekdays: pd.Index) -> pd.DataFrame:
     """Sine and cosine terms: 4 daily harmonics and 2 weekly ones."""
     day_phase = 2 * np.pi * np.asarray(hours) / 24
     week_phase = 2 * np.pi * (np.asarray(weekdays) + np.asarray(hours) / 24) / 7

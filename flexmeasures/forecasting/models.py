@@ -105,7 +105,9 @@ class Forecaster(ABC):
         """The model that produces this forecaster's forecasts."""
         return ModelSource(self.name, self.version)
 
-    def _remember(self, series: pd.Series, horizon, regressors) -> pd.Series:
+    def _remember(
+        self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None
+    ) -> pd.Series:
         """Store the regular series, horizon and regressors; return the regular series."""
         self.horizon = pd.Timedelta(horizon)
         if self.horizon <= pd.Timedelta(0):
@@ -143,12 +145,19 @@ class NaiveForecaster(Forecaster):
         callers can switch models by name."""
         super().__init__()
 
-    def fit(self, series, horizon, regressors=None) -> NaiveForecaster:
+    def fit(
+        self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
+    ) -> NaiveForecaster:
         """Remember the series; there is nothing to estimate."""
         self._remember(series, horizon, regressors)
         return self
 
-    def predict(self, event_starts, history=None, regressors=None) -> pd.Series:
+    def predict(
+        self,
+        event_starts: pd.DatetimeIndex,
+        history: pd.Series | None = None,
+        regressors: pd.DataFrame | None = None,
+    ) -> pd.Series:
         """The last finite value of an event starting at or before ``start - horizon``
         (NaN where there is none)."""
         return last_known_values(self._history(history), event_starts, self.horizon)
@@ -246,7 +255,9 @@ class RegressionForecaster(Forecaster):
         return ModelSource(self.name, self.version, specification)
 
     @THREADS.wrap(limits=1)
-    def fit(self, series, horizon, regressors=None) -> RegressionForecaster:
+    def fit(
+        self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
+    ) -> RegressionForecaster:
         """Select a specification by cross-validation and fit it on all of the series;
         fall back to the naive model on degenerate data or when fitting fails."""
         series = self._remember(series, horizon, regressors)
@@ -265,7 +276,12 @@ class RegressionForecaster(Forecaster):
         return self
 
     @THREADS.wrap(limits=1)
-    def predict(self, event_starts, history=None, regressors=None) -> pd.Series:
+    def predict(
+        self,
+        event_starts: pd.DatetimeIndex,
+        history: pd.Series | None = None,
+        regressors: pd.DataFrame | None = None,
+    ) -> pd.Series:
         """Model forecasts; events the model cannot forecast get the naive forecast."""
         history = self._history(history)
         naive = last_known_values(history, event_starts, self.horizon)
@@ -353,7 +369,11 @@ class RegressionForecaster(Forecaster):
         return [mask for mask in masks if mask.any()]
 
     def _predict_with(
-        self, fitted: FittedCandidate, history: pd.Series, event_starts, regressors
+        self,
+        fitted: FittedCandidate,
+        history: pd.Series,
+        event_starts: pd.DatetimeIndex,
+        regressors: pd.DataFrame | None,
     ) -> pd.Series:
         """Predictions of a fitted candidate on the original scale (NaN where a feature
         is missing and the estimator cannot cope with that)."""
@@ -397,7 +417,7 @@ class OLSForecaster(RegressionForecaster):
     name = "ols"
     version = "1.0"
 
-    def _fit_estimator(self, features, outcome):
+    def _fit_estimator(self, features: np.ndarray, outcome: np.ndarray) -> object:
         """OLS with an intercept; the pseudo-inverse copes with collinear dummies."""
         design = sm.add_constant(features, has_constant="add")
         with warnings.catch_warnings():
@@ -408,7 +428,7 @@ class OLSForecaster(RegressionForecaster):
             raise ValueError("OLS produced non-finite coefficients")
         return result.params
 
-    def _predict_estimator(self, estimator, features):
+    def _predict_estimator(self, estimator: object, features: np.ndarray) -> np.ndarray:
         """Intercept plus features times coefficients."""
         return estimator[0] + features @ estimator[1:]
 
@@ -441,14 +461,14 @@ class HGBForecaster(RegressionForecaster):
         lags = tuple(sorted({lag for c in found for lag in c.spec.lags}))
         return [replace(found[0], spec=replace(found[0].spec, lags=lags))]
 
-    def _fit_estimator(self, features, outcome):
+    def _fit_estimator(self, features: np.ndarray, outcome: np.ndarray) -> object:
         """Fit boosted trees with a fixed seed (reproducible forecasts)."""
         model = HistGradientBoostingRegressor(
             max_iter=self.max_iter, learning_rate=0.1, early_stopping=False, random_state=0
         )
         return model.fit(features, outcome)
 
-    def _predict_estimator(self, estimator, features):
+    def _predict_estimator(self, estimator: object, features: np.ndarray) -> np.ndarray:
         """Tree ensemble predictions."""
         return estimator.predict(features)
 

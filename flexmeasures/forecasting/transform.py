@@ -38,7 +38,9 @@ class ShiftedBoxCox:
     lmbda: float
 
     @classmethod
-    def fit(cls, values: pd.Series | np.ndarray, margin_fraction: float = MARGIN_FRACTION):
+    def fit(
+        cls, values: pd.Series | np.ndarray, margin_fraction: float = MARGIN_FRACTION
+    ) -> ShiftedBoxCox:
         """Choose the offset from the data's range and λ by maximum likelihood."""
         finite = np.asarray(values, dtype=float)
         finite = finite[np.isfinite(finite)]
@@ -51,13 +53,13 @@ class ShiftedBoxCox:
         _, lmbda = stats.boxcox(finite + offset)
         return cls(offset=float(offset), lmbda=float(lmbda))
 
-    def transform(self, values: pd.Series | np.ndarray):
+    def transform(self, values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
         """The transformed values (same type and index as the input; NaN stays NaN)."""
         shifted = np.maximum(np.asarray(values, dtype=float) + self.offset, SMALLEST_SHIFTED_VALUE)
         result = special.boxcox(shifted, self.lmbda)
         return _like(values, result)
 
-    def inverse(self, values: pd.Series | np.ndarray):
+    def inverse(self, values: pd.Series | np.ndarray) -> pd.Series | np.ndarray:
         """The values on the original scale (same type and index as the input).
 
         Transformed values beyond the range Box-Cox can produce are clipped to it first.
@@ -71,7 +73,7 @@ class ShiftedBoxCox:
         return _like(values, result)
 
 
-def _like(template: pd.Series | np.ndarray, values: np.ndarray):
+def _like(template: pd.Series | np.ndarray, values: np.ndarray) -> pd.Series | np.ndarray:
     """The values as a Series shaped like the template if it is one, else as an array."""
     if isinstance(template, pd.Series):
         return pd.Series(values, index=template.index, name=template.name)
