@@ -21,6 +21,7 @@ from flexmeasures.app import create_app
 from flexmeasures.data.models import Asset, Market, TimedBelief, WeatherSensor
 from flexmeasures.data.services.backup import save_backup
 from flexmeasures.data.services.forecast_triggers import sensors_to_forecast
+from tests.factories import make_temperature_sensor
 
 VERSIONS_WITH_RESTORE = ["v1_1", "v1_2", "v1_3", "v2_0"]
 START = "2015-01-01T00:00:00Z"
@@ -295,16 +296,7 @@ def weather_message(lat: float, lng: float) -> dict:
 
 
 def test_weather_for_a_new_location_creates_a_sensor_there(client, tokens, db, structure):
-    nearby = WeatherSensor(
-        name="temperature Jeju",
-        weather_sensor_type_name="temperature",
-        latitude=33.4843866,
-        longitude=126.477859,
-        unit="°C",
-        event_resolution=timedelta(minutes=15),
-    )
-    db.session.add(nearby)
-    db.session.flush()
+    make_temperature_sensor()
     for _ in range(2):
         response = client.post(
             "/api/v2_0/postWeatherData", json=weather_message(33.5, 126.5), headers=auth(tokens)

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from flexmeasures.data.models import Asset, TimedBelief, WeatherSensor
+from flexmeasures.data.models import Asset, TimedBelief
+from tests.factories import make_asset, make_temperature_sensor
 
 VERSIONS = ["v1", "v1_1", "v1_2", "v1_3", "v2_0"]
 LATER_VERSIONS = VERSIONS[1:]
@@ -26,19 +27,7 @@ def assets(db, structure, users) -> dict[str, Asset]:
         ("solar", "solar", "prosumer"),
         ("CS 9", "charging_station", "other_prosumer"),
     ]:
-        made[name] = Asset(
-            name=name,
-            display_name=name,
-            asset_type_name=type_name,
-            capacity_in_mw=1,
-            latitude=52,
-            longitude=4,
-            owner=users[owner],
-            unit="MW",
-            event_resolution=timedelta(minutes=15),
-        )
-    db.session.add_all(made.values())
-    db.session.flush()
+        made[name] = make_asset(users[owner], name, type_name, capacity_in_mw=1)
     return made
 
 
@@ -319,16 +308,7 @@ def test_post_price_data(client, tokens, db, structure, version):
 
 
 def test_post_weather_data_goes_to_nearest_sensor(client, tokens, db, structure):
-    sensor = WeatherSensor(
-        name="temperature Jeju",
-        weather_sensor_type_name="temperature",
-        latitude=33.4843866,
-        longitude=126.477859,
-        unit="°C",
-        event_resolution=timedelta(minutes=15),
-    )
-    db.session.add(sensor)
-    db.session.flush()
+    sensor = make_temperature_sensor()
     message = {
         "type": "PostWeatherDataRequest",
         "groups": [

@@ -8,39 +8,34 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from flexmeasures.data.models import Asset, DataSource, Market, Sensor, TimedBelief, WeatherSensor
+from tests.factories import make_asset, make_temperature_sensor
 
 
 def make_battery(db, owner, name="battery 1") -> Asset:
-    asset = Asset(
-        name=name,
-        display_name=name,
+    return make_asset(owner, name)
+
+
+def test_database_refuses_a_second_asset_name_per_owner(db, structure, users):
+    """Beyond the services' check: the unique constraint holds for any writer."""
+    make_battery(db, users["prosumer"], "shared name")
+    duplicate = Asset(
+        name="shared name",
         asset_type_name="battery",
-        capacity_in_mw=2,
-        min_soc_in_mwh=0,
-        max_soc_in_mwh=5,
+        capacity_in_mw=1,
         latitude=52,
         longitude=4,
-        owner=owner,
-        unit="MW",
+        owner_id=users["prosumer"].id,
         event_resolution=timedelta(minutes=15),
     )
-    db.session.add(asset)
-    db.session.flush()
-    return asset
+    with pytest.raises(IntegrityError):
+        with db.session.begin_nested():
+            db.session.add(duplicate)
+            db.session.flush()
 
 
 def test_every_asset_market_and_weather_sensor_is_a_sensor(db, structure, users):
     asset = make_battery(db, users["prosumer"])
-    sensor = WeatherSensor(
-        name="temperature 1",
-        weather_sensor_type_name="temperature",
-        latitude=52,
-        longitude=4,
-        unit="°C",
-        event_resolution=timedelta(minutes=15),
-    )
-    db.session.add(sensor)
-    db.session.flush()
+    sensor = make_temperature_sensor(52, 4)
     market = db.session.scalar(select(Market).filter_by(name="epex_da"))
     ids = {asset.id, sensor.id, market.id}
     assert len(ids) == 3
@@ -53,9 +48,8 @@ def test_every_asset_market_and_weather_sensor_is_a_sensor(db, structure, users)
 def test_asset_names_are_unique_per_owner(db, structure, users):
     make_battery(db, users["prosumer"], "shared name")
     make_battery(db, users["other_prosumer"], "shared name")  # another owner: fine
-    with pytest.raises(IntegrityError):
-        with db.session.begin_nested():
-            make_battery(db, users["prosumer"], "shared name")
+    with pytest.raises(ValueError, match="already"):
+        make_battery(db, users["prosumer"], "shared name")
 
 
 def test_forecast_and_measurement_of_one_event_are_both_kept(db, structure, users):
