@@ -93,6 +93,10 @@ class Config:
     FLEXMEASURES_PLANNING_TTL: timedelta = timedelta(days=7)
     FLEXMEASURES_PLANNING_HORIZON: timedelta = timedelta(hours=2 * 24)
 
+    # Forecasting
+    FLEXMEASURES_FORECASTING_MODELS: dict[str, str] = {}
+    FLEXMEASURES_WEATHER_FORECAST_URL: str = "https://api.open-meteo.com/v1/forecast"
+
     # Tokens
     DARK_SKY_API_KEY: str | None = None
     MAPBOX_ACCESS_TOKEN: str | None = None

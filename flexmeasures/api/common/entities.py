@@ -28,7 +28,7 @@ from flexmeasures.data.entity_address import (
     parse_entity_address,
     reverse_domain_name,
 )
-from flexmeasures.data.models import Asset, Market, WeatherSensor
+from flexmeasures.data.models import Asset, Market
 
 
 def check_domain(parsed: dict[str, Any], address: str) -> None:
@@ -122,29 +122,6 @@ def parse_weather_sensor_address(address: Any) -> dict[str, Any]:
         raise MessageError("UNRECOGNIZED_SENSOR", f"Invalid sensor address: {exc}") from exc
     check_domain(parsed, address)
     return parsed
-
-
-def find_weather_sensor(type_name: str, latitude: float, longitude: float) -> WeatherSensor | None:
-    """The sensor of this type at, or else nearest to, a location (None if the type has none).
-
-    Distance is the great-circle distance, computed for the type's sensors in Python: weather
-    sensors are few, and this works on every database.
-    """
-    sensors = db.session.scalars(
-        select(WeatherSensor).filter_by(weather_sensor_type_name=type_name)
-    ).all()
-    if not sensors:
-        return None
-    return min(sensors, key=lambda s: _distance_km(latitude, longitude, s.latitude, s.longitude))
-
-
-def _distance_km(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
-    """Great-circle distance between two points in km (haversine)."""
-    from math import asin, cos, radians, sin, sqrt
-
-    d_lat, d_lng = radians(lat2 - lat1), radians(lng2 - lng1)
-    a = sin(d_lat / 2) ** 2 + cos(radians(lat1)) * cos(radians(lat2)) * sin(d_lng / 2) ** 2
-    return 2 * 6371.0 * asin(sqrt(a))
 
 
 def server_host() -> str:

@@ -1,3 +1,10 @@
 """CLI commands, one module per group; importing this package attaches them."""
 
-from flexmeasures.cli.commands import data_add, data_delete, db_ops, jobs, schedules  # noqa: F401
+from flexmeasures.cli.commands import (  # noqa: F401
+    data_add,
+    data_delete,
+    db_ops,
+    forecasts,
+    jobs,
+    schedules,
+)

@@ -21,7 +21,7 @@ from typing import Any
 import pandas as pd
 from flask import current_app
 from flask_security import current_user
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from flexmeasures.api.common.messages import (
     MessageError,
@@ -208,7 +208,8 @@ def _parse_resolution(text: Any) -> timedelta:
 
 
 def source_ids_for(selectors: list | None) -> tuple[int, ...] | None:
-    """Data source ids for source selectors: user ids and USEF role names (seed: Sources).
+    """Data source ids for source selectors: user ids and USEF role names (seed: Sources),
+    and source types such as "forecasting script" (FlexMeasures' forecasters).
 
     None means no selection; INVALID_SOURCE if selectors were given but none match.
     """
@@ -219,7 +220,11 @@ def source_ids_for(selectors: list | None) -> tuple[int, ...] | None:
     if role_names:
         with_roles = select(User.id).join(User.roles).where(Role.name.in_(role_names))
         user_ids |= set(db.session.scalars(with_roles))
-    ids = db.session.scalars(select(DataSource.id).where(DataSource.user_id.in_(user_ids))).all()
+    ids = db.session.scalars(
+        select(DataSource.id).where(
+            or_(DataSource.user_id.in_(user_ids), DataSource.type.in_(role_names))
+        )
+    ).all()
     if not ids:
         raise MessageError(
             "INVALID_SOURCE", f"The data source is not found: {', '.join(map(str, selectors))}."

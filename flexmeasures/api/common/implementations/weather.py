@@ -12,13 +12,14 @@ from typing import Any
 
 from flask import current_app
 
-from flexmeasures.api.common.entities import find_weather_sensor, parse_weather_sensor_address
+from flexmeasures.api.common.entities import parse_weather_sensor_address
 from flexmeasures.api.common.implementations.timeseries import post_time_series
 from flexmeasures.api.common.messages import MessageError, SeriesGroup
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.models import WeatherSensor, WeatherSensorType
 from flexmeasures.data.services.structure import WEATHER_SENSOR_TYPES
+from flexmeasures.data.services.weather_sensors import find_weather_sensor
 from flexmeasures.modes import creates_weather_sensor_on_post
 
 
