@@ -12,6 +12,8 @@ import pytest
 from rq.job import JobStatus
 from sqlalchemy import select
 
+from flexmeasures.app import create_app
+from flexmeasures.cli import cli
 from flexmeasures.data.models import Market
 from tests.cli.conftest import assert_one_line_error
 from tests.forecasting.test_jobs import (
@@ -83,6 +85,31 @@ def test_as_job_queues_one_job_per_horizon_once(run_cli, db, solar, queues):
     jobs = queues["forecasting"].get_jobs()
     assert all(job.get_status() == JobStatus.QUEUED for job in jobs)
     assert {job.meta["horizon"] for job in jobs} == {"0 days 01:00:00", "1 days 00:00:00"}
+
+
+def test_as_job_without_redis_runs_the_jobs_at_once(app, db, solar):
+    in_process = create_app(
+        "testing",
+        settings={
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "FLEXMEASURES_REDIS_URL": None,
+        },
+    )
+    db.session.commit()
+    with in_process.app_context():
+        result = in_process.test_cli_runner().invoke(
+            cli,
+            ["add", "forecasts", "--asset-id", str(solar.id), "--horizon", "6", "--as-job",
+             "--from-date", "2015-01-15", "--to-date", "2015-01-15"],
+        )  # fmt: skip
+
+        assert result.exit_code == 0, result.output
+        assert "ran in-process" in result.output
+        assert (
+            "6 hours ahead: job" in result.output
+            and "(finished, 24 forecasts saved)" in result.output
+        )
+        assert len(forecasts_of(db, solar)) == 24
 
 
 @pytest.mark.parametrize(

@@ -10,12 +10,14 @@ from datetime import timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from redis.exceptions import RedisError
 from rq.job import JobStatus
 from sqlalchemy import select
 
 from flexmeasures.app import create_app
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Market, Sensor, TimedBelief, WeatherSensor
+from flexmeasures.data.services import forecast_triggers
 from flexmeasures.data.services.forecast_triggers import (
     DEFAULT_HORIZONS,
     enqueue_forecasting_job,
@@ -227,6 +229,10 @@ def test_forecastable_window_is_where_new_data_is_known_at_belief_time():
     # an hourly value for 10:00-11:00 is known at 11:00: the belief time of 11:00-12:00
     hourly = (pd.Timestamp("2015-01-02T11:00Z"), pd.Timestamp("2015-01-02T12:00Z"))
     assert forecastable_window(start, start, HOUR, HOUR) == hourly
+    # after a year of new data, the last two days
+    year_later = start + pd.Timedelta(days=365)
+    last_days = (year_later - pd.Timedelta(hours=23), year_later + pd.Timedelta(days=1, hours=1))
+    assert forecastable_window(start, year_later, HOUR, 24 * HOUR) == last_days
 
 
 def test_new_data_enqueues_a_job_per_horizon_and_merges_duplicates(db, building, queues):
@@ -269,6 +275,16 @@ def test_a_worker_saves_the_forecasts_of_queued_jobs(db, building, queues):
     saved = forecasts_of(db, building)
     assert sorted(saved["belief_horizon"].unique()) == [pd.Timedelta(h) for h in DEFAULT_HORIZONS]
     assert jobs[0].return_value()["saved"] == 1  # one new hour: one step per horizon
+
+
+def test_a_failing_redis_is_logged_and_queues_nothing(db, building, queues, monkeypatch, caplog):
+    def refuse(*args, **kwargs):
+        raise RedisError("Connection refused")
+
+    monkeypatch.setattr(forecast_triggers, "enqueue", refuse)
+
+    assert request_forecasts([building], DAY.to_pydatetime(), DAY.to_pydatetime()) == []
+    assert "Could not queue forecasting jobs" in caplog.text and "Connection refused" in caplog.text
 
 
 def test_too_little_history_enqueues_nothing(db, structure, users, queues):

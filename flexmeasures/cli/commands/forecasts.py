@@ -240,15 +240,25 @@ def queue_forecasts(
         job = enqueue_forecasting_job(
             sensor_id, horizon, start.to_pydatetime(), end.to_pydatetime(), model_name
         )
-        status = job.get_status()
-        lines.append(
-            f"  {_hours(horizon)} ahead: job {job.id} ({getattr(status, 'value', status)})"
-        )
+        lines.append(f"  {_hours(horizon)} ahead: job {job.id} ({job_state(job)})")
     if queues_are_async():
         header = "Queued forecasting jobs (run `flexmeasures jobs run-worker --queue forecasting`):"
     else:
         header = "Without Redis, the forecasting jobs ran in-process:"
     return "\n".join([header, *lines])
+
+
+def job_state(job: Any) -> str:
+    """The job's status, e.g. "queued", "finished, 96 saved" or "failed: <the error>"."""
+    status = job.get_status()
+    state = getattr(status, "value", status)
+    if state == "finished":
+        return f"finished, {job.return_value()['saved']} forecasts saved"
+    if state == "failed":
+        result = job.latest_result()
+        reason = ((result.exc_string if result else "") or "").strip().splitlines()
+        return f"failed: {reason[-1] if reason else 'unknown error'}"
+    return state
 
 
 def parse_location(ctx: click.Context, param: click.Parameter, text: str) -> tuple[float, float]:

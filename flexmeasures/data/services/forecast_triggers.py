@@ -3,7 +3,9 @@
 The API calls ``request_forecasts`` after committing new beliefs. For every sensor whose
 data kind the mode allows (prices and weather trigger nothing in play mode, see
 ``flexmeasures.modes``) and that has enough history, it enqueues one job per default
-horizon (1, 6, 24 and 48 hours) for the events the new data makes forecastable.
+horizon (1, 6, 24 and 48 hours) for the events the new data makes forecastable (at most
+the last LONGEST_WINDOW of them, so that a large import does not hold up the API when
+jobs run in-process).
 
 A job that is still waiting on the queue for the same sensor, horizon, window and model is
 not enqueued again: ``enqueue_forecasting_job`` returns the waiting one. Redis remembers the
@@ -22,6 +24,7 @@ from datetime import datetime, timedelta
 
 import pandas as pd
 from flask import current_app
+from redis.exceptions import RedisError
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy import func, select
@@ -39,6 +42,9 @@ FORECAST_HISTORY = timedelta(days=60)
 """How far back before a window forecasting jobs read measurements to fit on."""
 MIN_HISTORY = timedelta(days=2)
 """Measurements needed (as a span of the sensor's events) before new data triggers jobs."""
+LONGEST_WINDOW = timedelta(days=2)
+"""The most a triggered job forecasts: the last part of what new data makes forecastable
+(older windows, e.g. after importing a year of data, are for ``flexmeasures add forecasts``)."""
 FORECASTING_JOB = "flexmeasures.forecasting.jobs.make_rolling_forecasts"
 FORECASTING_JOB_TIMEOUT = 3600
 """Seconds a forecasting job may run before RQ stops it (and records it as failed)."""
@@ -68,7 +74,9 @@ def request_forecasts(sensors: Sequence[Sensor], start: datetime, end: datetime)
 
     Per sensor to forecast (see ``sensors_to_forecast``) with at least MIN_HISTORY of
     measurements, one job per default horizon for ``forecastable_window``. Returns the
-    jobs (waiting ones that were merged included; finished already without Redis).
+    jobs (waiting ones that were merged included; finished already without Redis). When
+    Redis fails, the error is logged and the sensor gets no jobs: the caller's data is
+    saved already, and a later post triggers forecasts again.
     """
     jobs = []
     for sensor in sensors_to_forecast(sensors):
@@ -79,23 +87,40 @@ def request_forecasts(sensors: Sequence[Sensor], start: datetime, end: datetime)
                 f"(less than {MIN_HISTORY} of measurements before {end})."
             )
             continue
-        for horizon in DEFAULT_HORIZONS:
-            window = forecastable_window(start, end, resolution, horizon)
-            if window is not None:
-                jobs.append(enqueue_forecasting_job(sensor.id, horizon, *window))
+        try:
+            jobs += _enqueue_per_horizon(sensor.id, resolution, start, end)
+        except RedisError as exc:  # the data is saved; the queue's trouble is logged
+            current_app.logger.error(f"Could not queue forecasting jobs for {sensor}: {exc}")
+    return jobs
+
+
+def _enqueue_per_horizon(
+    sensor_id: int, resolution: timedelta, start: datetime, end: datetime
+) -> list[Job]:
+    """A forecasting job per default horizon for the window the new data makes forecastable."""
+    jobs = []
+    for horizon in DEFAULT_HORIZONS:
+        window = forecastable_window(start, end, resolution, horizon)
+        if window is not None:
+            jobs.append(enqueue_forecasting_job(sensor_id, horizon, *window))
     return jobs
 
 
 def forecastable_window(
-    start: datetime, end: datetime, resolution: timedelta, horizon: timedelta
+    start: datetime,
+    end: datetime,
+    resolution: timedelta,
+    horizon: timedelta,
+    longest: timedelta = LONGEST_WINDOW,
 ) -> tuple[datetime, datetime] | None:
     """The events a horizon's forecasts can newly be made for after new data for events
     starting in [start, end]: those whose belief time (event end - horizon) falls between
-    the end of the first new event and the end of the last one. Returns [start, end) of
-    those events, on the resolution's grid, or None if there are none.
+    the end of the first new event and the end of the last one; at most the last
+    ``longest`` of them. Returns [start, end) of those events, on the resolution's grid, or
+    None if there are none.
     """
-    first = pd.Timestamp(start + horizon).ceil(resolution)
     last = pd.Timestamp(end + horizon).floor(resolution)
+    first = max(pd.Timestamp(start + horizon), last + resolution - longest).ceil(resolution)
     if first > last:
         return None
     return first.to_pydatetime(), (last + resolution).to_pydatetime()
