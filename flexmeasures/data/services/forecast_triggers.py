@@ -10,8 +10,12 @@ jobs run in-process).
 A job that is still waiting on the queue for the same sensor, horizon, window and model is
 not enqueued again: ``enqueue_forecasting_job`` returns the waiting one. Redis remembers the
 last job per such key (``PENDING_KEY``); a lock makes check-and-enqueue atomic across web
-workers. Without Redis, jobs run in-process as they are enqueued, so there is nothing to
-merge.
+workers.
+
+Without Redis (the embedded default), jobs would run in-process inside the request that
+posted the data, fitting models while the client waits (seconds per post, and a stalled
+server under concurrent posts). So new data triggers no forecasts there; make them with
+``flexmeasures add forecasts``, or configure Redis and run a forecasting worker.
 
 The job function is named by its import path, so that the web process does not import the
 forecasting models (statsmodels, scikit-learn) just to enqueue.
@@ -78,6 +82,12 @@ def request_forecasts(sensors: Sequence[Sensor], start: datetime, end: datetime)
     Redis fails, the error is logged and the sensor gets no jobs: the caller's data is
     saved already, and a later post triggers forecasts again.
     """
+    if not queues_are_async():
+        current_app.logger.debug(
+            "No forecasting jobs for new data: without Redis they would run inside the "
+            "request; use `flexmeasures add forecasts` or configure FLEXMEASURES_REDIS_URL."
+        )
+        return []
     jobs = []
     for sensor in sensors_to_forecast(sensors):
         resolution = sensor.event_resolution
