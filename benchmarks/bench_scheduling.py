@@ -31,6 +31,7 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
+from benchmarks.readme import replace_section  # noqa: E402
 from flexmeasures.scheduling import (  # noqa: E402
     StorageProblem,
     available_solvers,
@@ -40,7 +41,6 @@ from flexmeasures.scheduling.backends import SOLVERS  # noqa: E402
 
 HORIZONS = {96: 10.0, 192: 15.0, 672: 50.0}  # steps → target for HiGHS build + solve (ms)
 QUARTER = timedelta(minutes=15)
-README = os.path.join(os.path.dirname(__file__), "README.md")
 SECTION = "## Scheduling"
 
 
@@ -145,20 +145,6 @@ for steps with non-positive prices.
 """
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) the Scheduling section of benchmarks/README.md, keeping others."""
-    existing = open(README).read() if os.path.exists(README) else "# Benchmarks\n"
-    start = existing.find(SECTION + "\n")
-    if start == -1:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    else:
-        following = existing.find("\n## ", start + len(SECTION))
-        rest = "" if following == -1 else existing[following:]
-        updated = existing[:start] + text.rstrip("\n") + "\n" + rest
-    with open(README, "w") as readme:
-        readme.write(updated)
-
-
 @pytest.mark.parametrize("solver", [solver for solver in SOLVERS if solver in available_solvers()])
 @pytest.mark.parametrize("steps", list(HORIZONS))
 def test_schedule_one_battery(benchmark, steps, solver):
@@ -185,7 +171,7 @@ def main() -> None:
     text = section(results_table())
     print(text)
     if arguments.write:
-        write_section(text)
+        replace_section("Scheduling", text)
 
 
 if __name__ == "__main__":

@@ -32,6 +32,7 @@ import pandas as pd
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from benchmarks.bench_api_timeseries import make_app  # noqa: E402
+from benchmarks.readme import replace_section  # noqa: E402
 from flexmeasures.app import create_app  # noqa: E402
 from flexmeasures.config import DEFAULT_TEST_DATABASE_URI  # noqa: E402
 from flexmeasures.data import db  # noqa: E402
@@ -44,7 +45,6 @@ PRICE_DAYS = 10
 PORTFOLIO_SIZE = 50
 WORKERS = 2
 WORKER_TIMEOUT_SECONDS = 300
-README = os.path.join(os.path.dirname(__file__), "README.md")
 SECTION = "## Scheduling jobs"
 PHASES = ("read", "build", "solve", "save")
 
@@ -302,20 +302,6 @@ What profiling (cProfile, and the phases above) showed, and what was done:
 """
 
 
-def write_section(text: str) -> None:
-    """Replace (or append) the Scheduling jobs section of benchmarks/README.md."""
-    existing = open(README).read() if os.path.exists(README) else "# Benchmarks\n"
-    start = existing.find(SECTION + "\n")
-    if start == -1:
-        updated = existing.rstrip("\n") + "\n\n" + text
-    else:
-        following = existing.find("\n## ", start + len(SECTION))
-        rest = "" if following == -1 else existing[following:]
-        updated = existing[:start] + text.rstrip("\n") + "\n" + rest
-    with open(README, "w") as readme:
-        readme.write(updated)
-
-
 def main() -> None:
     """Run both benchmarks and print the section; with --write, put it into the README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -327,7 +313,7 @@ def main() -> None:
     text = section(jobs, portfolio_table(portfolio_run(asset_ids)))
     print(text)
     if arguments.write:
-        write_section(text)
+        replace_section("Scheduling jobs", text)
 
 
 if __name__ == "__main__":
