@@ -7,7 +7,7 @@ import click
 
 @click.group("add")
 def add_group() -> None:
-    """Add data: structure, users, assets, markets, weather sensors."""
+    """Add data: structure, users, assets, markets, weather sensors, forecasts, schedules."""
 
 
 @click.group("delete")
