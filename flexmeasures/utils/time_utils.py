@@ -12,6 +12,14 @@ class TimeParseError(ValueError):
     """A timestamp or duration could not be understood; the message says why."""
 
 
+# Time series arithmetic (pandas) works within about 1677-2262 and with differences of at
+# most about 292 years; within these bounds, sums and differences of parsed timestamps and
+# durations (e.g. start + duration - prior) stay inside.
+EARLIEST_TIMESTAMP = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST_TIMESTAMP = datetime(2100, 1, 1, tzinfo=UTC)
+LONGEST_DURATION = timedelta(days=18250)
+
+
 def parse_duration(text: str) -> timedelta:
     """Parse an ISO 8601 duration such as ``PT1H30M`` or ``-PT10M`` into a timedelta.
 
@@ -25,12 +33,18 @@ def parse_duration(text: str) -> timedelta:
     body = text.lstrip("+-")
     try:
         duration = isodate.parse_duration(body)
+    except OverflowError as exc:
+        raise TimeParseError(f"Duration '{text}' is longer than supported.") from exc
     except (isodate.ISO8601Error, ValueError) as exc:
         raise TimeParseError(f"'{text}' is not an ISO 8601 duration (e.g. PT15M).") from exc
     if not isinstance(duration, timedelta):
         raise TimeParseError(
             f"Duration '{text}' uses years or months, which have no fixed length; "
             "use days, hours, minutes or seconds (e.g. P1D, PT1H)."
+        )
+    if duration > LONGEST_DURATION:
+        raise TimeParseError(
+            f"Duration '{text}' is longer than the supported 18250 days (50 years)."
         )
     return -duration if negative else duration
 
@@ -55,6 +69,8 @@ def parse_datetime(text: str) -> datetime:
         raise TimeParseError(
             f"Timestamp '{text}' has no time zone; add one, e.g. 'Z' for UTC or '+01:00'."
         )
+    if not EARLIEST_TIMESTAMP <= moment < LATEST_TIMESTAMP:
+        raise TimeParseError(f"Timestamp '{text}' is outside the supported years 1900 to 2099.")
     return moment
 
 
