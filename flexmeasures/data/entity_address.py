@@ -107,6 +107,17 @@ class EntityAddressException(ValueError):
     """Raised when an entity address cannot be built or parsed."""
 
 
+# Ids are stored as PostgreSQL integers, so a larger one names nothing.
+LARGEST_ID = 2**31 - 1
+
+
+def _to_id(text: str) -> int:
+    value = int(text)
+    if value > LARGEST_ID:
+        raise ValueError(f"id {text} is larger than {LARGEST_ID}")
+    return value
+
+
 def _to_latitude(text: str) -> float:
     value = float(text)
     if not -90 <= value <= 90:
@@ -128,7 +139,7 @@ class _FieldKind:
     description: str
 
 
-_ID_KIND = _FieldKind(re.compile(ID), int, "a non-negative integer")
+_ID_KIND = _FieldKind(re.compile(ID), _to_id, f"a non-negative integer up to {LARGEST_ID}")
 _NAME_KIND = _FieldKind(
     re.compile(NAME), str, "a name of letters, digits, '_' and '-', starting with a letter"
 )

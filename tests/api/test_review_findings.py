@@ -58,12 +58,68 @@ def test_get_meter_data_over_a_huge_duration_is_a_bad_request(client, tokens, st
     assert response.json["status"] == "INVALID_REQUEST"
 
 
-def test_get_connection_addresses_leave_out_the_port(app, client, tokens, station, monkeypatch):
-    monkeypatch.setitem(app.config, "SERVER_NAME", "localhost:5123")
+def test_get_prognosis_accepts_a_rolling_horizon_as_repeating_interval(client, tokens, station):
+    """Change log v1.3-7: a GET horizon is rolling whether or not it is written "R/PT6H"."""
+    message = {
+        "type": "GetPrognosisRequest",
+        "connection": _address(station),
+        "start": START,
+        "duration": "PT1H30M",
+        "horizon": "R/PT6H",
+        "resolution": "PT15M",
+        "unit": "MW",
+    }
     response = client.get(
-        "/api/v1_3/getConnection",
+        "/api/v1_3/getPrognosis",
+        query_string=message,
         headers={"Authorization": tokens["prosumer"]},
-        base_url="http://localhost:5123",
     )
     assert response.status_code == 200, response.json
-    assert response.json["connections"] == [_address(station)]
+    assert response.json["status"] == "PROCESSED"
+
+
+@pytest.mark.parametrize("source", ["99999999999", "²"])
+def test_get_meter_data_from_an_impossible_source_is_invalid_source(
+    client, tokens, station, source
+):
+    message = {"connection": _address(station), "start": START, "duration": "PT15M"}
+    response = client.get(
+        "/api/v1_3/getMeterData",
+        query_string={**message, "source": source},
+        headers={"Authorization": tokens["prosumer"]},
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_SOURCE"
+
+
+def test_connection_with_an_id_too_large_for_the_database_is_unrecognized(client, tokens, station):
+    message = {
+        "connection": f"ea1.2018-06.localhost:{station.owner_id}:99999999999",
+        "start": START,
+        "duration": "PT15M",
+    }
+    response = client.get(
+        "/api/v1_3/getMeterData",
+        query_string=message,
+        headers={"Authorization": tokens["prosumer"]},
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"].startswith("UNRECOGNIZED_")
+
+
+def test_udi_event_with_an_id_too_large_for_the_database_is_unrecognized(
+    client, tokens, db, structure, users
+):
+    battery = make_asset(users["prosumer"], min_soc_in_mwh=0, max_soc_in_mwh=5)
+    message = {
+        "type": "PostUdiEventRequest",
+        "event": f"ea1.2018-06.localhost:{battery.owner_id}:{battery.id}:99999999999:soc",
+        "value": 1.0,
+        "unit": "MWh",
+        "datetime": "2015-06-02T10:00:00+00:00",
+    }
+    response = client.post(
+        "/api/v1_3/postUdiEvent", json=message, headers={"Authorization": tokens["prosumer"]}
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "UNRECOGNIZED_UDI_EVENT"

@@ -16,7 +16,6 @@ UNRECOGNIZED_ASSET (seed change log v1.3-5).
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from flask import current_app, request
 from flask_security import current_user
@@ -126,7 +125,5 @@ def parse_weather_sensor_address(address: Any) -> dict[str, Any]:
 
 
 def server_host() -> str:
-    """The host name this server is addressed by, without port (for building entity
-    addresses, whose parts are separated by colons)."""
-    host = current_app.config.get("SERVER_NAME") or request.host
-    return urlsplit(f"//{host}").hostname or host
+    """The host this server is addressed by (for building entity addresses)."""
+    return current_app.config.get("SERVER_NAME") or request.host

@@ -14,6 +14,7 @@ Problems raise ``MessageError`` carrying the seed's status name and a human mess
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -180,6 +181,16 @@ def parse_duration_field(text: Any, field: str = "duration", positive: bool = Tr
     if positive and duration <= timedelta(0):
         raise MessageError("INVALID_REQUEST", f"'{field}' should be positive, not {text}.")
     return duration
+
+
+def parse_horizon_field(text: Any) -> timedelta:
+    """Parse a ``horizon``: an ISO 8601 duration, possibly negative, also accepted in the
+    deprecated repeating-interval notation of a rolling horizon (``R/PT6H``, change log
+    v1.3-7 and v2.0-2), which means the same as ``PT6H``.
+    """
+    if isinstance(text, str):
+        text = re.sub(r"^\s*R\d*/", "", text)
+    return parse_duration_field(text, "horizon", positive=False)
 
 
 def check_resolution_divides(duration: timedelta, number_of_values: int) -> None:

@@ -28,11 +28,13 @@ from flexmeasures.api.common.messages import (
     SeriesGroup,
     get_list,
     parse_duration_field,
+    parse_horizon_field,
     parse_series_groups,
     parse_timestamp_field,
 )
 from flexmeasures.api.common.responses import ResponseTuple, request_processed, response
 from flexmeasures.data import db
+from flexmeasures.data.entity_address import LARGEST_ID
 from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import DataSource, Role, Sensor, User
 from flexmeasures.data.queries import resample_events, search_beliefs
@@ -69,7 +71,7 @@ def parse_belief_timing(version, message: dict[str, Any]) -> BeliefTiming:
     prior = message.get("prior")
     at_arrival = bool(version.feature("infer_recording_time_at_arrival"))
     return BeliefTiming(
-        horizon=parse_duration_field(horizon, "horizon", positive=False) if horizon else None,
+        horizon=parse_horizon_field(horizon) if horizon else None,
         prior=pd.Timestamp(parse_timestamp_field(prior, "prior")) if prior else None,
         infer_at_arrival=at_arrival and not belief_time_at_event_end(current_app.config),
     )
@@ -193,7 +195,7 @@ def parse_get_request(message: dict[str, Any]) -> GetRequest:
         start=pd.Timestamp(parse_timestamp_field(message.get("start"), "start")),
         duration=parse_duration_field(message.get("duration")),
         resolution=_parse_resolution(resolution) if resolution else None,
-        horizon=parse_duration_field(horizon, "horizon", positive=False) if horizon else None,
+        horizon=parse_horizon_field(horizon) if horizon else None,
         prior=pd.Timestamp(parse_timestamp_field(prior, "prior")) if prior else None,
         source_ids=source_ids_for(get_list(message, "sources")),
     )
@@ -215,8 +217,9 @@ def source_ids_for(selectors: list | None) -> tuple[int, ...] | None:
     """
     if not selectors:
         return None
-    user_ids = {int(s) for s in selectors if str(s).strip().isdigit()}
-    role_names = {str(s).strip() for s in selectors if not str(s).strip().isdigit()}
+    numbers = {s for s in map(str, selectors) if s.strip().isdecimal() and s.strip().isascii()}
+    user_ids = {int(s) for s in numbers if int(s) <= LARGEST_ID}
+    role_names = {str(s).strip() for s in selectors if str(s) not in numbers}
     if role_names:
         with_roles = select(User.id).join(User.roles).where(Role.name.in_(role_names))
         user_ids |= set(db.session.scalars(with_roles))
