@@ -110,6 +110,14 @@ def test_delete_measurements_asks_first(run_cli, db, beliefs):
     assert count(db, TimedBelief) == 6
 
 
+@pytest.mark.parametrize("kind", ["measurements", "prognoses"])
+def test_delete_beliefs_refuses_an_unknown_sensor_before_asking(run_cli, db, beliefs, kind):
+    refused = run_cli("delete", kind, "--sensor-id", "99999", input="y\n")
+    assert_one_line_error(refused, "no sensor (or asset) with id 99999")
+    assert "Delete all" not in refused.output
+    assert count(db, TimedBelief) == 14
+
+
 @pytest.mark.parametrize(
     "options, fragments",
     [

@@ -167,10 +167,20 @@ def _delete_beliefs(
     scope = f" of sensor {sensor_id}" if sensor_id is not None else ""
     bounds = (("from", start), ("until", end))
     window = "".join(f" {word} {moment.isoformat()}" for word, moment in bounds if moment)
+    _check_sensor_exists(sensor_id)
     if not force:
         click.confirm(f"Delete all {kind}{scope}{window}?", abort=True)
     with one_transaction():
         return delete_beliefs(measurements, sensor_id=sensor_id, start=start, end=end)
+
+
+def _check_sensor_exists(sensor_id: int | None) -> None:
+    """Refuse an unknown sensor id before asking for confirmation."""
+    from flexmeasures.data import db
+    from flexmeasures.data.models import Sensor
+
+    if sensor_id is not None and db.session.get(Sensor, sensor_id) is None:
+        raise click.ClickException(f"There is no sensor (or asset) with id {sensor_id}.")
 
 
 # The seed's "Handling data" chapter calls this command `delete forecasts`.
