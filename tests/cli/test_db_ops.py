@@ -173,6 +173,7 @@ def test_load_refuses_filled_tables_unless_replacing(sqlite_app):
     refused = run_cli(sqlite_app, "db-ops", "load", "--name", "b")
     assert refused.exit_code != 0
     assert "are not empty: run `flexmeasures db-ops reset` first" in refused.output
+    assert "(or load with --replace)" in refused.output
     assert snapshot() == before
 
     replaced = run_cli(sqlite_app, "db-ops", "load", "--name", "b", "--replace")

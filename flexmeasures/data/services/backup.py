@@ -210,7 +210,7 @@ def _check_empty(tables: Iterable[Table]) -> None:
     if filled:
         raise BackupError(
             f"Tables {', '.join(filled)} are not empty: run `flexmeasures db-ops reset` first "
-            "(or load with replace)."
+            "(or load with --replace)."
         )
 
 
