@@ -107,7 +107,7 @@ def test_the_dashboard_needs_a_login_and_then_shows_the_structure(embedded_app):
     assert client.post("/login", data=form).status_code == 302
     page = client.get("/")
     assert page.status_code == 200
-    assert "<li><strong>1</strong> markets</li>" in page.get_data(as_text=True)  # epex_da
+    assert "<li><strong>1</strong> market</li>" in page.get_data(as_text=True)  # epex_da
 
 
 def test_the_api_answers(embedded_app):

@@ -127,4 +127,5 @@ def test_dashboard_counts_visible_assets(client, users, assets, user, asset_coun
     login = client.post("/login", json={"email": users[user].email, "password": TEST_PASSWORD})
     assert login.status_code == 200
     page = client.get("/").get_data(as_text=True)
-    assert f"<strong>{asset_count}</strong> assets" in page
+    noun = "asset" if asset_count == 1 else "assets"
+    assert f"<strong>{asset_count}</strong> {noun}</li>" in page
