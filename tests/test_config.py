@@ -367,6 +367,18 @@ def test_cli_help_needs_no_configuration(tmp_path):
     assert not (tmp_path / "instance").exists()  # no app was created
 
 
+def test_cli_version_names_flexmeasures_not_just_flask():
+    from click.testing import CliRunner
+
+    from flexmeasures import __version__
+    from flexmeasures.cli import cli
+
+    result = CliRunner().invoke(cli, ["--version"])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[0] == f"FlexMeasures {__version__}"
+    assert "Flask " in result.output
+
+
 def test_cli_command_in_production_without_settings_fails_in_one_line(tmp_path):
     result = run_cli(["db", "current"], tmp_path, FLEXMEASURES_ENV="production")
     assert result.returncode == 1

@@ -107,11 +107,38 @@ class FlexMeasuresGroup(FlaskGroup):
             self._listing = False
 
 
+def show_versions(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    """Print the versions of FlexMeasures, Python, Flask and Werkzeug, then exit."""
+    if not value or ctx.resilient_parsing:
+        return
+    import platform
+    from importlib.metadata import version
+
+    from flexmeasures import __version__
+
+    click.echo(
+        f"FlexMeasures {__version__}\nPython {platform.python_version()}\n"
+        f"Flask {version('flask')}\nWerkzeug {version('werkzeug')}"
+    )
+    ctx.exit()
+
+
 cli = FlexMeasuresGroup(
     name="flexmeasures",
     create_app=create_cli_app,
     lazy_commands=LAZY_COMMANDS,
+    add_version_option=False,
     help="Manage FlexMeasures: its data, users, jobs and the web app.",
+)
+cli.params.append(
+    click.Option(
+        ["--version"],
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=show_versions,
+        help="Show the FlexMeasures version (and those of Python and Flask).",
+    )
 )
 register_command_groups(cli)
 
