@@ -123,3 +123,15 @@ def test_udi_event_with_an_id_too_large_for_the_database_is_unrecognized(
     )
     assert response.status_code == 400, response.json
     assert response.json["status"] == "UNRECOGNIZED_UDI_EVENT"
+
+
+def test_get_meter_data_with_an_unencoded_plus_in_the_start_offset(client, tokens, station):
+    """A "+09:00" written unencoded in a query string arrives as " 09:00"."""
+    response = client.get(
+        f"/api/v1_3/getMeterData?connection={_address(station)}"
+        "&start=2015-01-01T09:00:00+09:00&duration=PT30M",
+        headers={"Authorization": tokens["prosumer"]},
+    )
+    assert response.status_code == 200, response.json
+    assert response.json["start"] == "2015-01-01T09:00:00+09:00"
+    assert response.json["values"] == [None, None]

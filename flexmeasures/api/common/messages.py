@@ -162,10 +162,19 @@ def parse_timestamp_field(text: Any, field: str) -> datetime:
     if not isinstance(text, str):
         raise MessageError("INVALID_REQUEST", f"'{field}' should be an ISO 8601 timestamp string.")
     try:
-        return parse_datetime(text)
+        return parse_datetime(restore_plus_of_offset(text))
     except TimeParseError as exc:
         status = "INVALID_TIMEZONE" if "time zone" in str(exc) else "INVALID_REQUEST"
         raise MessageError(status, f"Invalid '{field}': {exc}") from exc
+
+
+# In an unencoded query string, the "+" of an offset arrives as a space ("...T00:00:00 09:00").
+_OFFSET_AFTER_SPACE = re.compile(r"(T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?) (\d{2}(?::?\d{2})?)$")
+
+
+def restore_plus_of_offset(text: str) -> str:
+    """Turn a space before a time zone offset back into the "+" it was in the URL."""
+    return _OFFSET_AFTER_SPACE.sub(r"\1+\2", text.strip())
 
 
 def parse_duration_field(text: Any, field: str = "duration", positive: bool = True) -> timedelta:

@@ -31,6 +31,7 @@ from flexmeasures.api.common.messages import (
     parse_horizon_field,
     parse_series_groups,
     parse_timestamp_field,
+    restore_plus_of_offset,
 )
 from flexmeasures.api.common.responses import ResponseTuple, request_processed, response
 from flexmeasures.data import db
@@ -252,7 +253,7 @@ def get_time_series(
         for address, sensor in sensors
     ]
     body: dict[str, Any] = {
-        "start": message.get("start"),
+        "start": restore_plus_of_offset(message["start"]),
         "duration": message.get("duration"),
         "unit": unit,
     }
