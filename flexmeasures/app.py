@@ -9,7 +9,12 @@ from typing import Any
 
 from flask import Flask
 
-from flexmeasures.config import get_environment, load_settings, resolve_instance_path
+from flexmeasures.config import (
+    ConfigurationError,
+    get_environment,
+    load_settings,
+    resolve_instance_path,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = PROJECT_ROOT / "migrations"
@@ -50,6 +55,19 @@ def _configure_logging(app: Flask) -> None:
     logging.getLogger("flexmeasures").setLevel(app.config["LOGGING_LEVEL"])
 
 
+def _init_database(app: Flask, db: Any) -> None:
+    """Bind the database; an unusable SQLALCHEMY_DATABASE_URI is a ConfigurationError."""
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        db.init_app(app)
+    except ArgumentError as exc:
+        raise ConfigurationError(
+            f"SQLALCHEMY_DATABASE_URI is not a database URL that can be used ({exc}); "
+            'expected e.g. "postgresql://<user>:<password>@<host-address>[:<port>]/<db>".'
+        ) from exc
+
+
 def _register_extensions(app: Flask) -> None:
     """Set up the database, migrations, security, mail and CORS."""
     from flask_cors import CORS
@@ -60,7 +78,7 @@ def _register_extensions(app: Flask) -> None:
     from flexmeasures.jobs import init_queues
     from flexmeasures.security import init_security
 
-    db.init_app(app)
+    _init_database(app, db)
     Migrate(app, db, directory=str(MIGRATIONS_DIRECTORY), render_as_batch=True)
     Mail(app)
     CORS(

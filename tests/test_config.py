@@ -194,6 +194,14 @@ def test_a_bad_value_in_a_config_file_is_named_in_the_error(instance, line, mess
         load_settings("development", instance)
 
 
+@pytest.mark.parametrize("uri", ["foo://x", "not a url"])
+def test_an_unusable_database_url_is_a_configuration_error(instance, uri):
+    from flexmeasures.app import create_app
+
+    with pytest.raises(ConfigurationError, match="SQLALCHEMY_DATABASE_URI is not a database URL"):
+        create_app("development", settings={"SQLALCHEMY_DATABASE_URI": uri}, instance_path=instance)
+
+
 # Environments and modes
 
 
