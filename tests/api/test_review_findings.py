@@ -135,3 +135,20 @@ def test_get_meter_data_with_an_unencoded_plus_in_the_start_offset(client, token
     assert response.status_code == 200, response.json
     assert response.json["start"] == "2015-01-01T09:00:00+09:00"
     assert response.json["values"] == [None, None]
+
+
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("GET", "/api/v2_0/asset/99999999999"),
+        ("PATCH", "/api/v2_0/asset/99999999999"),
+        ("GET", "/api/v2_0/user/99999999999"),
+        ("PATCH", "/api/v2_0/user/99999999999/password-reset"),
+    ],
+)
+def test_rest_ids_beyond_the_database_range_are_not_found(client, tokens, method, path):
+    response = client.open(
+        path, method=method, json={"capacity_in_mw": 1}, headers={"Authorization": tokens["admin"]}
+    )
+    assert response.status_code == 404, response.json
+    assert response.json["status"] in ("UNRECOGNIZED_ASSET", "UNRECOGNIZED_USER")

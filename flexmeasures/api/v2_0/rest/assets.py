@@ -15,6 +15,7 @@ from flask_security import current_user
 from flexmeasures.api.common.responses import invalid_sender, unprocessable_entity
 from flexmeasures.api.v2_0.rest.common import (
     RestError,
+    get_by_id,
     json_object_body,
     load,
     not_found,
@@ -50,7 +51,7 @@ def get_assets() -> tuple[Any, int]:
     if owner_id is not None:
         if not can_access_asset(current_user, owner_id):
             raise RestError(invalid_sender(message="Only admins may list other users' assets."))
-        if db.session.get(User, owner_id) is None:
+        if get_by_id(User, owner_id) is None:
             raise RestError(
                 unprocessable_entity({"owner_id": [f"There is no user with id {owner_id}."]})
             )
@@ -112,7 +113,7 @@ def delete_asset_and_data(asset_id: int) -> tuple[Any, int]:
 def accessible_asset(asset_id: int) -> Asset:
     """The asset with this id: 404 UNRECOGNIZED_ASSET if there is none, 403 INVALID_SENDER
     if the current user neither owns it nor is an admin."""
-    asset = db.session.get(Asset, asset_id)
+    asset = get_by_id(Asset, asset_id)
     if asset is None:
         raise not_found("UNRECOGNIZED_ASSET", f"There is no asset with id {asset_id}.")
     if not can_access_asset(current_user, asset):

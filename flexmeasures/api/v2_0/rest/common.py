@@ -28,6 +28,7 @@ from flexmeasures.api.common.responses import (
     unprocessable_entity,
 )
 from flexmeasures.data import db
+from flexmeasures.data.entity_address import LARGEST_ID
 from flexmeasures.data.schemas.fields import field_error
 from flexmeasures.data.services.assets import InvalidAssetError
 from flexmeasures.data.services.users import InvalidUserError
@@ -142,3 +143,11 @@ def require_admin(action: str) -> None:
 def not_found(status: str, message: str) -> RestError:
     """A 404 with a USEF-style status (e.g. UNRECOGNIZED_ASSET)."""
     return RestError(response(status, message, NOT_FOUND))
+
+
+def get_by_id(model: type, record_id: int) -> Any:
+    """The record of ``model`` with this id, or None (also for ids beyond the database's
+    integer range, which the database would refuse rather than not find)."""
+    if not 0 <= record_id <= LARGEST_ID:
+        return None
+    return db.session.get(model, record_id)

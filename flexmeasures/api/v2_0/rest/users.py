@@ -19,6 +19,7 @@ from sqlalchemy import select
 from flexmeasures.api.common.responses import invalid_sender, request_processed, response
 from flexmeasures.api.v2_0.rest.common import (
     RestError,
+    get_by_id,
     json_object_body,
     load,
     not_found,
@@ -87,7 +88,7 @@ def reset_user_password(user_id: int) -> tuple[Any, int]:
     change if the email cannot be sent (see the MAIL_* settings)."""
     require_admin("reset passwords")
     query_args()
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None:
         raise not_found("UNRECOGNIZED_USER", f"There is no user with id {user_id}.")
     try:
@@ -110,7 +111,7 @@ def accessible_user(user_id: int) -> User:
     UNRECOGNIZED_USER if there is no such user), others only themselves (else 403)."""
     if not current_user.is_admin and user_id != current_user.id:
         raise RestError(invalid_sender(message="Only admins may see or change other users."))
-    user = db.session.get(User, user_id)
+    user = get_by_id(User, user_id)
     if user is None:
         raise not_found("UNRECOGNIZED_USER", f"There is no user with id {user_id}.")
     return user
