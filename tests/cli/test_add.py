@@ -117,6 +117,24 @@ def test_add_user_refuses_a_taken_email(run_cli, db, users):
     assert count(db, User) == len(users)
 
 
+@pytest.mark.parametrize(
+    "options, fragment",
+    [
+        (["--email", "not-an-email"], "Invalid email address"),
+        (["--email", "prosumer@seita.nl"], "already exists"),
+        (["--email", "me@example.com", "--roles", "boss"], "Unknown role 'boss'"),
+        (["--email", "me@example.com", "--timezone", "Mars/Base"], "Unknown time zone"),
+    ],
+)
+def test_add_user_refuses_bad_input_before_asking_for_the_password(
+    run_cli, db, users, options, fragment
+):
+    result = run_cli("add", "user", "--username", "new", *options, input=PASSWORD_TWICE)
+    assert_one_line_error(result, fragment)
+    assert "Password" not in result.output
+    assert count(db, User) == len(users)
+
+
 def test_add_user_with_mismatching_passwords_writes_nothing(run_cli, db):
     result = run_cli(
         "add", "user", "--username", "me", "--email", "me@example.com", input="one-pass\ntwo-pass\n"

@@ -59,13 +59,10 @@ def add_structure() -> None:
 @click.option("--timezone", default="Europe/Amsterdam", show_default=True, help="IANA time zone.")
 @click.option(
     "--password",
-    prompt=True,
-    hide_input=True,
-    confirmation_prompt=True,
     help="At least 8 characters; asked for (twice) when not given.",
 )
 @with_appcontext
-def add_user(username: str, email: str, roles: str, timezone: str, password: str) -> None:
+def add_user(username: str, email: str, roles: str, timezone: str, password: str | None) -> None:
     """Create a user, asking for the password twice, and print the new user's id.
 
     \b
@@ -73,8 +70,13 @@ def add_user(username: str, email: str, roles: str, timezone: str, password: str
       flexmeasures add user --username admin --email admin@example.com --roles admin
     """
     from flexmeasures.data.services.assets import check_timezone
-    from flexmeasures.data.services.users import create_user
+    from flexmeasures.data.services.users import check_new_user, create_user
 
+    with one_transaction():  # before asking for the password: is the rest right?
+        check_new_user(email, username, roles.split(","))
+        check_timezone(timezone)
+    if password is None:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     with one_transaction():
         user = create_user(
             email,

@@ -60,10 +60,7 @@ def create_user(
     Raises InvalidUserError for an invalid or taken email or username, a password shorter
     than MIN_PASSWORD_LENGTH, or an unknown role. Does not commit.
     """
-    email = _valid_email(email)
-    username = (username or email.split("@")[0]).strip()
-    _check_email_is_free(email)
-    _check_username_is_free(username)
+    email, username = check_new_user(email, username, roles)
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidUserError(
             f"The password needs at least {MIN_PASSWORD_LENGTH} characters.", "password"
@@ -81,6 +78,25 @@ def create_user(
     db.session.flush()
     db.session.add(DataSource(name=username, type="user", user=user))
     return user
+
+
+def check_new_user(
+    email: str, username: str | None = None, roles: Iterable[str] = ()
+) -> tuple[str, str]:
+    """Check a new user's email, username and role names (e.g. before asking for a
+    password); return the normalised email and the username. Raises InvalidUserError."""
+    email = _valid_email(email)
+    username = (username or email.split("@")[0]).strip()
+    _check_email_is_free(email)
+    _check_username_is_free(username)
+    known = {name.lower() for name in KNOWN_ROLES}
+    for name in (role.strip() for role in roles):
+        if name and name.lower() not in known:
+            if db.session.scalar(select(Role).filter_by(name=name)) is None:
+                raise InvalidUserError(
+                    f"Unknown role '{name}'; choose from: {', '.join(KNOWN_ROLES)}.", "roles"
+                )
+    return email, username
 
 
 def _valid_email(email: str) -> str:
