@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.factories import make_asset
@@ -152,3 +154,33 @@ def test_rest_ids_beyond_the_database_range_are_not_found(client, tokens, method
     )
     assert response.status_code == 404, response.json
     assert response.json["status"] in ("UNRECOGNIZED_ASSET", "UNRECOGNIZED_USER")
+
+
+@pytest.mark.parametrize("connection", ["CS\x00 1", "CS 1\ud800"])
+def test_text_that_cannot_be_stored_is_a_bad_request(client, tokens, station, connection):
+    message = {
+        "type": "PostMeterDataRequest",
+        "connection": connection,
+        "values": [1],
+        "start": START,
+        "duration": "PT15M",
+        "unit": "MW",
+    }
+    response = client.post(
+        "/api/v1_3/postMeterData",
+        data=json.dumps(message),
+        content_type="application/json",
+        headers={"Authorization": tokens["mdc"]},
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+
+
+def test_nul_in_a_query_parameter_is_a_bad_request(client, tokens, station):
+    response = client.get(
+        f"/api/v1_3/getMeterData?connection={_address(station)}"
+        "&start=2015-01-01T00:00:00Z&duration=PT15M&source=a%00b",
+        headers={"Authorization": tokens["prosumer"]},
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"

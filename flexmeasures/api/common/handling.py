@@ -13,7 +13,11 @@ from flask import jsonify, request
 from flask_security import current_user
 
 from flexmeasures.api.common.auth import unauthorized_response
-from flexmeasures.api.common.messages import MessageError, check_message_type
+from flexmeasures.api.common.messages import (
+    MessageError,
+    check_message_type,
+    check_storable_text,
+)
 from flexmeasures.api.common.responses import invalid_sender, response
 
 if TYPE_CHECKING:
@@ -25,7 +29,7 @@ def get_message() -> dict[str, Any]:
 
     A query parameter given once is a single value, given repeatedly a list (e.g.
     ``?connection=a&connection=b``). Raises MessageError for a body that is not a JSON
-    object.
+    object, and for text that cannot be stored (NUL characters, unpaired surrogates).
     """
     message: dict[str, Any] = {}
     for key, values in request.args.lists():
@@ -35,6 +39,7 @@ def get_message() -> dict[str, Any]:
         if not isinstance(body, dict):
             raise MessageError("INVALID_REQUEST", "The request body should be a JSON object.")
         message.update(body)
+    check_storable_text(message)
     return message
 
 

@@ -73,6 +73,23 @@ class SeriesGroup:
         return self.start + self.duration
 
 
+def check_storable_text(value: Any) -> None:
+    """Raise INVALID_REQUEST if any string in a (nested) message holds a NUL character or
+    an unpaired surrogate, which no database text (nor UTF-8) can hold."""
+    if isinstance(value, str):
+        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
+            raise MessageError(
+                "INVALID_REQUEST", "Text may not contain NUL characters or unpaired surrogates."
+            )
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            check_storable_text(key)
+            check_storable_text(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            check_storable_text(item)
+
+
 def get_list(message: Mapping[str, Any], key: str) -> list | None:
     """Return the value under the singular or plural form of ``key`` as a list (or None)."""
     plural = PLURALS.get(key, key)
