@@ -114,12 +114,19 @@ def parse_queue_names(names: Iterable[str]) -> list[str]:
 
 def check_queues_are_async(command: str) -> None:
     """Raise QueueError if jobs run in-process: then there is no Redis queue to work on."""
-    if not queues_are_async():
+    if queues_are_async():
+        return
+    configured = current_app.config.get("FLEXMEASURES_REDIS_URL")
+    if configured:
         raise QueueError(
-            f"{command} needs Redis: set FLEXMEASURES_REDIS_URL (e.g. redis://localhost:6379/0) "
-            "to a reachable Redis server. Without it, jobs run in-process when they are queued, "
-            "so there is no queue to work on."
+            f"{command} needs Redis, but the Redis at FLEXMEASURES_REDIS_URL ({configured}) does "
+            "not answer; start it or correct the setting."
         )
+    raise QueueError(
+        f"{command} needs Redis: set FLEXMEASURES_REDIS_URL (e.g. redis://localhost:6379/0) "
+        "to a reachable Redis server. Without it, jobs run in-process when they are queued, "
+        "so there is no queue to work on."
+    )
 
 
 class AppContextWorker(SimpleWorker):

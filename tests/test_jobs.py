@@ -9,7 +9,7 @@ from jobs_helpers import add_numbers, app_name, fail_with
 from rq.job import JobStatus
 
 from flexmeasures.app import create_app
-from flexmeasures.jobs import (
+from flexmeasures.jobs import check_queues_are_async, (
     QUEUE_NAMES,
     QueueError,
     enqueue,
@@ -59,6 +59,8 @@ def test_unreachable_redis_falls_back_to_in_process(caplog):
     assert "does not answer" in caplog.text
     with unreachable.app_context():
         assert enqueue("forecasting", add_numbers, 1, 1).return_value() == 2
+        with pytest.raises(QueueError, match=r"Redis at .*127.0.0.1:1/0.* does not answer"):
+            check_queues_are_async("jobs run-worker")
 
 
 def test_unknown_queue_names_the_valid_ones(app):
