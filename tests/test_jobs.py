@@ -9,9 +9,10 @@ from jobs_helpers import add_numbers, app_name, fail_with
 from rq.job import JobStatus
 
 from flexmeasures.app import create_app
-from flexmeasures.jobs import check_queues_are_async, (
+from flexmeasures.jobs import (
     QUEUE_NAMES,
     QueueError,
+    check_queues_are_async,
     enqueue,
     get_queue,
     parse_queue_names,
