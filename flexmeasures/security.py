@@ -36,6 +36,8 @@ def init_security(app: Flask) -> Security:
     Also lets the token header carry ``Bearer <token>`` and makes failed authentication or
     authorisation on API paths answer with USEF-style JSON instead of a redirect.
     """
+    # The login page in FlexMeasures' layout (flexmeasures/ui/templates).
+    app.config.setdefault("SECURITY_LOGIN_USER_TEMPLATE", "flexmeasures_login.html")
     security = Security(app, user_datastore, register_blueprint=True)
     security.unauthn_handler(_unauthn_handler)
     security.unauthz_handler(_unauthz_handler)

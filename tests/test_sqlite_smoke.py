@@ -178,3 +178,11 @@ def test_flexmeasures_run_serves_the_api(tmp_path):
             server.kill()
             server.wait()
     assert "applying migrations" in log_path.read_text()
+
+
+def test_login_page_is_in_the_flexmeasures_layout(app):
+    """The login page shows the platform's header and the login form."""
+    with app.test_client() as client:
+        page = client.get("/login").get_data(as_text=True)
+    assert f'<a class="brand" href="/">{app.config["FLEXMEASURES_PLATFORM_NAME"]}</a>' in page
+    assert 'name="login_user_form"' in page and 'name="password"' in page

@@ -26,5 +26,8 @@ def dashboard_view():
 
 
 def register_ui_at(app: Flask) -> None:
-    """Register the UI blueprint at the site root."""
+    """Register the UI blueprint at the site root; every template gets the layout's context."""
+    from flexmeasures.ui.utils.view_utils import layout_context
+
     app.register_blueprint(flexmeasures_ui)
+    app.context_processor(layout_context)

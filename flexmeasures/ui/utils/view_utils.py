@@ -10,11 +10,22 @@ from flask_security import current_user
 
 def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
     """Render a Jinja2 template with what the FlexMeasures layout (``base.html``) needs."""
-    variables.setdefault("platform_name", current_app.config["FLEXMEASURES_PLATFORM_NAME"])
-    variables.setdefault("listed_views", _listed_views())
-    variables.setdefault("mode", current_app.config.get("FLEXMEASURES_MODE", ""))
-    variables.setdefault("user_is_admin", bool(getattr(current_user, "is_admin", False)))
+    for name, value in layout_context().items():
+        variables.setdefault(name, value)
     return render_template(template_name, **variables)
+
+
+def layout_context() -> dict[str, Any]:
+    """What ``base.html`` needs: platform name, menu, mode and whether the user is an admin.
+
+    Also offered to every template (e.g. Flask-Security's login page) by a context processor.
+    """
+    return {
+        "platform_name": current_app.config["FLEXMEASURES_PLATFORM_NAME"],
+        "listed_views": _listed_views(),
+        "mode": current_app.config.get("FLEXMEASURES_MODE", ""),
+        "user_is_admin": bool(getattr(current_user, "is_admin", False)),
+    }
 
 
 def _listed_views() -> list[dict[str, str]]:
