@@ -449,3 +449,21 @@ def test_unknown_weather_sensor_type_and_no_sensors(client, tokens, structure):
         headers=auth(tokens),
     )
     assert unknown_type.json["status"] == "UNRECOGNIZED_SENSOR"
+
+
+def test_localhost_addresses_work_on_the_loopback_address(client, tokens, assets, db):
+    """A server reached at 127.0.0.1 takes the ea1...localhost addresses it hands out."""
+    message = meter_data([address(assets["CS 1"])])
+    response = client.post(
+        "/api/v2_0/postMeterData",
+        json=message,
+        headers=auth(tokens),
+        base_url="http://127.0.0.1:5000",
+    )
+    assert response.status_code == 200, response.json
+    elsewhere = meter_data(
+        [f"ea1.2018-06.com.example:{assets['CS 1'].owner_id}:{assets['CS 1'].id}"]
+    )
+    refused = client.post("/api/v2_0/postMeterData", json=elsewhere, headers=auth(tokens))
+    assert refused.json["status"] == "INVALID_DOMAIN"
+    assert "ea1.<YYYY-MM>.localhost:..." in refused.json["message"]

@@ -37,8 +37,8 @@ def check_domain(parsed: dict[str, Any], address: str) -> None:
     if not authority:
         return
     domain = authority.split(".", 1)[1] if "." in authority else ""
-    expected = reverse_domain_name(request.host)
-    if _without_port(domain) != _without_port(expected):
+    expected = _comparable(reverse_domain_name(request.host))
+    if _comparable(domain) != expected:
         raise MessageError(
             "INVALID_DOMAIN",
             f"The address {address} is not of this server's domain; expected addresses like "
@@ -46,8 +46,17 @@ def check_domain(parsed: dict[str, Any], address: str) -> None:
         )
 
 
-def _without_port(domain: str) -> str:
-    return domain.split(":", 1)[0].lower()
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "[::1]", "::1")
+
+
+def _comparable(domain: str) -> str:
+    """A domain without port, lower case; every name of this machine's loopback is localhost
+    (a server reached at 127.0.0.1 accepts the localhost addresses it hands out)."""
+    name = domain.lower()
+    if name.startswith("[::1]") or name == "::1":
+        return "localhost"
+    name = name.split(":", 1)[0]
+    return "localhost" if name in LOOPBACK_NAMES else name
 
 
 def sees_all_assets(user) -> bool:
