@@ -15,6 +15,7 @@ from flexmeasures.config import (
     load_settings,
     resolve_instance_path,
 )
+from flexmeasures.utils.json_provider import NestingSafeJSONProvider
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIGRATIONS_DIRECTORY = PROJECT_ROOT / "migrations"
@@ -37,6 +38,8 @@ def create_app(
     environment = environment or get_environment()
     instance_folder = resolve_instance_path(instance_path)
     app = Flask("flexmeasures", instance_path=str(instance_folder), instance_relative_config=True)
+    app.json_provider_class = NestingSafeJSONProvider  # extensions may subclass it further
+    app.json = NestingSafeJSONProvider(app)
     app.config.from_mapping(load_settings(environment, instance_folder, overrides=settings))
     _configure_logging(app)
     _register_extensions(app)

@@ -184,3 +184,17 @@ def test_nul_in_a_query_parameter_is_a_bad_request(client, tokens, station):
     )
     assert response.status_code == 400, response.json
     assert response.json["status"] == "INVALID_REQUEST"
+
+
+@pytest.mark.parametrize(
+    "path, user", [("/api/v1_3/postMeterData", "mdc"), ("/api/v2_0/assets", "admin")]
+)
+def test_too_deeply_nested_json_is_a_bad_request(client, tokens, station, path, user):
+    response = client.post(
+        path,
+        data="[" * 100_000 + "]" * 100_000,
+        content_type="application/json",
+        headers={"Authorization": tokens[user]},
+    )
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"

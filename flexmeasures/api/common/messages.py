@@ -76,18 +76,20 @@ class SeriesGroup:
 def check_storable_text(value: Any) -> None:
     """Raise INVALID_REQUEST if any string in a (nested) message holds a NUL character or
     an unpaired surrogate, which no database text (nor UTF-8) can hold."""
-    if isinstance(value, str):
-        if "\x00" in value or any("\ud800" <= c <= "\udfff" for c in value):
-            raise MessageError(
-                "INVALID_REQUEST", "Text may not contain NUL characters or unpaired surrogates."
-            )
-    elif isinstance(value, Mapping):
-        for key, item in value.items():
-            check_storable_text(key)
-            check_storable_text(item)
-    elif isinstance(value, (list, tuple)):
-        for item in value:
-            check_storable_text(item)
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item or any("\ud800" <= c <= "\udfff" for c in item):
+                raise MessageError(
+                    "INVALID_REQUEST",
+                    "Text may not contain NUL characters or unpaired surrogates.",
+                )
+        elif isinstance(item, Mapping):
+            pending.extend(item.keys())
+            pending.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            pending.extend(item)
 
 
 def get_list(message: Mapping[str, Any], key: str) -> list | None:
