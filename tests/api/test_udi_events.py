@@ -225,3 +225,18 @@ def test_only_own_devices_and_prosumer_roles(client, tokens, battery):
         headers={"Authorization": tokens["mdc"]},
     )
     assert mdc.status_code == 403
+
+
+def test_device_message_duration_matches_its_values(client, tokens, queues, battery):
+    """A duration that is no whole number of steps is rounded up: duration / values is the
+    resolution, as everywhere in the API."""
+    client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 205), headers=prosumer(tokens))
+    work_off_scheduling_queue()
+    response = client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(battery, 205), "duration": "PT20M"},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 200, response.json
+    assert len(response.json["values"]) == 2
+    assert response.json["duration"] == "PT30M"

@@ -204,7 +204,8 @@ def _enqueue_schedule(
 
 
 def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
-    """The schedule of a UDI event's device (MW, consumption positive) for ``duration``."""
+    """The schedule of a UDI event's device (MW, consumption positive) for ``duration``,
+    rounded up to whole steps of the device's resolution (as the response's duration says)."""
     asset, event_id, _ = parse_event(message)
     duration = _device_message_duration(message)
     if version.feature("schedule_in_job"):
@@ -216,7 +217,7 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
         "event": message.get("event"),
         "values": values,
         "start": start.isoformat(),
-        "duration": duration_isoformat(duration),
+        "duration": duration_isoformat(len(values) * asset.event_resolution),
         "unit": "MW",
         "status": "PROCESSED",
         "message": schedule_message(summary),
