@@ -30,7 +30,7 @@ def parse_duration(text: str) -> timedelta:
         raise TimeParseError(f"'{text}' is not an ISO 8601 duration (e.g. PT15M).")
     text = text.strip()
     negative = text.startswith("-")
-    body = text.lstrip("+-")
+    body = text.lstrip("+-").upper()
     try:
         duration = isodate.parse_duration(body)
     except OverflowError as exc:

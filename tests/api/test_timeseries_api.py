@@ -157,6 +157,7 @@ def test_repost_is_refused_and_stores_nothing(client, tokens, assets, db):
         ({"start": "2015-01-01T00:00:00"}, "INVALID_TIMEZONE"),
         ({"type": "GetMeterDataRequest"}, "INVALID_MESSAGE_TYPE"),
         ({"duration": "PT1H1S"}, "INVALID_RESOLUTION"),
+        ({"duration": "pt1h30m", "unit": "kW"}, "INVALID_UNIT"),  # lower case is fine
         ({"start": None}, "REQUIRED_INFO_MISSING"),
         (
             {
@@ -338,6 +339,8 @@ def test_get_connection_and_service(client, tokens, assets):
     assert connections.status_code == 200
     assert connections.json["names"] == ["solar", "CS 2", "CS 1"]
     assert connections.json["connections"][-1] == address(assets["CS 1"])
+    as_mdc = client.get("/api/v1_3/getConnection", headers=auth(tokens, "mdc"))
+    assert len(as_mdc.json["connections"]) == len(assets)  # MDC may address every asset
     service = client.get("/api/v1/getService")
     assert service.json["version"] == "1.0"
     by_name = {s["name"]: s for s in service.json["services"]}

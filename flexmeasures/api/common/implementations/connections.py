@@ -8,7 +8,7 @@ from flask import current_app
 from flask_security import current_user
 from sqlalchemy import select
 
-from flexmeasures.api.common.entities import server_host
+from flexmeasures.api.common.entities import sees_all_assets, server_host
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import build_entity_address
@@ -29,11 +29,12 @@ def connection_address(asset: Asset) -> str:
 def get_connection(version, message: dict[str, Any]) -> ResponseTuple:
     """Entity addresses and names of the user's connections, newest first.
 
-    Admins get every asset; other users the assets they own. In play mode, names are the
-    assets' unique names rather than their display names.
+    Users who may address every asset (admins, and roles besides Prosumer, such as MDC or
+    Aggregator: see ``entities.sees_all_assets``) get every asset, Prosumers the assets they
+    own. In play mode, names are the assets' unique names rather than their display names.
     """
     query = select(Asset).order_by(Asset.id.desc())
-    if not current_user.is_admin:
+    if not sees_all_assets(current_user):
         query = query.where(Asset.owner_id == current_user.id)
     assets = db.session.scalars(query).all()
     unique = uses_unique_connection_names(current_app.config)

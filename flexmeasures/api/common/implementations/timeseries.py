@@ -162,9 +162,9 @@ def _save_and_respond(beliefs: pd.DataFrame, sensors: Sequence[Sensor]) -> Respo
         db.session.rollback()
         return response(
             "ALREADY_RECEIVED_AND_SUCCESSFULLY_PROCESSED",
-            f"Some of the data has already been received and successfully processed ({conflict})"
-            " Nothing of this request was stored; send only new beliefs (e.g. with another "
-            "horizon or prior).",
+            "Some of the data has already been received and successfully processed: "
+            f"{conflict} Nothing of this request was stored; send only new beliefs (e.g. with "
+            "another horizon or prior).",
             400,
         )
     db.session.commit()
