@@ -470,3 +470,12 @@ def test_localhost_addresses_work_on_the_loopback_address(client, tokens, assets
     refused = client.post("/api/v2_0/postMeterData", json=elsewhere, headers=auth(tokens))
     assert refused.json["status"] == "INVALID_DOMAIN"
     assert "ea1.<YYYY-MM>.localhost:..." in refused.json["message"]
+
+
+def test_upsampling_is_limited(client, tokens, assets, db):
+    message = meter_data([address(assets["CS 1"])], values=[1.0], duration="P18250D")
+    response = client.post("/api/v2_0/postMeterData", json=message, headers=auth(tokens))
+    assert response.status_code == 400
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert "split the message" in response.json["message"]
+    assert count_beliefs(db) == 0

@@ -99,6 +99,7 @@ def values_at_sensor_resolution(group: SeriesGroup, sensor: Sensor) -> pd.Series
     if group.resolution == target or target == timedelta(0):
         return values
     if group.resolution > target and group.resolution % target == timedelta(0):
+        _check_upsampled_size(group, target)
         return resample_events(values, group.resolution, target, group.start, group.end)
     raise MessageError(
         "REQUIRED_INFO_MISSING",
@@ -107,6 +108,22 @@ def values_at_sensor_resolution(group: SeriesGroup, sensor: Sensor) -> pd.Series
         f"of {duration_isoformat(target)}; send values at {duration_isoformat(target)} or a "
         "multiple of it.",
     )
+
+
+MAX_UPSAMPLED_VALUES = 1_000_000
+"""The most values one group may become for one sensor by upsampling (ten years of
+15-minute values are 350,640): more would let a tiny message write millions of rows."""
+
+
+def _check_upsampled_size(group: SeriesGroup, target: timedelta) -> None:
+    """Raise INVALID_REQUEST if upsampling would make more than MAX_UPSAMPLED_VALUES values."""
+    steps = group.duration // target
+    if steps > MAX_UPSAMPLED_VALUES:
+        raise MessageError(
+            "INVALID_REQUEST",
+            f"Upsampled to {duration_isoformat(target)}, these values would be {steps:,} "
+            f"values; at most {MAX_UPSAMPLED_VALUES:,} are taken per group: split the message.",
+        )
 
 
 def belief_frame(
