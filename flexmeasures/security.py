@@ -120,3 +120,33 @@ def asset_visibility_clause(user: User | None) -> ColumnElement[bool]:
 def assets_visible_to(user: User | None) -> Select[tuple[Asset]]:
     """A query for the assets this user may see, ordered by id; run it with ``db.session``."""
     return select(Asset).where(asset_visibility_clause(user)).order_by(Asset.id)
+
+
+# Who may address which asset through the USEF-style services (data, UDI events). Wider
+# than seeing an asset on the REST API: meter data companies, suppliers, aggregators, DSOs
+# and ESCos act on other people's connections; a user who is only a Prosumer may not.
+OWN_ASSETS_ONLY_ROLES = ("Prosumer", "anonymous")
+
+
+def may_address_every_asset(user: User | None) -> bool:
+    """True for admins and users with a role besides Prosumer (MDC, Supplier, ...)."""
+    if not _is_logged_in(user):
+        return False
+    return user.is_admin or any(  # type: ignore[union-attr]
+        role.name not in OWN_ASSETS_ONLY_ROLES
+        for role in user.roles  # type: ignore[union-attr]
+    )
+
+
+def may_address_asset(user: User | None, asset: Asset) -> bool:
+    """True if the user may address this asset through the USEF-style services."""
+    if may_address_every_asset(user):
+        return True
+    return _is_logged_in(user) and asset.owner_id == user.id  # type: ignore[union-attr]
+
+
+def addressable_assets(user: User | None) -> Select[tuple[Asset]]:
+    """A query for the assets this user may address through the USEF-style services."""
+    if may_address_every_asset(user):
+        return select(Asset)
+    return select(Asset).where(asset_visibility_clause(user))

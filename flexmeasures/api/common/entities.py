@@ -9,7 +9,8 @@ made under earlier configurations too.
 Who may address what: admins and users with a non-Prosumer role that the service accepts
 (MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; a user who is only a
 Prosumer may address just the assets they own. Anything else is reported as the seed's
-UNRECOGNIZED_CONNECTION_GROUP; an address whose asset id does not exist at all is
+UNRECOGNIZED_CONNECTION_GROUP (the rule is in ``flexmeasures.security.may_address_asset``);
+an address whose asset id does not exist at all is
 UNRECOGNIZED_ASSET (seed change log v1.3-5).
 """
 
@@ -29,6 +30,7 @@ from flexmeasures.data.entity_address import (
     reverse_domain_name,
 )
 from flexmeasures.data.models import Asset, Market
+from flexmeasures.security import addressable_assets, may_address_asset
 
 
 def check_domain(parsed: dict[str, Any], address: str) -> None:
@@ -59,11 +61,6 @@ def _comparable(domain: str) -> str:
     return "localhost" if name in LOOPBACK_NAMES else name
 
 
-def sees_all_assets(user) -> bool:
-    """True for admins and users with a role besides Prosumer (they may address any asset)."""
-    return user.is_admin or any(role.name not in ("Prosumer", "anonymous") for role in user.roles)
-
-
 def resolve_connection(address: Any) -> Asset:
     """Find the asset a connection address points to, for the current user."""
     address = str(address).strip()
@@ -72,24 +69,35 @@ def resolve_connection(address: Any) -> Asset:
     except EntityAddressException:
         return _asset_by_name(address)
     check_domain(parsed, address)
-    asset = db.session.get(Asset, parsed["asset_id"])
+    return addressed_asset(parsed["asset_id"], parsed.get("owner_id"), address)
+
+
+def addressed_asset(
+    asset_id: int,
+    owner_id: int | None,
+    address: str,
+    unknown_status: str = "UNRECOGNIZED_ASSET",
+) -> Asset:
+    """The asset with this id, if its owner is ``owner_id`` (when given) and the current user
+    may address it (``flexmeasures.security.may_address_asset``).
+
+    Raises ``unknown_status`` for an id without asset, UNRECOGNIZED_CONNECTION_GROUP else.
+    """
+    asset = db.session.get(Asset, asset_id)
     if asset is None:
-        raise MessageError(
-            "UNRECOGNIZED_ASSET", f"Cannot identify asset: no asset with id {parsed['asset_id']}."
-        )
-    owner_id = parsed.get("owner_id")
+        raise MessageError(unknown_status, f"Cannot identify asset: no asset with id {asset_id}.")
     if owner_id is not None and asset.owner_id != owner_id:
         raise _unrecognized_connection(address)
-    if not sees_all_assets(current_user) and asset.owner_id != current_user.id:
+    if not may_address_asset(current_user, asset):
         raise _unrecognized_connection(address)
     return asset
 
 
 def _asset_by_name(name: str) -> Asset:
     """Find a visible asset by name or display name (UNRECOGNIZED_CONNECTION_GROUP if none)."""
-    query = select(Asset).where(or_(Asset.name == name, Asset.display_name == name))
-    if not sees_all_assets(current_user):
-        query = query.where(Asset.owner_id == current_user.id)
+    query = addressable_assets(current_user).where(
+        or_(Asset.name == name, Asset.display_name == name)
+    )
     assets = db.session.scalars(query.limit(2)).all()
     if len(assets) != 1:
         raise _unrecognized_connection(name, ambiguous=len(assets) > 1)

@@ -6,14 +6,14 @@ from typing import Any
 
 from flask import current_app
 from flask_security import current_user
-from sqlalchemy import select
 
-from flexmeasures.api.common.entities import sees_all_assets, server_host
+from flexmeasures.api.common.entities import server_host
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import build_entity_address
 from flexmeasures.data.models import Asset
 from flexmeasures.modes import uses_unique_connection_names
+from flexmeasures.security import addressable_assets
 
 
 def connection_address(asset: Asset) -> str:
@@ -30,12 +30,10 @@ def get_connection(version, message: dict[str, Any]) -> ResponseTuple:
     """Entity addresses and names of the user's connections, newest first.
 
     Users who may address every asset (admins, and roles besides Prosumer, such as MDC or
-    Aggregator: see ``entities.sees_all_assets``) get every asset, Prosumers the assets they
-    own. In play mode, names are the assets' unique names rather than their display names.
+    Aggregator: see ``security.may_address_every_asset``) get every asset, Prosumers the
+    assets they own. In play mode, names are the assets' unique names, not display names.
     """
-    query = select(Asset).order_by(Asset.id.desc())
-    if not sees_all_assets(current_user):
-        query = query.where(Asset.owner_id == current_user.id)
+    query = addressable_assets(current_user).order_by(Asset.id.desc())
     assets = db.session.scalars(query).all()
     unique = uses_unique_connection_names(current_app.config)
     names = [a.name if unique or not a.display_name else a.display_name for a in assets]

@@ -19,11 +19,10 @@ from typing import Any
 
 import pandas as pd
 from flask import current_app
-from flask_security import current_user
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from flexmeasures.api.common.entities import check_domain, sees_all_assets
+from flexmeasures.api.common.entities import addressed_asset, check_domain
 from flexmeasures.api.common.messages import (
     MessageError,
     parse_duration_field,
@@ -62,17 +61,11 @@ def parse_event(message: dict[str, Any]) -> tuple[Asset, int, str | None]:
     except EntityAddressException as exc:
         raise MessageError("UNRECOGNIZED_UDI_EVENT", f"Invalid event address: {exc}") from exc
     check_domain(parsed, str(address))
-    asset = db.session.get(Asset, parsed["asset_id"])
-    if asset is None or asset.owner_id != parsed["owner_id"] or not _may_address(asset):
-        raise MessageError(
-            "UNRECOGNIZED_CONNECTION_GROUP",
-            f"Device {parsed['owner_id']}:{parsed['asset_id']} is not a device you may address.",
-        )
+    device = f"{parsed['owner_id']}:{parsed['asset_id']}"
+    asset = addressed_asset(
+        parsed["asset_id"], parsed["owner_id"], device, "UNRECOGNIZED_CONNECTION_GROUP"
+    )
     return asset, parsed["event_id"], parsed.get("event_type")
-
-
-def _may_address(asset: Asset) -> bool:
-    return sees_all_assets(current_user) or asset.owner_id == current_user.id
 
 
 def post_udi_event(version, message: dict[str, Any]) -> ResponseTuple:
