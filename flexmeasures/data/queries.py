@@ -131,12 +131,14 @@ def _search_in_sql(belief_filter: BeliefFilter) -> pd.DataFrame:
     streamed by ``COPY ... TO STDOUT`` into pandas' CSV reader: no Python object per row.
     """
     conditions, params = _sql_conditions(belief_filter)
+    # The sensor's resolution is only needed to compute belief times for a prior filter.
+    join = " JOIN sensor s ON s.id = tb.sensor_id" if belief_filter.prior is not None else ""
     query = (
         f"SELECT {_DISTINCT_ON[belief_filter.most_recent]} tb.sensor_id, "
         "EXTRACT(EPOCH FROM tb.event_start)::float8, "
         "EXTRACT(EPOCH FROM tb.belief_horizon)::float8, tb.source_id, "
         "tb.cumulative_probability, tb.event_value "
-        "FROM timed_belief tb JOIN sensor s ON s.id = tb.sensor_id "
+        f"FROM timed_belief tb{join} "
         f"WHERE {' AND '.join(conditions)} "
         f"ORDER BY {_ORDER_BY[belief_filter.most_recent]}"
     )
