@@ -52,22 +52,6 @@ def invalid_sender(allowed_roles: Sequence[str] | None = None, message: str = ""
     return response("INVALID_SENDER", message, FORBIDDEN)
 
 
-def invalid_message_type(expected_type: str) -> ResponseTuple:
-    """INVALID_MESSAGE_TYPE (400): the message's ``type`` is not the one this service takes."""
-    return response(
-        "INVALID_MESSAGE_TYPE",
-        f"Request message should specify type '{expected_type}'.",
-        BAD_REQUEST,
-    )
-
-
-def invalid_domain(message: str = "") -> ResponseTuple:
-    """INVALID_DOMAIN (400): an entity address is not of this server's naming authority."""
-    return response(
-        "INVALID_DOMAIN", message or "Entity address does not belong to this domain.", BAD_REQUEST
-    )
-
-
 def unprocessable_entity(field_messages: dict[str, Any]) -> ResponseTuple:
     """422: input fails validation; ``message`` maps each field to what is wrong with it."""
     return response("UNPROCESSABLE_ENTITY", field_messages, UNPROCESSABLE)  # type: ignore[arg-type]
