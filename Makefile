@@ -10,9 +10,8 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 help:  ## List the tasks
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s "$$(printf '\t')"
 
-install:  ## Install FlexMeasures and its pinned dependencies into the current Python
-	$(PIP) install -q -r requirements/app.txt
-	$(PIP) install -q --no-deps -e .
+install:  ## Install FlexMeasures (editable) with its dependencies at the tested versions
+	$(PIP) install -q -c requirements/app.txt -e .
 
 install-for-test: install  ## Also install what the tests need
 	$(PIP) install -q -r requirements/test.txt
@@ -49,7 +48,7 @@ upgrade-db:  ## Bring the configured database up to the latest migration
 show-data-model:  ## Print the tables and columns of the data model
 	$(PYTHON) -m flexmeasures.data.show_data_model
 
-freeze-deps:  ## Re-pin requirements/*.txt from requirements/*.in (needs pip-tools)
-	pip-compile -q --strip-extras -o requirements/app.txt requirements/app.in
+freeze-deps:  ## Re-pin requirements/*.txt from pyproject.toml and requirements/*.in (pip-tools)
+	pip-compile -q --strip-extras -o requirements/app.txt pyproject.toml
 	pip-compile -q --strip-extras -o requirements/test.txt requirements/test.in
 	pip-compile -q --strip-extras -o requirements/dev.txt requirements/dev.in

@@ -17,8 +17,8 @@ from flexmeasures.config import (
 )
 from flexmeasures.utils.json_provider import NestingSafeJSONProvider
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-MIGRATIONS_DIRECTORY = PROJECT_ROOT / "migrations"
+# The Alembic scripts ship inside the package, so an installed wheel can migrate its database.
+MIGRATIONS_DIRECTORY = Path(__file__).resolve().parent / "migrations"
 
 
 def create_app(
