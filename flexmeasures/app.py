@@ -46,7 +46,9 @@ def create_app(
     _register_blueprints(app)
     from flexmeasures.modes import show_demo_credentials_on_login
     from flexmeasures.plugins import register_plugins
+    from flexmeasures.shell import shell_context
 
+    app.shell_context_processor(shell_context)
     show_demo_credentials_on_login(app)
     register_plugins(app)
     return app

@@ -5,8 +5,11 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 import pytest
+import timely_beliefs as tb
 from sqlalchemy import select
 
+from flexmeasures.data import db as database
+from flexmeasures.data.beliefs import search_beliefs as search_beliefs_frame
 from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import Asset, DataSource
 from flexmeasures.data.queries import resample_events, search_beliefs
@@ -174,3 +177,55 @@ def test_resample_events_down_and_up():
     assert upsampled.tolist() == [1.0, 1.0, 3.0, 3.0]
     gappy = resample_events(quarter_values.iloc[:1], QUARTER, QUARTER, *window())
     assert gappy.isna().tolist() == [False, True, True, True]
+
+
+def seed_three_beliefs(battery, sources) -> None:
+    """Two forecasts by the Prosumer (6 h ahead) and a measurement by the MDC (10 min after)."""
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [1.0, 1.5], horizon=timedelta(hours=6)))
+    save_beliefs(beliefs(battery.id, sources["mdc"], [2.0], horizon=timedelta(minutes=-10)))
+
+
+def test_beliefs_frame_index_values_and_sensor(store):
+    battery, sources = store
+    seed_three_beliefs(battery, sources)
+    frame = search_beliefs_frame(battery, *window())
+    assert isinstance(frame, tb.BeliefsDataFrame)
+    assert frame.index.names == ["event_start", "belief_time", "source", "cumulative_probability"]
+    assert frame["event_value"].tolist() == [2.0, 1.5]
+    event_start, belief_time, source, probability = frame.index[0]
+    assert event_start == pd.Timestamp(START)
+    assert belief_time == pd.Timestamp(START + QUARTER + timedelta(minutes=10))
+    assert source.id == sources["mdc"] and source.name == "user by mdc"
+    assert probability == 0.5
+    assert (frame.sensor.name, frame.sensor.unit, frame.event_resolution) == (
+        "battery",
+        "MW",
+        QUARTER,
+    )
+    assert frame.belief_horizons.tolist() == [timedelta(minutes=-10), timedelta(hours=6)]
+
+
+def test_beliefs_frame_filters(store):
+    battery, sources = store
+    seed_three_beliefs(battery, sources)
+    prosumer = database.session.get(DataSource, sources["prosumer"])
+
+    def values(**filters) -> list[float]:
+        return search_beliefs_frame(battery.id, *window(), **filters)["event_value"].tolist()
+
+    assert sorted(values(most_recent=False)) == [1.0, 1.5, 2.0]
+    assert values(horizon=timedelta(hours=6)) == [1.0, 1.5]
+    # the first forecast was formed at 18:15 the day before, the second at 18:30
+    assert values(prior=START + QUARTER - timedelta(hours=6)) == [1.0]
+    assert values(source=prosumer) == values(source=[sources["prosumer"]]) == [1.0, 1.5]
+    assert values(kind="measurements") == [2.0]
+    assert values(source=[]) == []
+
+
+def test_beliefs_frame_empty_and_unknown_sensor(store):
+    battery, _ = store
+    empty = search_beliefs_frame(battery, *window())
+    assert empty.empty and isinstance(empty, tb.BeliefsDataFrame)
+    assert empty.index.names == ["event_start", "belief_time", "source", "cumulative_probability"]
+    with pytest.raises(ValueError, match="No sensor with id"):
+        search_beliefs_frame(battery.id + 1000, *window())
