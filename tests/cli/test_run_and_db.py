@@ -3,7 +3,6 @@ ends a database error with one line, as the other commands do."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import click
@@ -12,16 +11,12 @@ from click.testing import CliRunner
 from flask import Flask
 from sqlalchemy import text
 
-from flexmeasures.app import create_app
 from flexmeasures.cli import cli
 from flexmeasures.data import db
 from tests.cli.conftest import assert_one_line_error
+from tests.test_migrations import MIGRATIONS_DATABASE_URI, app_for
 
 MISSING_DATABASE = "postgresql://flexmeasures_test:flexmeasures_test@127.0.0.1/flexmeasures_nope"
-EMPTY_DATABASE = os.environ.get(
-    "SQLALCHEMY_TEST_MIGRATIONS_DATABASE_URI",
-    "postgresql://flexmeasures_test:flexmeasures_test@127.0.0.1/flexmeasures_test_migrations",
-)
 
 
 @pytest.fixture
@@ -33,24 +28,12 @@ def served(monkeypatch) -> list[dict]:
     return started
 
 
-def app_on(uri: str, tmp_path) -> Flask:
-    """An app on the given database, with jobs in-process."""
-    return create_app(
-        "testing",
-        settings={"SQLALCHEMY_DATABASE_URI": uri, "FLEXMEASURES_REDIS_URL": None},
-        instance_path=tmp_path,
-    )
-
-
 @pytest.fixture
 def empty_postgres_app(tmp_path) -> Iterator[Flask]:
     """An app on a PostgreSQL database without any tables (never migrated)."""
-    app = app_on(EMPTY_DATABASE, tmp_path)
-    with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        db.engine.dispose()
+    app = app_for(MIGRATIONS_DATABASE_URI, tmp_path)
+    with app.app_context(), db.engine.begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     yield app
     with app.app_context():
         db.engine.dispose()
@@ -65,7 +48,7 @@ def test_run_refuses_a_port_no_server_can_use(port, served):
 
 
 def test_run_refuses_a_database_that_does_not_exist(tmp_path, served):
-    app = app_on(MISSING_DATABASE, tmp_path)
+    app = app_for(MISSING_DATABASE, tmp_path)
     result = app.test_cli_runner().invoke(cli, ["run", "--port", "5104"])
     assert_one_line_error(result, 'database "flexmeasures_nope" does not exist', "db upgrade")
     assert served == []
@@ -90,7 +73,7 @@ def test_run_starts_silently_on_an_up_to_date_database(app, db, served):
 
 @pytest.mark.parametrize("command", [["db", "upgrade"], ["db", "current"]])
 def test_db_commands_on_a_missing_database_end_with_one_line(tmp_path, command):
-    app = app_on(MISSING_DATABASE, tmp_path)
+    app = app_for(MISSING_DATABASE, tmp_path)
     result = app.test_cli_runner().invoke(cli, command)
     assert_one_line_error(result, "Cannot use the database", "does not exist")
     assert len(result.output.splitlines()) == 1
