@@ -166,3 +166,14 @@ def test_get_meter_data_without_unit_is_refused(client, tokens, battery):
     with_unit = {**query, "unit": "MW"}
     got = client.get("/api/v2_0/getMeterData", query_string=with_unit, headers=auth(tokens))
     assert got.status_code == 200, got.json
+
+
+def test_openapi_documents_what_changed(client):
+    paths = client.get("/api/openapi.json").json["paths"]
+    device_message = paths["/api/v2_0/getDeviceMessage"]["get"]["responses"]
+    assert "422" in device_message
+    meter_data = paths["/api/v2_0/getMeterData"]["get"]
+    unit = [p for p in meter_data["parameters"] if p["name"] == "unit"]
+    assert unit and unit[0]["required"] is True
+    prognosis = paths["/api/v2_0/getPrognosis"]["get"]["responses"]["400"]
+    assert "INVALID_DOMAIN" in prognosis["description"]
