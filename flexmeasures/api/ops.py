@@ -1,8 +1,9 @@
 """Operations endpoints at /api/ops: a health check for load balancers, and the latest runs
 of recurring tasks for external schedulers and monitors.
 
-- ``GET /api/ops/ping`` (public): 200 when the database answers (``status`` "ok", or
-  "degraded" when the Redis of the job queues does not answer), 503 when it does not.
+- ``GET /api/ops/ping`` (public): 200 when the database answers and its schema is at the
+  latest migration (``status`` "ok", or "degraded" when the Redis of the job queues does not
+  answer), 503 when the database does not answer or its schema is not up to date.
 - ``GET /api/ops/getLatestTaskRun?name=<task>[&max_age=PT1H]`` and
   ``POST /api/ops/postLatestTaskRun`` (JSON ``name``, ``status``, optional ``datetime``):
   for callers that send ``FLEXMEASURES_TASK_CHECK_AUTH_TOKEN`` in the auth token header
@@ -30,6 +31,7 @@ from flexmeasures.api.common.responses import (
 )
 from flexmeasures.data import db
 from flexmeasures.data.models.task_runs import LatestTaskRun
+from flexmeasures.data.schema_state import migrations_directory, schema_problem
 from flexmeasures.data.services.task_runs import latest_task_run, record_task_run, task_run_problem
 from flexmeasures.jobs import queues_are_async
 from flexmeasures.utils.time_utils import TimeParseError, parse_duration
@@ -55,15 +57,16 @@ def register_ops_at(app: Flask) -> None:
 def ping() -> ResponseTuple:
     """Health check: can this server reach its database (and the Redis of its queues)?
 
-    Answers ``{"status", "database", "redis"}``: ``database`` is "ok" or "unreachable",
+    Answers ``{"status", "database", "redis"}``: ``database`` is "ok", "unreachable" or
+    "outdated" (its schema is not at the latest migration: ``flexmeasures db upgrade``),
     ``redis`` "ok", "unreachable" or "in-process" (no Redis: jobs run in the web process).
-    HTTP 200 while the database answers, else 503.
+    HTTP 200 while the database answers and is up to date, else 503.
     """
-    database = _database_status()
+    database, problem = _database_status()
     redis = _redis_status()
     body: dict[str, Any] = {"database": database, "redis": redis}
-    if database != "ok":
-        body.update(status="error", message="The database does not answer; see the server log.")
+    if problem:
+        body.update(status="error", message=problem)
         return body, SERVICE_UNAVAILABLE
     body["status"] = "degraded" if redis == "unreachable" else "ok"
     if redis == "unreachable":
@@ -71,15 +74,20 @@ def ping() -> ResponseTuple:
     return body, 200
 
 
-def _database_status() -> str:
-    """ "ok" if the database answers ``SELECT 1``, else "unreachable" (and a logged warning)."""
+def _database_status() -> tuple[str, str | None]:
+    """ "ok" if the database answers and its schema is at the latest migration; else
+    "unreachable" or "outdated", with what is wrong (also logged as a warning)."""
     try:
         db.session.execute(text("SELECT 1"))
+        problem = schema_problem(db.session.connection(), migrations_directory(current_app))
     except SQLAlchemyError as exc:
         db.session.rollback()
         current_app.logger.warning(f"Health check: the database does not answer ({exc}).")
-        return "unreachable"
-    return "ok"
+        return "unreachable", "The database does not answer; see the server log."
+    if problem:
+        current_app.logger.warning(f"Health check: {problem}")
+        return "outdated", problem
+    return "ok", None
 
 
 def _redis_status() -> str:

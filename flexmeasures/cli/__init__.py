@@ -22,7 +22,7 @@ from flask.cli import FlaskGroup
 from flexmeasures.cli.groups import register_command_groups
 
 # Top-level commands imported only when they run: name → ("module:attribute", short help).
-LAZY_COMMANDS = {"db": ("flask_migrate.cli:db", "Perform database migrations.")}
+LAZY_COMMANDS = {"db": ("flexmeasures.cli.commands.migrations:db", "Perform database migrations.")}
 _PLUGIN_COMMANDS_KEY = "flexmeasures.plugin_commands"
 
 

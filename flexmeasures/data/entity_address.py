@@ -61,6 +61,7 @@ __all__ = [
     "ENTITY_TYPES",
     "FALLBACK_DATE_CODE",
     "EntityAddressException",
+    "EntityIdOutOfRange",
     "build_entity_address",
     "build_naming_authority",
     "get_host_date_code",
@@ -107,14 +108,23 @@ class EntityAddressException(ValueError):
     """Raised when an entity address cannot be built or parsed."""
 
 
+class EntityIdOutOfRange(EntityAddressException):
+    """Raised for an address that is well-formed but has an id larger than any stored id
+    can be: it names nothing, rather than being malformed."""
+
+
 # Ids are stored as PostgreSQL integers, so a larger one names nothing.
 LARGEST_ID = 2**31 - 1
+
+
+class _IdTooLarge(ValueError):
+    """An id beyond LARGEST_ID (a ValueError, as every other invalid field value)."""
 
 
 def _to_id(text: str) -> int:
     value = int(text)
     if value > LARGEST_ID:
-        raise ValueError(f"id {text} is larger than {LARGEST_ID}")
+        raise _IdTooLarge(f"id {text} is larger than {LARGEST_ID}")
     return value
 
 
@@ -432,7 +442,8 @@ def parse_entity_address(
     names as str; absent optional fields are None. For example, parsing
     "ea1.2021-02.io.flexmeasures.company:30:73" as a connection gives owner_id 30 and
     asset_id 73. With host_optional=False, only fully qualified ea1 addresses are accepted.
-    Raises EntityAddressException, naming the expected notations, for bad addresses.
+    Raises EntityAddressException, naming the expected notations, for bad addresses; its
+    subclass EntityIdOutOfRange for a well-formed address with an id beyond LARGEST_ID.
     """
     notation = _get_notation(entity_type)
     if not isinstance(address, str):
@@ -450,7 +461,8 @@ def parse_entity_address(
             raise ValueError("a fully qualified ea1 address is required")
         fields = _parse_local_part(local_part, notation)
     except ValueError as error:
-        raise EntityAddressException(
+        exception = EntityIdOutOfRange if isinstance(error, _IdTooLarge) else EntityAddressException
+        raise exception(
             f"Could not parse {address!r} as {_a(entity_type)} address "
             f"({str(error).rstrip('.')}); expected "
             f"{_expected_notations(notation, host_optional)}."

@@ -77,6 +77,24 @@ def test_ping_when_the_database_does_not_answer():
     assert "database does not answer" in response.json["message"]
 
 
+def test_ping_is_503_until_the_schema_is_at_the_latest_migration(tmp_path):
+    from flask_migrate import upgrade
+
+    unmigrated = app_without_redis(f"sqlite:///{tmp_path / 'fresh.db'}")
+    response = unmigrated.test_client().get("/api/ops/ping")
+    assert response.status_code == 503
+    assert response.json["database"] == "outdated"
+    assert "flexmeasures db upgrade" in response.json["message"]
+    with unmigrated.app_context():
+        upgrade(revision="5c9bfc2005a5")  # the first migration only
+    behind = unmigrated.test_client().get("/api/ops/ping")
+    assert behind.status_code == 503
+    assert "at migration 5c9bfc2005a5, not at the latest" in behind.json["message"]
+    with unmigrated.app_context():
+        upgrade()
+    assert unmigrated.test_client().get("/api/ops/ping").status_code == 200
+
+
 # Who may read and write task runs
 
 

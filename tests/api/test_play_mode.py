@@ -254,7 +254,12 @@ def test_reposting_overwrites_existing_beliefs(client, tokens, assets, db):
     assert count(db, TimedBelief) == 6
     got = client.get(
         "/api/v1_3/getMeterData",
-        query_string={"connection": address(cs1), "start": START, "duration": "PT1H30M"},
+        query_string={
+            "connection": address(cs1),
+            "start": START,
+            "duration": "PT1H30M",
+            "unit": "MW",
+        },
         headers=auth(tokens, "prosumer"),
     )
     assert got.json["values"] == new_values

@@ -50,7 +50,12 @@ def test_post_meter_data_with_times_out_of_range_is_a_bad_request(client, tokens
 
 
 def test_get_meter_data_over_a_huge_duration_is_a_bad_request(client, tokens, station):
-    message = {"connection": _address(station), "start": START, "duration": "P99999D"}
+    message = {
+        "connection": _address(station),
+        "start": START,
+        "duration": "P99999D",
+        "unit": "MW",
+    }
     response = client.get(
         "/api/v1_3/getMeterData",
         query_string=message,
@@ -84,7 +89,12 @@ def test_get_prognosis_accepts_a_rolling_horizon_as_repeating_interval(client, t
 def test_get_meter_data_from_an_impossible_source_is_invalid_source(
     client, tokens, station, source
 ):
-    message = {"connection": _address(station), "start": START, "duration": "PT15M"}
+    message = {
+        "connection": _address(station),
+        "start": START,
+        "duration": "PT15M",
+        "unit": "MW",
+    }
     response = client.get(
         "/api/v1_3/getMeterData",
         query_string={**message, "source": source},
@@ -99,6 +109,7 @@ def test_connection_with_an_id_too_large_for_the_database_is_unrecognized(client
         "connection": f"ea1.2018-06.localhost:{station.owner_id}:99999999999",
         "start": START,
         "duration": "PT15M",
+        "unit": "MW",
     }
     response = client.get(
         "/api/v1_3/getMeterData",
@@ -106,7 +117,7 @@ def test_connection_with_an_id_too_large_for_the_database_is_unrecognized(client
         headers={"Authorization": tokens["prosumer"]},
     )
     assert response.status_code == 400, response.json
-    assert response.json["status"].startswith("UNRECOGNIZED_")
+    assert response.json["status"] == "UNRECOGNIZED_ASSET"  # well-formed: names nothing
 
 
 def test_udi_event_with_an_id_too_large_for_the_database_is_unrecognized(
@@ -131,7 +142,7 @@ def test_get_meter_data_with_an_unencoded_plus_in_the_start_offset(client, token
     """A "+09:00" written unencoded in a query string arrives as " 09:00"."""
     response = client.get(
         f"/api/v1_3/getMeterData?connection={_address(station)}"
-        "&start=2015-01-01T09:00:00+09:00&duration=PT30M",
+        "&start=2015-01-01T09:00:00+09:00&duration=PT30M&unit=MW",
         headers={"Authorization": tokens["prosumer"]},
     )
     assert response.status_code == 200, response.json

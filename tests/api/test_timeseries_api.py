@@ -70,7 +70,12 @@ def test_post_and_get_meter_data(client, tokens, assets, version):
     }
     got = client.get(
         f"/api/{version}/getMeterData",
-        query_string={"connection": address(cs1), "start": START, "duration": "PT1H30M"},
+        query_string={
+            "connection": address(cs1),
+            "start": START,
+            "duration": "PT1H30M",
+            "unit": "MW",
+        },
         headers=auth(tokens, "prosumer"),
     )
     assert got.status_code == 200, got.json
@@ -113,6 +118,7 @@ def test_downsampled_and_multiple_connections(client, tokens, assets):
             ("start", START),
             ("duration", "PT1H30M"),
             ("resolution", "PT30M"),
+            ("unit", "MW"),
         ],
         headers=auth(tokens, "prosumer"),
     )
@@ -207,7 +213,12 @@ def test_roles_and_ownership(client, tokens, assets):
     assert no_token.status_code == 401 and no_token.json["status"] == "UNAUTHORIZED"
     others = client.get(
         "/api/v1_3/getMeterData",
-        query_string={"connection": address(assets["CS 9"]), "start": START, "duration": "PT1H30M"},
+        query_string={
+            "connection": address(assets["CS 9"]),
+            "start": START,
+            "duration": "PT1H30M",
+            "unit": "MW",
+        },
         headers=auth(tokens, "prosumer"),
     )
     assert others.status_code == 400 and others.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
@@ -228,7 +239,7 @@ def test_forecast_and_measurement_kept_and_prior_time_travel(client, tokens, ass
         == 200
     )
     assert count_beliefs(db) == 12
-    query = {"connection": cs1, "start": START, "duration": "PT1H30M"}
+    query = {"connection": cs1, "start": START, "duration": "PT1H30M", "unit": "MW"}
     latest = client.get(
         "/api/v2_0/getMeterData", query_string=query, headers=auth(tokens, "prosumer")
     )
@@ -391,7 +402,12 @@ def test_ten_years_of_quarter_hours_fit_under_the_size_limit(app):
 
 
 def test_get_statuses(client, tokens, assets):
-    query = {"connection": address(assets["CS 1"]), "start": START, "duration": "PT1H30M"}
+    query = {
+        "connection": address(assets["CS 1"]),
+        "start": START,
+        "duration": "PT1H30M",
+        "unit": "MW",
+    }
     headers = auth(tokens, "prosumer")
     for extra, status in [
         ({"resolution": "PT20M"}, "INVALID_RESOLUTION"),
@@ -401,7 +417,8 @@ def test_get_statuses(client, tokens, assets):
         ({"unit": "kW"}, "INVALID_UNIT"),
         ({"start": "2015-01-01T00:00:00"}, "INVALID_TIMEZONE"),
         ({"connection": "ea1.2018-06.localhost:1:999999"}, "UNRECOGNIZED_ASSET"),
-        ({"connection": "no such name"}, "UNRECOGNIZED_CONNECTION_GROUP"),
+        ({"connection": "no such name"}, "INVALID_DOMAIN"),  # no address, no asset's name
+        ({"connection": "ea1.2018-06.localhost:1:three"}, "INVALID_DOMAIN"),
     ]:
         response = client.get(
             "/api/v2_0/getMeterData", query_string={**query, **extra}, headers=headers
@@ -421,7 +438,7 @@ def test_source_selection_by_role_and_user_id(client, tokens, users, assets):
         json=meter_data([cs1], values=[2.0] * 6, prior="2015-01-01T01:30:00Z"),
         headers=auth(tokens, "admin"),
     )
-    query = {"connection": cs1, "start": START, "duration": "PT1H30M"}
+    query = {"connection": cs1, "start": START, "duration": "PT1H30M", "unit": "MW"}
     headers = auth(tokens, "prosumer")
     by_role = client.get(
         "/api/v2_0/getMeterData", query_string={**query, "source": "MDC"}, headers=headers

@@ -6,6 +6,12 @@ seed's examples write "CS 1"). A full address must carry this server's domain
 (INVALID_DOMAIN otherwise); its date code is not checked, since clients copy addresses
 made under earlier configurations too.
 
+An address that does not parse (for connections: and is no asset's name either) is
+INVALID_DOMAIN (seed change log v1.2-3, "for invalid entity addresses"), for connections,
+markets, weather sensors and UDI events alike. An address that parses but names nothing
+known stays UNRECOGNIZED_* (e.g. UNRECOGNIZED_MARKET for an unknown market name); so does
+a well-formed address whose id is larger than any stored id can be.
+
 Who may address what: admins and users with a non-Prosumer role that the service accepts
 (MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; a user who is only a
 Prosumer may address just the assets they own. Anything else is reported as the seed's
@@ -26,6 +32,7 @@ from flexmeasures.api.common.messages import MessageError
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import (
     EntityAddressException,
+    EntityIdOutOfRange,
     parse_entity_address,
     reverse_domain_name,
 )
@@ -61,13 +68,36 @@ def _comparable(domain: str) -> str:
     return "localhost" if name in LOOPBACK_NAMES else name
 
 
+def invalid_address(error: EntityAddressException) -> MessageError:
+    """INVALID_DOMAIN for an entity address that does not parse (the error says why)."""
+    return MessageError("INVALID_DOMAIN", f"Invalid entity address: {error}")
+
+
+def parse_address(address: str, entity_type: str, unknown_status: str) -> dict[str, Any]:
+    """Parse an entity address of this server (see ``check_domain``).
+
+    INVALID_DOMAIN if it does not parse; ``unknown_status`` if it has an id larger than any
+    stored id can be (it names nothing).
+    """
+    try:
+        parsed = parse_entity_address(address, entity_type)
+    except EntityIdOutOfRange as exc:
+        raise MessageError(unknown_status, f"No such {entity_type}: {exc}") from exc
+    except EntityAddressException as exc:
+        raise invalid_address(exc) from exc
+    check_domain(parsed, address)
+    return parsed
+
+
 def resolve_connection(address: Any) -> Asset:
-    """Find the asset a connection address points to, for the current user."""
+    """Find the asset a connection address (or asset name) points to, for the current user."""
     address = str(address).strip()
     try:
         parsed = parse_entity_address(address, "connection")
-    except EntityAddressException:
-        return _asset_by_name(address)
+    except EntityIdOutOfRange as exc:
+        raise MessageError("UNRECOGNIZED_ASSET", f"Cannot identify asset: {exc}") from exc
+    except EntityAddressException as exc:
+        return _asset_by_name(address, exc)
     check_domain(parsed, address)
     return addressed_asset(parsed["asset_id"], parsed.get("owner_id"), address)
 
@@ -93,15 +123,19 @@ def addressed_asset(
     return asset
 
 
-def _asset_by_name(name: str) -> Asset:
-    """Find a visible asset by name or display name (UNRECOGNIZED_CONNECTION_GROUP if none)."""
-    query = addressable_assets(current_user).where(
-        or_(Asset.name == name, Asset.display_name == name)
-    )
-    assets = db.session.scalars(query.limit(2)).all()
-    if len(assets) != 1:
+def _asset_by_name(name: str, parse_error: EntityAddressException) -> Asset:
+    """Find an addressable asset by name or display name.
+
+    UNRECOGNIZED_CONNECTION_GROUP if several match, or only assets the user may not
+    address; INVALID_DOMAIN if no asset has that name (it is no address at all).
+    """
+    named = or_(Asset.name == name, Asset.display_name == name)
+    assets = db.session.scalars(addressable_assets(current_user).where(named).limit(2)).all()
+    if len(assets) == 1:
+        return assets[0]
+    if assets or db.session.scalar(select(Asset.id).where(named).limit(1)) is not None:
         raise _unrecognized_connection(name, ambiguous=len(assets) > 1)
-    return assets[0]
+    raise invalid_address(parse_error)
 
 
 def _unrecognized_connection(address: str, ambiguous: bool = False) -> MessageError:
@@ -115,11 +149,7 @@ def _unrecognized_connection(address: str, ambiguous: bool = False) -> MessageEr
 def resolve_market(address: Any) -> Market:
     """Find the market an address (``ea1...:<name>`` or the bare name) points to."""
     address = str(address).strip()
-    try:
-        parsed = parse_entity_address(address, "market")
-    except EntityAddressException as exc:
-        raise MessageError("UNRECOGNIZED_MARKET", f"Invalid market address: {exc}") from exc
-    check_domain(parsed, address)
+    parsed = parse_address(address, "market", "UNRECOGNIZED_MARKET")
     market = db.session.scalar(select(Market).filter_by(name=parsed["market_name"]))
     if market is None:
         names = db.session.scalars(select(Market.name).order_by(Market.name)).all()
@@ -131,14 +161,8 @@ def resolve_market(address: Any) -> Market:
 
 
 def parse_weather_sensor_address(address: Any) -> dict[str, Any]:
-    """Parse a weather sensor address (type, latitude, longitude); UNRECOGNIZED_SENSOR if bad."""
-    address = str(address).strip()
-    try:
-        parsed = parse_entity_address(address, "weather_sensor")
-    except EntityAddressException as exc:
-        raise MessageError("UNRECOGNIZED_SENSOR", f"Invalid sensor address: {exc}") from exc
-    check_domain(parsed, address)
-    return parsed
+    """Parse a weather sensor address (type, latitude, longitude); INVALID_DOMAIN if bad."""
+    return parse_address(str(address).strip(), "weather_sensor", "UNRECOGNIZED_SENSOR")
 
 
 def server_host() -> str:

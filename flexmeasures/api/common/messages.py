@@ -40,13 +40,25 @@ PLURALS = {
 
 
 class MessageError(Exception):
-    """A message cannot be processed; ``status`` is the seed's status name (e.g. INVALID_UNIT)."""
+    """A message cannot be processed; ``status`` is the seed's status name (e.g. INVALID_UNIT).
 
-    def __init__(self, status: str, message: str, http_status: int = 400) -> None:
+    ``message`` is a sentence, or for UNPROCESSABLE_ENTITY a mapping of each field to its
+    messages (see ``unprocessable_field``).
+    """
+
+    def __init__(
+        self, status: str, message: str | dict[str, list[str]], http_status: int = 400
+    ) -> None:
         super().__init__(message)
         self.status = status
         self.message = message
         self.http_status = http_status
+
+
+def unprocessable_field(field: str, problem: str) -> MessageError:
+    """422 UNPROCESSABLE_ENTITY: the field's value cannot be used; ``message`` maps the
+    field to what is wrong with it, as the REST endpoints' 422 answers do."""
+    return MessageError("UNPROCESSABLE_ENTITY", {field: [problem]}, 422)
 
 
 @dataclass(frozen=True)

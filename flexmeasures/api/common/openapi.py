@@ -33,8 +33,13 @@ from werkzeug.routing import Rule
 from flexmeasures.api.common.schemas.examples import SEED_EXAMPLES
 from flexmeasures.api.common.schemas.fields import AwareTimestamp, ISODuration, OneOrMany
 from flexmeasures.api.common.schemas.messages import MESSAGE_SCHEMAS, StatusResponseSchema
-from flexmeasures.api.common.schemas.route_docs import ROUTE_DOCS, json_content, json_response
-from flexmeasures.api.common.schemas.statuses import rejections_of
+from flexmeasures.api.common.schemas.route_docs import (
+    ROUTE_DOCS,
+    UNPROCESSABLE,
+    json_content,
+    json_response,
+)
+from flexmeasures.api.common.schemas.statuses import UNPROCESSABLE_SERVICES, rejections_of
 from flexmeasures.api.common.versioning import ApiVersion, Service
 from flexmeasures.data.schemas.fields import DurationInMinutes
 
@@ -309,6 +314,8 @@ def _service_responses(service: Service, method: str) -> dict[str, Any]:
     responses = {"200": _processed_response(service)}
     for code, (description, statuses) in answers.items():
         responses[code] = _status_response(description, statuses, service.response_type)
+    if service.name in UNPROCESSABLE_SERVICES:
+        responses.update(UNPROCESSABLE)
     return responses
 
 

@@ -15,9 +15,9 @@ class AssetSchema(Schema):
     in minutes, capacity in MW, state of charge in MWh, ``soc_datetime`` as ISO 8601 with a
     time zone.
 
-    Required to create one: name, asset_type, owner, event_resolution, capacity_in_mw,
-    latitude and longitude. Load with ``partial=True`` to change some fields. ``id`` is only
-    shown; unknown fields are refused.
+    Required to create one: name, asset_type, unit, owner, event_resolution, capacity_in_mw,
+    latitude and longitude (the seed's example of the required fields). Load with
+    ``partial=True`` to change some fields. ``id`` is only shown; unknown fields are refused.
     """
 
     id = fields.Integer(dump_only=True, metadata={"description": "Asset (and sensor) id."})
@@ -30,7 +30,9 @@ class AssetSchema(Schema):
         attribute="asset_type_name",
         metadata={"description": "Name of the asset type, e.g. battery, solar."},
     )
-    unit = fields.String(metadata={"description": "Unit of its power values: MW (default) or kW."})
+    unit = fields.String(
+        required=True, metadata={"description": "Unit of its power values: MW or kW."}
+    )
     owner = fields.Integer(
         required=True, strict=True, attribute="owner_id", metadata={"description": "User id."}
     )

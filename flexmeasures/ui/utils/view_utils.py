@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import current_app, render_template
 from flask_security import current_user
+from flask_wtf.csrf import generate_csrf
 
 
 def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
@@ -16,7 +17,9 @@ def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
 
 
 def layout_context() -> dict[str, Any]:
-    """What ``base.html`` needs: platform name, menu, mode and whether the user is an admin.
+    """What ``base.html`` needs: platform name, menu, mode, whether the user is an admin, and
+    ``csrf_token_for_forms()`` for the CSRF token of its forms (the "Log out" form posts to
+    Flask-Security's POST-only ``/logout``; the token counts if SECURITY_LOGOUT_CSRF is on).
 
     Also offered to every template (e.g. Flask-Security's login page) by a context processor.
     """
@@ -25,6 +28,7 @@ def layout_context() -> dict[str, Any]:
         "listed_views": _listed_views(),
         "mode": current_app.config.get("FLEXMEASURES_MODE", ""),
         "user_is_admin": bool(getattr(current_user, "is_admin", False)),
+        "csrf_token_for_forms": generate_csrf,
     }
 
 

@@ -144,13 +144,34 @@ def test_post_the_seed_example(client, tokens, users, market_id):
 
 def test_post_with_state_of_charge_and_defaults(client, tokens, users, market_id):
     fields = seed_example(users["prosumer"].id, market_id)
-    del fields["unit"], fields["market"]
+    del fields["market"]
     fields.update(soc_in_mwh=2.5, soc_datetime="2015-01-01T01:00:00+01:00", soc_udi_event_id=203)
     posted = client.post(f"{API}/assets", json=fields, headers=auth(tokens, "admin"))
     assert posted.status_code == 201, posted.json
-    assert posted.json["unit"] == "MW" and posted.json["market"] == market_id
+    assert posted.json["unit"] == "kW" and posted.json["market"] == market_id
     assert posted.json["soc_datetime"] == "2015-01-01T00:00:00+00:00"
     assert (posted.json["soc_in_mwh"], posted.json["soc_udi_event_id"]) == (2.5, 203)
+
+
+def test_post_without_unit_is_refused_not_assumed_mw(client, tokens, users, market_id, db):
+    """The seed's example of the required fields has a unit; there is no default."""
+    fields = seed_example(users["prosumer"].id, market_id)
+    del fields["unit"]
+    posted = client.post(f"{API}/assets", json=fields, headers=auth(tokens, "admin"))
+    assert posted.status_code == 422, posted.json
+    assert posted.json["status"] == "UNPROCESSABLE_ENTITY"
+    assert posted.json["message"] == {"unit": ["Missing data for required field."]}
+    assert count(db, Asset) == 0
+
+
+def test_patch_without_unit_keeps_it(client, tokens, users, market_id):
+    fields = seed_example(users["prosumer"].id, market_id)
+    new_id = client.post(f"{API}/assets", json=fields, headers=auth(tokens, "admin")).json["id"]
+    patched = client.patch(
+        f"{API}/asset/{new_id}", json={"capacity_in_mw": 3.0}, headers=auth(tokens, "admin")
+    )
+    assert patched.status_code == 200, patched.json
+    assert patched.json["unit"] == "kW"
 
 
 def test_only_admins_post_assets(client, tokens, users, market_id, db):
@@ -196,7 +217,7 @@ def test_post_invalid_asset(client, tokens, users, market_id, db, changes, field
 
 
 def test_post_names_every_missing_field(client, tokens):
-    posted = client.post(f"{API}/assets", json={"unit": "MW"}, headers=auth(tokens, "admin"))
+    posted = client.post(f"{API}/assets", json={"market": 1}, headers=auth(tokens, "admin"))
     assert posted.status_code == 422
     assert sorted(posted.json["message"]) == [
         "asset_type",
@@ -206,6 +227,7 @@ def test_post_names_every_missing_field(client, tokens):
         "longitude",
         "name",
         "owner",
+        "unit",
     ]
     assert posted.json["message"]["name"] == ["Missing data for required field."]
 

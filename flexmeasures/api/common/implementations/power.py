@@ -14,7 +14,11 @@ POWER_UNIT = "MW"
 
 
 def check_power_unit(unit: Any) -> None:
-    """Raise INVALID_UNIT unless power is given in MW."""
+    """Raise INVALID_UNIT unless power is given in MW (a missing unit is not assumed)."""
+    if unit is None:
+        raise MessageError(
+            "INVALID_UNIT", f"Please state the unit of power: 'unit' should be {POWER_UNIT}."
+        )
     if unit != POWER_UNIT:
         raise MessageError("INVALID_UNIT", f"Data for power should be given in {POWER_UNIT}.")
 
@@ -50,19 +54,28 @@ def post_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
     return post_time_series(version, message, "connection", _resolve, check_power_values)
 
 
-def _requested_connections(message: dict[str, Any]) -> list[tuple[str, Asset]]:
-    """The requested connection addresses with their assets (REQUIRED_INFO_MISSING if none)."""
+def _requested_connections(
+    message: dict[str, Any], unit_required: bool = False
+) -> list[tuple[str, Asset]]:
+    """The requested connection addresses with their assets (REQUIRED_INFO_MISSING if none).
+
+    The ``unit``, if stated (or if required), must be MW (INVALID_UNIT otherwise).
+    """
     addresses = get_list(message, "connections")
     if not addresses:
         raise MessageError("REQUIRED_INFO_MISSING", "Please state one or more connections.")
-    if message.get("unit") is not None:
+    if unit_required or message.get("unit") is not None:
         check_power_unit(message.get("unit"))
     return [(str(address), resolve_connection(address)) for address in addresses]
 
 
 def get_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
-    """Power (MW) of the connections: the most recent belief per event (measured if known)."""
-    return get_time_series(message, _requested_connections(message), "all", POWER_UNIT)
+    """Power (MW) of the connections: the most recent belief per event (measured if known).
+
+    The ``unit`` is required (seed: every getMeterData request states "MW").
+    """
+    connections = _requested_connections(message, unit_required=True)
+    return get_time_series(message, connections, "all", POWER_UNIT)
 
 
 def get_prognosis(version, message: dict[str, Any]) -> ResponseTuple:

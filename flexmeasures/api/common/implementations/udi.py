@@ -22,15 +22,15 @@ from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from flexmeasures.api.common.entities import addressed_asset, check_domain
+from flexmeasures.api.common.entities import addressed_asset, parse_address
 from flexmeasures.api.common.messages import (
     MessageError,
     parse_duration_field,
     parse_timestamp_field,
+    unprocessable_field,
 )
 from flexmeasures.api.common.responses import ResponseTuple, request_processed
 from flexmeasures.data import db
-from flexmeasures.data.entity_address import EntityAddressException, parse_entity_address
 from flexmeasures.data.models import Asset
 from flexmeasures.data.queries import search_beliefs
 from flexmeasures.modes import enforce_consecutive_udi_events
@@ -56,11 +56,7 @@ def parse_event(message: dict[str, Any]) -> tuple[Asset, int, str | None]:
     address = message.get("event")
     if not address:
         raise MessageError("REQUIRED_INFO_MISSING", "Please state the UDI event ('event').")
-    try:
-        parsed = parse_entity_address(str(address), "event")
-    except EntityAddressException as exc:
-        raise MessageError("UNRECOGNIZED_UDI_EVENT", f"Invalid event address: {exc}") from exc
-    check_domain(parsed, str(address))
+    parsed = parse_address(str(address), "event", "UNRECOGNIZED_UDI_EVENT")
     device = f"{parsed['owner_id']}:{parsed['asset_id']}"
     asset = addressed_asset(
         parsed["asset_id"], parsed["owner_id"], device, "UNRECOGNIZED_CONNECTION_GROUP"
@@ -237,10 +233,23 @@ def schedule_message(summary: dict[str, Any] | None) -> str:
 
 
 def _device_message_duration(message: dict[str, Any]) -> timedelta:
-    """The requested duration (default 6 hours), at most the planning horizon."""
+    """The requested duration (default 6 hours), at most the planning horizon.
+
+    A duration that is no positive ISO 8601 duration is 422 UNPROCESSABLE_ENTITY (seed:
+    getDeviceMessage), with the field's message under ``duration``.
+    """
     text = message.get("duration")
-    duration = parse_duration_field(text) if text else DEFAULT_DEVICE_MESSAGE_DURATION
-    return min(duration, current_app.config["FLEXMEASURES_PLANNING_HORIZON"])
+    if text is None:
+        return min(DEFAULT_DEVICE_MESSAGE_DURATION, _planning_horizon())
+    try:
+        duration = parse_duration_field(text)
+    except MessageError as exc:
+        raise unprocessable_field("duration", exc.message) from exc
+    return min(duration, _planning_horizon())
+
+
+def _planning_horizon() -> timedelta:
+    return current_app.config["FLEXMEASURES_PLANNING_HORIZON"]
 
 
 def _finished_schedule(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any] | None]:

@@ -41,10 +41,15 @@ class ApiVersionsResponseSchema(Schema):
 
 
 class PingResponseSchema(Schema):
-    """Whether the server reaches its database and the Redis of its job queues."""
+    """Whether the server reaches its database (with its schema at the latest migration)
+    and the Redis of its job queues."""
 
     status = fields.String(required=True, validate=validate.OneOf(["ok", "degraded", "error"]))
-    database = fields.String(required=True, validate=validate.OneOf(["ok", "unreachable"]))
+    database = fields.String(
+        required=True,
+        validate=validate.OneOf(["ok", "unreachable", "outdated"]),
+        metadata={"description": "outdated: run `flexmeasures db upgrade`."},
+    )
     redis = fields.String(
         required=True,
         validate=validate.OneOf(["ok", "unreachable", "in-process"]),

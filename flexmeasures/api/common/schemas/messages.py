@@ -307,6 +307,11 @@ class GetMeterDataRequestSchema(GetPowerRequestSchema):
     """Request measured power (MW) of connections (seed: getMeterData)."""
 
     type = message_type("GetMeterDataRequest")
+    unit = fields.String(
+        required=True,
+        validate=validate.OneOf([POWER_UNIT]),
+        metadata={"description": "Required: MW (INVALID_UNIT if missing or other)."},
+    )
 
 
 class GetPrognosisRequestSchema(GetPowerRequestSchema):

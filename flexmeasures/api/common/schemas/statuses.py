@@ -10,6 +10,7 @@ for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size
 from __future__ import annotations
 
 _POWER_GET = (
+    "INVALID_DOMAIN",
     "INVALID_MESSAGE_TYPE",
     "INVALID_SOURCE",
     "INVALID_TIMEZONE",
@@ -34,7 +35,7 @@ _POWER_POST = ("UNRECOGNIZED_CONNECTION_GROUP", "POWER_VALUE_TOO_SMALL", "POWER_
 REJECTIONS: dict[str, tuple[str, ...]] = {
     "getService": ("INVALID_ROLE",),
     "getConnection": ("INVALID_MESSAGE_TYPE",),
-    "getMeterData": ("INVALID_DOMAIN", *_POWER_GET),
+    "getMeterData": _POWER_GET,
     "getPrognosis": _POWER_GET,
     "postMeterData": (*_SERIES_POST, *_POWER_POST),
     "postPrognosis": (*_SERIES_POST, *_POWER_POST),
@@ -65,6 +66,9 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
 }
 
 MALFORMED = "INVALID_REQUEST"
+
+# Services that answer 422 UNPROCESSABLE_ENTITY (seed) for a field value they cannot use.
+UNPROCESSABLE_SERVICES = ("getDeviceMessage",)
 
 
 def rejections_of(service_name: str) -> tuple[str, ...]:

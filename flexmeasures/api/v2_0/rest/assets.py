@@ -64,9 +64,9 @@ def get_assets() -> tuple[Any, int]:
 def post_asset() -> tuple[Any, int]:
     """Create an asset (admins only); 201 with the whole new asset.
 
-    Required: name, asset_type, owner, event_resolution (minutes), capacity_in_mw,
-    latitude, longitude; without ``market`` the asset gets the market epex_da (if it
-    exists), without ``unit`` MW. 422 names each invalid field.
+    Required: name, asset_type, unit (MW or kW), owner, event_resolution (minutes),
+    capacity_in_mw, latitude, longitude; without ``market`` the asset gets the market
+    epex_da (if it exists). 422 names each invalid or missing field.
     """
     require_admin("create assets")
     fields = load(ASSET_SCHEMA, json_object_body())
