@@ -240,3 +240,34 @@ def test_device_message_duration_matches_its_values(client, tokens, queues, batt
     assert response.status_code == 200, response.json
     assert len(response.json["values"]) == 2
     assert response.json["duration"] == "PT30M"
+
+
+def soc_trajectory(soc_at_start: float, power: list[float], hours_per_step: float = 0.25):
+    """The state of charge (MWh) after each step of a power schedule (MW)."""
+    socs, soc = [], soc_at_start
+    for value in power:
+        soc += value * hours_per_step
+        socs.append(soc)
+    return socs
+
+
+def test_device_message_of_an_older_event_is_its_own_schedule(client, tokens, queues, battery):
+    """The device message of event 205 is 205's schedule, not one stitched together with
+    those of later events: 305 starts later with another SOC, 310 at the same moment as 205
+    (its schedule replaces 205's saved beliefs)."""
+    posts = [(205, SOC_TIME, 0.0), (305, "2015-06-02T10:30:00+00:00", 4.0), (310, SOC_TIME, 5.0)]
+    for event_id, moment, soc in posts:
+        message = soc_message(battery, event_id, value=soc, datetime=moment)
+        posted = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+        assert posted.status_code == 200, posted.json
+    work_off_scheduling_queue()
+    response = client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(battery, 205), "duration": "PT48H"},
+        headers=prosumer(tokens),
+    )
+    assert response.status_code == 200, response.json
+    socs = soc_trajectory(0.0, response.json["values"])
+    assert min(socs) >= -1e-6 and max(socs) <= 5 + 1e-6
+    # 205's own schedule: charge 4 MWh in the two cheap hours from 10:00
+    assert response.json["values"][:8] == pytest.approx([2.0] * 8, abs=1e-6)
