@@ -3,6 +3,7 @@ v1.2 (schedule computed on request) and v1.3/v2.0 (scheduling jobs on the queue)
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pandas as pd
@@ -271,3 +272,44 @@ def test_device_message_of_an_older_event_is_its_own_schedule(client, tokens, qu
     assert min(socs) >= -1e-6 and max(socs) <= 5 + 1e-6
     # 205's own schedule: charge 4 MWh in the two cheap hours from 10:00
     assert response.json["values"][:8] == pytest.approx([2.0] * 8, abs=1e-6)
+
+
+HUGE_INTEGER = "1" + "0" * 400  # a JSON integer literal too large for a float
+
+
+def post_raw(client, tokens, message: dict, literal: str):
+    """Post a UDI event whose "__number__" placeholder is replaced by a raw JSON literal."""
+    body = json.dumps(message).replace('"__number__"', literal)
+    return client.post(
+        "/api/v1_3/postUdiEvent",
+        data=body,
+        content_type="application/json",
+        headers=prosumer(tokens),
+    )
+
+
+@pytest.mark.parametrize(
+    "literal", ["NaN", "Infinity", "-Infinity", pytest.param(HUGE_INTEGER, id="1e400")]
+)
+def test_soc_that_is_no_finite_number_is_refused(client, tokens, queues, battery, literal):
+    response = post_raw(client, tokens, soc_message(battery, 5, value="__number__"), literal)
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert "state of charge ('value') should be a finite number" in response.json["message"]
+    assert battery.soc_udi_event_id is None  # nothing stored, no job queued
+    assert queues["scheduling"].count == 0
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", pytest.param(HUGE_INTEGER, id="1e400")])
+def test_target_that_is_no_finite_number_is_refused(client, tokens, queues, battery, literal):
+    message = soc_message(battery, 5, event=event(battery, 5, "soc-with-targets"))
+    message["targets"] = [
+        {"value": 1, "datetime": "2015-06-02T12:00:00+00:00"},
+        {"value": "__number__", "datetime": "2015-06-02T16:00:00+00:00"},
+    ]
+    response = post_raw(client, tokens, message, literal)
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert "target 2 should be a finite number" in response.json["message"]
+    assert battery.soc_udi_event_id is None
+    assert queues["scheduling"].count == 0

@@ -29,6 +29,7 @@ from flexmeasures.api.common.messages import (
     parse_duration_field,
     parse_timestamp_field,
 )
+from flexmeasures.api.common.numbers import NotAFiniteNumber, NotANumber, finite_float
 from flexmeasures.api.common.responses import ResponseTuple, request_processed
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import EntityAddressException, parse_entity_address
@@ -106,10 +107,24 @@ def _parse_soc(message: dict[str, Any]) -> tuple[datetime, float]:
     if message.get("datetime") is None:
         raise MessageError("INVALID_DATETIME", "Datetime cannot be used: it is missing.")
     moment = parse_timestamp_field(message.get("datetime"), "datetime")
-    value = message.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'.")
+    value = _soc_number(
+        message.get("value"),
+        "The state of charge ('value')",
+        MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'."),
+    )
     return moment, value * _soc_unit_factor(message.get("unit"))
+
+
+def _soc_number(value: Any, name: str, if_no_number: MessageError) -> float:
+    """A state of charge (in the message's unit) as a float: ``if_no_number`` is raised for
+    a missing or non-numeric value, INVALID_REQUEST for NaN, infinities and numbers too
+    large for a float (``name`` says which value it was)."""
+    try:
+        return finite_float(value)
+    except NotANumber as exc:
+        raise if_no_number from exc
+    except NotAFiniteNumber as exc:
+        raise MessageError("INVALID_REQUEST", f"{name} should be a finite number: {exc}.") from exc
 
 
 def _soc_unit_factor(unit: Any) -> float:
@@ -131,10 +146,12 @@ def _parse_targets(
         )
     factor = _soc_unit_factor(message.get("unit"))
     parsed = []
-    for target in targets:
-        value = target.get("value") if isinstance(target, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'.")
+    for number, target in enumerate(targets, start=1):
+        value = _soc_number(
+            target.get("value") if isinstance(target, dict) else None,
+            f"The value of target {number}",
+            MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'."),
+        )
         moment = parse_timestamp_field(target.get("datetime"), "datetime")
         _check_target_moment(moment, start, end, resolution)
         parsed.append((moment, value * factor))
