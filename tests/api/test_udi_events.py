@@ -12,7 +12,11 @@ from sqlalchemy import select
 
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Market
+from flexmeasures.data.services.users import create_user
 from flexmeasures.jobs import make_worker
+from tests.conftest import TEST_PASSWORD
+
+from .auth_routes import get_token
 
 SOC_TIME = "2015-06-02T10:00:00+00:00"
 
@@ -313,3 +317,53 @@ def test_target_that_is_no_finite_number_is_refused(client, tokens, queues, batt
     assert "target 2 should be a finite number" in response.json["message"]
     assert battery.soc_udi_event_id is None
     assert queues["scheduling"].count == 0
+
+
+@pytest.fixture
+def prosumer_and_mdc(client, db, battery) -> dict[str, str]:
+    """The header of a user with the Prosumer and MDC roles, who owns no battery."""
+    user = create_user("both@seita.nl", TEST_PASSWORD, "both", roles=["Prosumer", "MDC"])
+    db.session.commit()
+    return {"Authorization": get_token(client, user.email)}
+
+
+def test_role_the_service_does_not_admit_does_not_widen_devices(
+    client, tokens, queues, battery, prosumer_and_mdc
+):
+    """MDC is no role of postUdiEvent and getDeviceMessage: a Prosumer who is also an MDC
+    may not address another Prosumer's battery there."""
+    posted = client.post(
+        "/api/v1_3/postUdiEvent", json=soc_message(battery, 1), headers=prosumer_and_mdc
+    )
+    assert posted.status_code == 400, posted.json
+    assert posted.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+    assert queues["scheduling"].count == 0
+    client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 2), headers=prosumer(tokens))
+    message = client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(battery, 2)},
+        headers=prosumer_and_mdc,
+    )
+    assert message.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+
+
+def test_role_the_service_admits_still_widens_devices(client, battery, prosumer_and_mdc):
+    """MDC is a role of postMeterData and getConnection: there the same user may address
+    every connection, the other Prosumer's battery included."""
+    connections = client.get("/api/v1_3/getConnection", headers=prosumer_and_mdc)
+    assert connections.status_code == 200, connections.json
+    address = f"ea1.2018-06.localhost:{battery.owner_id}:{battery.id}"
+    assert address in connections.json["connections"]
+    posted = client.post(
+        "/api/v1_3/postMeterData",
+        json={
+            "type": "PostMeterDataRequest",
+            "connection": address,
+            "values": [1.0, 1.5],
+            "start": "2015-06-01T00:00:00+00:00",
+            "duration": "PT30M",
+            "unit": "MW",
+        },
+        headers=prosumer_and_mdc,
+    )
+    assert posted.status_code == 200, posted.json
