@@ -232,16 +232,21 @@ def test_only_own_devices_and_prosumer_roles(client, tokens, battery):
     assert mdc.status_code == 403
 
 
+def device_message(client, headers, asset: Asset, event_id: int, **query):
+    """Ask API v1.3 for the device message of one of the asset's events."""
+    return client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(asset, event_id), **query},
+        headers=headers,
+    )
+
+
 def test_device_message_duration_matches_its_values(client, tokens, queues, battery):
     """A duration that is no whole number of steps is rounded up: duration / values is the
     resolution, as everywhere in the API."""
     client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 205), headers=prosumer(tokens))
     work_off_scheduling_queue()
-    response = client.get(
-        "/api/v1_3/getDeviceMessage",
-        query_string={"event": event(battery, 205), "duration": "PT20M"},
-        headers=prosumer(tokens),
-    )
+    response = device_message(client, prosumer(tokens), battery, 205, duration="PT20M")
     assert response.status_code == 200, response.json
     assert len(response.json["values"]) == 2
     assert response.json["duration"] == "PT30M"
@@ -266,11 +271,7 @@ def test_device_message_of_an_older_event_is_its_own_schedule(client, tokens, qu
         posted = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
         assert posted.status_code == 200, posted.json
     work_off_scheduling_queue()
-    response = client.get(
-        "/api/v1_3/getDeviceMessage",
-        query_string={"event": event(battery, 205), "duration": "PT48H"},
-        headers=prosumer(tokens),
-    )
+    response = device_message(client, prosumer(tokens), battery, 205, duration="PT48H")
     assert response.status_code == 200, response.json
     socs = soc_trajectory(0.0, response.json["values"])
     assert min(socs) >= -1e-6 and max(socs) <= 5 + 1e-6
@@ -339,11 +340,7 @@ def test_role_the_service_does_not_admit_does_not_widen_devices(
     assert posted.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
     assert queues["scheduling"].count == 0
     client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 2), headers=prosumer(tokens))
-    message = client.get(
-        "/api/v1_3/getDeviceMessage",
-        query_string={"event": event(battery, 2)},
-        headers=prosumer_and_mdc,
-    )
+    message = device_message(client, prosumer_and_mdc, battery, 2)
     assert message.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
 
 
