@@ -364,3 +364,29 @@ def test_role_the_service_admits_still_widens_devices(client, battery, prosumer_
         headers=prosumer_and_mdc,
     )
     assert posted.status_code == 200, posted.json
+
+
+@pytest.mark.parametrize("version", ["v1_2", "v1_3"])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        ({"value": 1e20}, "The state of charge ('value') of 1e+20 MWh"),
+        ({"value": -2e12, "unit": "kWh"}, "The state of charge ('value') of -2e+09 MWh"),
+        ({"targets": [{"value": 1e300, "datetime": "2015-06-02T16:00:00+00:00"}]}, None),
+    ],
+)
+def test_soc_too_large_to_schedule_is_refused(
+    client, tokens, queues, battery, version, change, name
+):
+    """A finite state of charge beyond what can be scheduled with is refused at the door
+    (it used to fail the job, or, in v1.2, the device message with a 500)."""
+    message = soc_message(battery, 5, event=event(battery, 5, "soc-with-targets"))
+    message.setdefault("targets", [{"value": 1, "datetime": "2015-06-02T16:00:00+00:00"}])
+    message.update(change)
+    response = client.post(f"/api/{version}/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert (name or "The value of target 1") in response.json["message"]
+    assert "too large to schedule with (at most 1e+09 MWh in size)" in response.json["message"]
+    assert battery.soc_udi_event_id is None
+    assert queues["scheduling"].count == 0

@@ -43,6 +43,7 @@ from flexmeasures.scheduling.jobs import (
     make_schedule,
     planning_window,
 )
+from flexmeasures.scheduling.problem import LARGEST_QUANTITY
 from flexmeasures.scheduling.schedule import INFEASIBLE_RELAXED
 from flexmeasures.utils.time_utils import duration_isoformat
 
@@ -107,24 +108,35 @@ def _parse_soc(message: dict[str, Any]) -> tuple[datetime, float]:
     if message.get("datetime") is None:
         raise MessageError("INVALID_DATETIME", "Datetime cannot be used: it is missing.")
     moment = parse_timestamp_field(message.get("datetime"), "datetime")
-    value = _soc_number(
+    soc = _soc_in_mwh(
         message.get("value"),
+        message.get("unit"),
         "The state of charge ('value')",
         MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'."),
     )
-    return moment, value * _soc_unit_factor(message.get("unit"))
+    return moment, soc
 
 
-def _soc_number(value: Any, name: str, if_no_number: MessageError) -> float:
-    """A state of charge (in the message's unit) as a float: ``if_no_number`` is raised for
-    a missing or non-numeric value, INVALID_REQUEST for NaN, infinities and numbers too
-    large for a float (``name`` says which value it was)."""
+def _soc_in_mwh(value: Any, unit: Any, name: str, if_no_number: MessageError) -> float:
+    """A state of charge given in ``unit`` (kWh or MWh), in MWh.
+
+    Raises ``if_no_number`` for a missing or non-numeric value, and INVALID_REQUEST, naming
+    the value (``name``), for NaN, infinities and values too large to schedule with.
+    """
+    factor = _soc_unit_factor(unit)
     try:
-        return finite_float(value)
+        soc = finite_float(value) * factor
     except NotANumber as exc:
         raise if_no_number from exc
     except NotAFiniteNumber as exc:
         raise MessageError("INVALID_REQUEST", f"{name} should be a finite number: {exc}.") from exc
+    if abs(soc) > LARGEST_QUANTITY:
+        raise MessageError(
+            "INVALID_REQUEST",
+            f"{name} of {soc:g} MWh is too large to schedule with (at most "
+            f"{LARGEST_QUANTITY:g} MWh in size).",
+        )
+    return soc
 
 
 def _soc_unit_factor(unit: Any) -> float:
@@ -144,17 +156,17 @@ def _parse_targets(
         raise MessageError(
             "INCOMPLETE_UDI_EVENT", "A soc-with-targets event needs a list of 'targets'."
         )
-    factor = _soc_unit_factor(message.get("unit"))
     parsed = []
     for number, target in enumerate(targets, start=1):
-        value = _soc_number(
+        soc = _soc_in_mwh(
             target.get("value") if isinstance(target, dict) else None,
+            message.get("unit"),
             f"The value of target {number}",
             MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'."),
         )
         moment = parse_timestamp_field(target.get("datetime"), "datetime")
         _check_target_moment(moment, start, end, resolution)
-        parsed.append((moment, value * factor))
+        parsed.append((moment, soc))
     return parsed
 
 
