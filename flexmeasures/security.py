@@ -124,29 +124,35 @@ def assets_visible_to(user: User | None) -> Select[tuple[Asset]]:
 
 # Who may address which asset through the USEF-style services (data, UDI events). Wider
 # than seeing an asset on the REST API: meter data companies, suppliers, aggregators, DSOs
-# and ESCos act on other people's connections; a user who is only a Prosumer may not.
+# and ESCos act on other people's connections; a user who is only a Prosumer may not. Only
+# the roles a service admits count: a user's role that the service does not admit (say
+# MDC, for postUdiEvent) does not widen the devices the user may address through it.
 OWN_ASSETS_ONLY_ROLES = ("Prosumer", "anonymous")
 
 
-def may_address_every_asset(user: User | None) -> bool:
-    """True for admins and users with a role besides Prosumer (MDC, Supplier, ...)."""
+def may_address_every_asset(user: User | None, admitted_roles: Iterable[str]) -> bool:
+    """True for admins, and for users with a role among ``admitted_roles`` (the roles of
+    the service used) other than Prosumer, such as MDC or Supplier."""
     if not _is_logged_in(user):
         return False
+    admitted = set(admitted_roles) - set(OWN_ASSETS_ONLY_ROLES)
     return user.is_admin or any(  # type: ignore[union-attr]
-        role.name not in OWN_ASSETS_ONLY_ROLES
+        role.name in admitted
         for role in user.roles  # type: ignore[union-attr]
     )
 
 
-def may_address_asset(user: User | None, asset: Asset) -> bool:
-    """True if the user may address this asset through the USEF-style services."""
-    if may_address_every_asset(user):
+def may_address_asset(user: User | None, asset: Asset, admitted_roles: Iterable[str]) -> bool:
+    """True if the user may address this asset through a USEF-style service that admits
+    ``admitted_roles``."""
+    if may_address_every_asset(user, admitted_roles):
         return True
     return _is_logged_in(user) and asset.owner_id == user.id  # type: ignore[union-attr]
 
 
-def addressable_assets(user: User | None) -> Select[tuple[Asset]]:
-    """A query for the assets this user may address through the USEF-style services."""
-    if may_address_every_asset(user):
+def addressable_assets(user: User | None, admitted_roles: Iterable[str]) -> Select[tuple[Asset]]:
+    """A query for the assets this user may address through a USEF-style service that
+    admits ``admitted_roles``."""
+    if may_address_every_asset(user, admitted_roles):
         return select(Asset)
     return select(Asset).where(asset_visibility_clause(user))

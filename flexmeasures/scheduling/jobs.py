@@ -5,9 +5,10 @@ It reads the most recent price beliefs (forecasts included) of the asset's marke
 the pure ``StorageProblem``, solves it with FLEXMEASURES_LP_SOLVER (or the solver given)
 and saves the power schedule (MW, consumption positive) as beliefs of the scheduler's data
 source, recorded at the schedule's start. Saving overwrites the same beliefs, so a retried
-job does not duplicate them. ``compute_schedule`` does the same without committing (the
-``flexmeasures add schedule`` command commits it as its one transaction) and also returns
-the SOC trajectory.
+job does not duplicate them (and a later schedule from the same start replaces an earlier
+one); the job also returns its own power values (``schedule_summary``).
+``compute_schedule`` does the same without committing (the ``flexmeasures add schedule``
+command commits it as its one transaction) and also returns the SOC trajectory.
 """
 
 from __future__ import annotations
@@ -336,8 +337,13 @@ def save_schedule(
 
 def schedule_summary(computed: ComputedSchedule, commit_seconds: float = 0.0) -> dict[str, Any]:
     """What a job returns (JSON-able): expected cost (in ``currency``), status, solver,
-    number of steps, explanation and shortfalls (in words; empty when every target is met),
-    and the time (seconds) spent reading, building, solving and saving (commit included)."""
+    number of steps, the power per step from the schedule's start (MW, consumption
+    positive), explanation and shortfalls (in words; empty when every target is met), and
+    the time (seconds) spent reading, building, solving and saving (commit included).
+
+    The power is this job's schedule as computed: the saved beliefs may since have been
+    overwritten by a later schedule of the asset, so a device message reads it from here.
+    """
     schedule = computed.schedule
     return {
         "asset_id": computed.asset_id,
@@ -346,6 +352,7 @@ def schedule_summary(computed: ComputedSchedule, commit_seconds: float = 0.0) ->
         "status": schedule.status,
         "solver": schedule.solver,
         "steps": len(schedule.power),
+        "power": [float(value) for value in schedule.power.to_numpy()],
         "explanation": list(schedule.explanation),
         "shortfalls": [shortfall.describe() for shortfall in schedule.shortfalls],
         "read_seconds": computed.read_seconds,

@@ -18,6 +18,11 @@ from flexmeasures.scheduling.errors import InvalidProblemError, MissingPricesErr
 from flexmeasures.scheduling.runs import true_runs
 from flexmeasures.scheduling.wording import format_time
 
+LARGEST_QUANTITY = 1e9
+"""The largest power (MW) and energy (MWh) in size the scheduler computes with (a million
+GWh): far beyond any storage device, and far below where LP solvers lose their precision
+or take a number for infinity (HiGHS: 1e20)."""
+
 TIE_BREAKER_SHARE_OF_SPREAD = 1e-3
 """The seed's "prefer charging sooner" slope spans at most this share of the price spread."""
 
@@ -208,8 +213,7 @@ def _checked_prices(prices: pd.Series, resolution: timedelta) -> pd.Series:
 def _check_quantities(problem: StorageProblem) -> None:
     """Capacities, SOC bounds and efficiencies must be finite and make sense."""
     for name in ("charging_capacity", "discharging_capacity", "soc_min", "soc_max", "soc_start"):
-        if not math.isfinite(getattr(problem, name)):
-            raise InvalidProblemError(f"The {name.replace('_', ' ')} must be a finite number.")
+        _check_size(getattr(problem, name), name.replace("_", " "))
     if problem.charging_capacity < 0 or problem.discharging_capacity < 0:
         raise InvalidProblemError("Power capacities must not be negative.")
     if problem.soc_min > problem.soc_max:
@@ -222,6 +226,17 @@ def _check_quantities(problem: StorageProblem) -> None:
         raise InvalidProblemError("The site capacity must be a non-negative number.")
 
 
+def _check_size(value: float, name: str) -> None:
+    """A quantity (MW or MWh) must be finite and at most LARGEST_QUANTITY in size."""
+    if not math.isfinite(value):
+        raise InvalidProblemError(f"The {name} must be a finite number.")
+    if abs(value) > LARGEST_QUANTITY:
+        raise InvalidProblemError(
+            f"The {name} of {value:g} is too large to schedule with (at most "
+            f"{LARGEST_QUANTITY:g} in size)."
+        )
+
+
 def _checked_targets(targets: pd.Series, problem: StorageProblem) -> pd.Series:
     """SOC targets (MWh) on UTC step ends within the horizon, sorted."""
     if len(targets) == 0:
@@ -231,6 +246,11 @@ def _checked_targets(targets: pd.Series, problem: StorageProblem) -> pd.Series:
     checked = checked.sort_index()
     if not np.isfinite(checked.to_numpy()).all():
         raise InvalidProblemError("SOC targets must be finite numbers.")
+    if (checked.abs() > LARGEST_QUANTITY).any():
+        raise InvalidProblemError(
+            f"SOC targets must be at most {LARGEST_QUANTITY:g} MWh in size, not "
+            f"{checked.abs().max():g} MWh."
+        )
     if checked.index.has_duplicates:
         raise InvalidProblemError("There are two SOC targets for the same time.")
     start, resolution = problem.prices.index[0], pd.Timedelta(problem.resolution)

@@ -8,8 +8,15 @@ import pytest
 from flask import Flask
 from flask_security.core import AnonymousUser
 
+from flexmeasures.api.common.versioning import ALL_USEF_ROLES
 from flexmeasures.data.models.asset import Asset
-from flexmeasures.security import assets_visible_to, can_access_asset
+from flexmeasures.data.services.users import create_user
+from flexmeasures.security import (
+    addressable_assets,
+    assets_visible_to,
+    can_access_asset,
+    may_address_asset,
+)
 from tests.conftest import TEST_PASSWORD
 
 from .auth_routes import app_with_test_routes, auth_header
@@ -129,3 +136,27 @@ def test_dashboard_counts_visible_assets(client, users, assets, user, asset_coun
     page = client.get("/").get_data(as_text=True)
     noun = "asset" if asset_count == 1 else "assets"
     assert f"<strong>{asset_count}</strong> {noun}</li>" in page
+
+
+UDI_ROLES = ("Prosumer", "ESCo")  # the roles of postUdiEvent and getDeviceMessage
+
+
+@pytest.mark.parametrize(
+    "roles, admitted, may",
+    [
+        (["Prosumer", "MDC"], UDI_ROLES, False),  # MDC is not admitted: own assets only
+        (["Prosumer", "MDC"], ALL_USEF_ROLES, True),
+        (["Prosumer", "MDC"], ("MDC",), True),
+        (["Prosumer"], ALL_USEF_ROLES, False),
+        (["ESCo"], UDI_ROLES, True),
+        (["MDC"], (), False),  # outside a service no role widens
+        (["admin"], (), True),
+    ],
+)
+def test_only_admitted_roles_widen_the_addressable_assets(db, assets, roles, admitted, may):
+    user = create_user("roles@seita.nl", TEST_PASSWORD, "roles", roles=roles)
+    db.session.flush()
+    others = assets["other_prosumer"]
+    assert may_address_asset(user, others, admitted) is may
+    addressable = db.session.scalars(addressable_assets(user, admitted)).all()
+    assert (others in addressable) is may

@@ -3,6 +3,7 @@ v1.2 (schedule computed on request) and v1.3/v2.0 (scheduling jobs on the queue)
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pandas as pd
@@ -11,7 +12,11 @@ from sqlalchemy import select
 
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Market
+from flexmeasures.data.services.users import create_user
 from flexmeasures.jobs import make_worker
+from tests.conftest import TEST_PASSWORD
+
+from .auth_routes import get_token
 
 SOC_TIME = "2015-06-02T10:00:00+00:00"
 
@@ -227,16 +232,161 @@ def test_only_own_devices_and_prosumer_roles(client, tokens, battery):
     assert mdc.status_code == 403
 
 
+def device_message(client, headers, asset: Asset, event_id: int, **query):
+    """Ask API v1.3 for the device message of one of the asset's events."""
+    return client.get(
+        "/api/v1_3/getDeviceMessage",
+        query_string={"event": event(asset, event_id), **query},
+        headers=headers,
+    )
+
+
 def test_device_message_duration_matches_its_values(client, tokens, queues, battery):
     """A duration that is no whole number of steps is rounded up: duration / values is the
     resolution, as everywhere in the API."""
     client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 205), headers=prosumer(tokens))
     work_off_scheduling_queue()
-    response = client.get(
-        "/api/v1_3/getDeviceMessage",
-        query_string={"event": event(battery, 205), "duration": "PT20M"},
-        headers=prosumer(tokens),
-    )
+    response = device_message(client, prosumer(tokens), battery, 205, duration="PT20M")
     assert response.status_code == 200, response.json
     assert len(response.json["values"]) == 2
     assert response.json["duration"] == "PT30M"
+
+
+def soc_trajectory(soc_at_start: float, power: list[float], hours_per_step: float = 0.25):
+    """The state of charge (MWh) after each step of a power schedule (MW)."""
+    socs, soc = [], soc_at_start
+    for value in power:
+        soc += value * hours_per_step
+        socs.append(soc)
+    return socs
+
+
+def test_device_message_of_an_older_event_is_its_own_schedule(client, tokens, queues, battery):
+    """The device message of event 205 is 205's schedule, not one stitched together with
+    those of later events: 305 starts later with another SOC, 310 at the same moment as 205
+    (its schedule replaces 205's saved beliefs)."""
+    posts = [(205, SOC_TIME, 0.0), (305, "2015-06-02T10:30:00+00:00", 4.0), (310, SOC_TIME, 5.0)]
+    for event_id, moment, soc in posts:
+        message = soc_message(battery, event_id, value=soc, datetime=moment)
+        posted = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+        assert posted.status_code == 200, posted.json
+    work_off_scheduling_queue()
+    response = device_message(client, prosumer(tokens), battery, 205, duration="PT48H")
+    assert response.status_code == 200, response.json
+    socs = soc_trajectory(0.0, response.json["values"])
+    assert min(socs) >= -1e-6 and max(socs) <= 5 + 1e-6
+    # 205's own schedule: charge 4 MWh in the two cheap hours from 10:00
+    assert response.json["values"][:8] == pytest.approx([2.0] * 8, abs=1e-6)
+
+
+HUGE_INTEGER = "1" + "0" * 400  # a JSON integer literal too large for a float
+
+
+def post_raw(client, tokens, message: dict, literal: str):
+    """Post a UDI event whose "__number__" placeholder is replaced by a raw JSON literal."""
+    body = json.dumps(message).replace('"__number__"', literal)
+    return client.post(
+        "/api/v1_3/postUdiEvent",
+        data=body,
+        content_type="application/json",
+        headers=prosumer(tokens),
+    )
+
+
+@pytest.mark.parametrize(
+    "literal", ["NaN", "Infinity", "-Infinity", pytest.param(HUGE_INTEGER, id="1e400")]
+)
+def test_soc_that_is_no_finite_number_is_refused(client, tokens, queues, battery, literal):
+    response = post_raw(client, tokens, soc_message(battery, 5, value="__number__"), literal)
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert "state of charge ('value') should be a finite number" in response.json["message"]
+    assert battery.soc_udi_event_id is None  # nothing stored, no job queued
+    assert queues["scheduling"].count == 0
+
+
+@pytest.mark.parametrize("literal", ["NaN", "Infinity", pytest.param(HUGE_INTEGER, id="1e400")])
+def test_target_that_is_no_finite_number_is_refused(client, tokens, queues, battery, literal):
+    message = soc_message(battery, 5, event=event(battery, 5, "soc-with-targets"))
+    message["targets"] = [
+        {"value": 1, "datetime": "2015-06-02T12:00:00+00:00"},
+        {"value": "__number__", "datetime": "2015-06-02T16:00:00+00:00"},
+    ]
+    response = post_raw(client, tokens, message, literal)
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert "target 2 should be a finite number" in response.json["message"]
+    assert battery.soc_udi_event_id is None
+    assert queues["scheduling"].count == 0
+
+
+@pytest.fixture
+def prosumer_and_mdc(client, db, battery) -> dict[str, str]:
+    """The header of a user with the Prosumer and MDC roles, who owns no battery."""
+    user = create_user("both@seita.nl", TEST_PASSWORD, "both", roles=["Prosumer", "MDC"])
+    db.session.commit()
+    return {"Authorization": get_token(client, user.email)}
+
+
+def test_role_the_service_does_not_admit_does_not_widen_devices(
+    client, tokens, queues, battery, prosumer_and_mdc
+):
+    """MDC is no role of postUdiEvent and getDeviceMessage: a Prosumer who is also an MDC
+    may not address another Prosumer's battery there."""
+    posted = client.post(
+        "/api/v1_3/postUdiEvent", json=soc_message(battery, 1), headers=prosumer_and_mdc
+    )
+    assert posted.status_code == 400, posted.json
+    assert posted.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+    assert queues["scheduling"].count == 0
+    client.post("/api/v1_3/postUdiEvent", json=soc_message(battery, 2), headers=prosumer(tokens))
+    message = device_message(client, prosumer_and_mdc, battery, 2)
+    assert message.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
+
+
+def test_role_the_service_admits_still_widens_devices(client, battery, prosumer_and_mdc):
+    """MDC is a role of postMeterData and getConnection: there the same user may address
+    every connection, the other Prosumer's battery included."""
+    connections = client.get("/api/v1_3/getConnection", headers=prosumer_and_mdc)
+    assert connections.status_code == 200, connections.json
+    address = f"ea1.2018-06.localhost:{battery.owner_id}:{battery.id}"
+    assert address in connections.json["connections"]
+    posted = client.post(
+        "/api/v1_3/postMeterData",
+        json={
+            "type": "PostMeterDataRequest",
+            "connection": address,
+            "values": [1.0, 1.5],
+            "start": "2015-06-01T00:00:00+00:00",
+            "duration": "PT30M",
+            "unit": "MW",
+        },
+        headers=prosumer_and_mdc,
+    )
+    assert posted.status_code == 200, posted.json
+
+
+@pytest.mark.parametrize("version", ["v1_2", "v1_3"])
+@pytest.mark.parametrize(
+    "change, name",
+    [
+        ({"value": 1e20}, "The state of charge ('value') of 1e+20 MWh"),
+        ({"value": -2e12, "unit": "kWh"}, "The state of charge ('value') of -2e+09 MWh"),
+        ({"targets": [{"value": 1e300, "datetime": "2015-06-02T16:00:00+00:00"}]}, None),
+    ],
+)
+def test_soc_too_large_to_schedule_is_refused(
+    client, tokens, queues, battery, version, change, name
+):
+    """A finite state of charge beyond what can be scheduled with is refused at the door
+    (it used to fail the job, or, in v1.2, the device message with a 500)."""
+    message = soc_message(battery, 5, event=event(battery, 5, "soc-with-targets"))
+    message.setdefault("targets", [{"value": 1, "datetime": "2015-06-02T16:00:00+00:00"}])
+    message.update(change)
+    response = client.post(f"/api/{version}/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert response.status_code == 400, response.json
+    assert response.json["status"] == "INVALID_REQUEST"
+    assert (name or "The value of target 1") in response.json["message"]
+    assert "too large to schedule with (at most 1e+09 MWh in size)" in response.json["message"]
+    assert battery.soc_udi_event_id is None
+    assert queues["scheduling"].count == 0

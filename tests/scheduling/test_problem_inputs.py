@@ -126,6 +126,10 @@ def test_round_trip_efficiency_is_split_evenly():
         (dict(soc_min=2.0, soc_max=1.0), "minimum state of charge is above the maximum"),
         (dict(charging_efficiency=0.0), "charging efficiency must be in"),
         (dict(site_capacity=-1.0), "site capacity must be a non-negative number"),
+        (dict(soc_start=1e20), "soc start of 1e\\+20 is too large to schedule with"),
+        (dict(soc_max=1e308), "soc max of 1e\\+308 is too large"),
+        (dict(discharging_capacity=2e9), "discharging capacity of 2e\\+09 is too large"),
+        (dict(targets={1: -1e12}), "SOC targets must be at most 1e\\+09 MWh in size"),
     ],
 )
 def test_malformed_problems_are_refused_with_a_reason(settings, message):

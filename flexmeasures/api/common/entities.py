@@ -13,8 +13,9 @@ known stays UNRECOGNIZED_* (e.g. UNRECOGNIZED_MARKET for an unknown market name)
 a well-formed address whose id is larger than any stored id can be.
 
 Who may address what: admins and users with a non-Prosumer role that the service accepts
-(MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; a user who is only a
-Prosumer may address just the assets they own. Anything else is reported as the seed's
+(MDC, Supplier, Aggregator, DSO, ESCo) may address every asset; other users (Prosumers,
+also those with further roles the service does not accept) may address just the assets
+they own. Anything else is reported as the seed's
 UNRECOGNIZED_CONNECTION_GROUP (the rule is in ``flexmeasures.security.may_address_asset``);
 an address whose asset id does not exist at all is
 UNRECOGNIZED_ASSET (seed change log v1.3-5).
@@ -28,6 +29,7 @@ from flask import current_app, request
 from flask_security import current_user
 from sqlalchemy import or_, select
 
+from flexmeasures.api.common.handling import admitted_roles
 from flexmeasures.api.common.messages import MessageError
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import (
@@ -118,7 +120,7 @@ def addressed_asset(
         raise MessageError(unknown_status, f"Cannot identify asset: no asset with id {asset_id}.")
     if owner_id is not None and asset.owner_id != owner_id:
         raise _unrecognized_connection(address)
-    if not may_address_asset(current_user, asset):
+    if not may_address_asset(current_user, asset, admitted_roles()):
         raise _unrecognized_connection(address)
     return asset
 
@@ -130,7 +132,8 @@ def _asset_by_name(name: str, parse_error: EntityAddressException) -> Asset:
     address; INVALID_DOMAIN if no asset has that name (it is no address at all).
     """
     named = or_(Asset.name == name, Asset.display_name == name)
-    assets = db.session.scalars(addressable_assets(current_user).where(named).limit(2)).all()
+    query = addressable_assets(current_user, admitted_roles()).where(named)
+    assets = db.session.scalars(query.limit(2)).all()
     if len(assets) == 1:
         return assets[0]
     if assets or db.session.scalar(select(Asset.id).where(named).limit(1)) is not None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import jsonify, request
+from flask import g, jsonify, request
 from flask_security import current_user
 
 from flexmeasures.api.common.auth import unauthorized_response
@@ -43,10 +43,20 @@ def get_message() -> dict[str, Any]:
     return message
 
 
+def admitted_roles() -> tuple[str, ...]:
+    """The USEF roles admitted by the service of the current request (none outside a
+    service); they decide which assets a user may address (``security.may_address_asset``)."""
+    return g.get(_ADMITTED_ROLES, ())
+
+
+_ADMITTED_ROLES = "flexmeasures_admitted_roles"
+
+
 def make_view(version: ApiVersion, service: Service):
     """Build the Flask view function of a service in a version."""
 
     def view():
+        setattr(g, _ADMITTED_ROLES, service.access)
         refusal = None if service.public else _refuse_access(service)
         if refusal is not None:
             return _with_type(service, refusal)

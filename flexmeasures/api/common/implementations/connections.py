@@ -8,6 +8,7 @@ from flask import current_app
 from flask_security import current_user
 
 from flexmeasures.api.common.entities import server_host
+from flexmeasures.api.common.handling import admitted_roles
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.entity_address import build_entity_address
@@ -29,11 +30,12 @@ def connection_address(asset: Asset) -> str:
 def get_connection(version, message: dict[str, Any]) -> ResponseTuple:
     """Entity addresses and names of the user's connections, newest first.
 
-    Users who may address every asset (admins, and roles besides Prosumer, such as MDC or
-    Aggregator: see ``security.may_address_every_asset``) get every asset, Prosumers the
-    assets they own. In play mode, names are the assets' unique names, not display names.
+    Users who may address every asset (admins, and roles besides Prosumer that the service
+    admits, such as MDC or Aggregator: see ``security.may_address_every_asset``) get every
+    asset, Prosumers the assets they own. In play mode, names are the assets' unique
+    names, not display names.
     """
-    query = addressable_assets(current_user).order_by(Asset.id.desc())
+    query = addressable_assets(current_user, admitted_roles()).order_by(Asset.id.desc())
     assets = db.session.scalars(query).all()
     unique = uses_unique_connection_names(current_app.config)
     names = [a.name if unique or not a.display_name else a.display_name for a in assets]

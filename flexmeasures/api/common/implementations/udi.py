@@ -5,7 +5,9 @@ postUdiEvent stores a device's state of charge (event type ``soc``) and, for
 (OUTDATED_UDI_EVENT otherwise; not enforced in play mode). From API v1.3 on, posting
 enqueues a scheduling job; the job's id is kept in Redis under the event for
 FLEXMEASURES_PLANNING_TTL. getDeviceMessage answers the schedule of that event (MW,
-consumption positive) for ``duration`` (default PT6H, at most the planning horizon):
+consumption positive) for ``duration`` (default PT6H, at most the planning horizon), exactly
+as its job computed it (the job returns its power values), also after a later event's
+schedule has replaced the saved beliefs (which hold the most recent schedule per step):
 UNKNOWN_SCHEDULE while the job waits or runs, or with the job's error if it failed, and
 UNRECOGNIZED_UDI_EVENT for events it does not know (or no longer, after the TTL).
 API v1.2 computes the schedule when the device message is requested.
@@ -17,7 +19,6 @@ import math
 from datetime import datetime, timedelta
 from typing import Any
 
-import pandas as pd
 from flask import current_app
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
@@ -29,10 +30,10 @@ from flexmeasures.api.common.messages import (
     parse_timestamp_field,
     unprocessable_field,
 )
+from flexmeasures.api.common.numbers import NotAFiniteNumber, NotANumber, finite_float
 from flexmeasures.api.common.responses import ResponseTuple, request_processed
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset
-from flexmeasures.data.queries import search_beliefs
 from flexmeasures.modes import enforce_consecutive_udi_events
 from flexmeasures.scheduling.asset_types import STORAGE_ASSET_TYPES
 from flexmeasures.scheduling.errors import MissingPricesError, SchedulingError
@@ -41,8 +42,8 @@ from flexmeasures.scheduling.jobs import (
     job_failure_reason,
     make_schedule,
     planning_window,
-    scheduler_source_id,
 )
+from flexmeasures.scheduling.problem import LARGEST_QUANTITY
 from flexmeasures.scheduling.schedule import INFEASIBLE_RELAXED
 from flexmeasures.utils.time_utils import duration_isoformat
 
@@ -103,10 +104,35 @@ def _parse_soc(message: dict[str, Any]) -> tuple[datetime, float]:
     if message.get("datetime") is None:
         raise MessageError("INVALID_DATETIME", "Datetime cannot be used: it is missing.")
     moment = parse_timestamp_field(message.get("datetime"), "datetime")
-    value = message.get("value")
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'.")
-    return moment, value * _soc_unit_factor(message.get("unit"))
+    soc = _soc_in_mwh(
+        message.get("value"),
+        message.get("unit"),
+        "The state of charge ('value')",
+        MessageError("PTUS_INCOMPLETE", "Missing values: state a numeric 'value'."),
+    )
+    return moment, soc
+
+
+def _soc_in_mwh(value: Any, unit: Any, name: str, if_no_number: MessageError) -> float:
+    """A state of charge given in ``unit`` (kWh or MWh), in MWh.
+
+    Raises ``if_no_number`` for a missing or non-numeric value, and INVALID_REQUEST, naming
+    the value (``name``), for NaN, infinities and values too large to schedule with.
+    """
+    factor = _soc_unit_factor(unit)
+    try:
+        soc = finite_float(value) * factor
+    except NotANumber as exc:
+        raise if_no_number from exc
+    except NotAFiniteNumber as exc:
+        raise MessageError("INVALID_REQUEST", f"{name} should be a finite number: {exc}.") from exc
+    if abs(soc) > LARGEST_QUANTITY:
+        raise MessageError(
+            "INVALID_REQUEST",
+            f"{name} of {soc:g} MWh is too large to schedule with (at most "
+            f"{LARGEST_QUANTITY:g} MWh in size).",
+        )
+    return soc
 
 
 def _soc_unit_factor(unit: Any) -> float:
@@ -126,15 +152,17 @@ def _parse_targets(
         raise MessageError(
             "INCOMPLETE_UDI_EVENT", "A soc-with-targets event needs a list of 'targets'."
         )
-    factor = _soc_unit_factor(message.get("unit"))
     parsed = []
-    for target in targets:
-        value = target.get("value") if isinstance(target, dict) else None
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'.")
+    for number, target in enumerate(targets, start=1):
+        soc = _soc_in_mwh(
+            target.get("value") if isinstance(target, dict) else None,
+            message.get("unit"),
+            f"The value of target {number}",
+            MessageError("INCOMPLETE_UDI_EVENT", "Each target needs a numeric 'value'."),
+        )
         moment = parse_timestamp_field(target.get("datetime"), "datetime")
         _check_target_moment(moment, start, end, resolution)
-        parsed.append((moment, value * factor))
+        parsed.append((moment, soc))
     return parsed
 
 
@@ -201,7 +229,7 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
         start, summary = _finished_schedule(asset, event_id)
     else:
         start, summary = _schedule_now(asset, event_id)
-    values = _scheduled_values(asset, start, duration)
+    values = _schedule_values(summary, asset.event_resolution, duration)
     return {
         "event": message.get("event"),
         "values": values,
@@ -304,10 +332,16 @@ def _schedule_now(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any]
     return start, summary
 
 
-def _scheduled_values(asset: Asset, start: datetime, duration: timedelta) -> list[float | None]:
-    """The scheduler's most recent values for the asset in [start, start + duration)."""
-    end = start + duration
-    found = search_beliefs([asset.id], start, end, source_ids=[scheduler_source_id()])
-    series = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
-    index = pd.date_range(start, end, freq=asset.event_resolution, inclusive="left", tz="UTC")
-    return [None if pd.isna(v) else float(v) for v in series.reindex(index)]
+def _schedule_values(
+    summary: dict[str, Any] | None, resolution: timedelta, duration: timedelta
+) -> list[float]:
+    """The event's own schedule (MW per step of ``resolution``) as its job returned it, for
+    ``duration`` rounded up to whole steps; UNKNOWN_SCHEDULE if the job returned none."""
+    power = (summary or {}).get("power")
+    if not isinstance(power, list):
+        raise MessageError(
+            "UNKNOWN_SCHEDULE",
+            "No known schedule for this event: its scheduling job did not return the "
+            "schedule's values (it ran before this server was updated). Post a new UDI event.",
+        )
+    return power[: math.ceil(duration / resolution)]
