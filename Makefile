@@ -17,6 +17,8 @@ install:  ## Install FlexMeasures and its pinned dependencies into the current P
 install-for-test: install  ## Also install what the tests need
 	$(PIP) install -q -r requirements/test.txt
 	bash ci/install-solvers.sh
+	bash ci/install-chromium.sh
+	bash ci/vendor-frontend.sh --check
 
 install-for-dev: install-for-test  ## Also install development tools
 	$(PIP) install -q -r requirements/dev.txt
