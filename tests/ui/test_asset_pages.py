@@ -140,6 +140,13 @@ def test_only_admins_create_assets(client, structure, users, db):
         "solar",
         "Jeju PV",
     )
+    assert asset.market_id is None  # "(no market)" was chosen, not the default epex_da
+
+
+def test_the_new_asset_form_offers_the_default_market(client, structure, users, db):
+    log_in(client, users["admin"].email)
+    page = client.get("/assets/new").get_data(as_text=True)
+    assert re.search(r'<option selected value="\d+">EPEX SPOT day-ahead market</option>', page)
 
 
 def test_deleting_asks_for_confirmation_then_deletes_the_data(client, assets, users, db):

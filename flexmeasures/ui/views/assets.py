@@ -20,11 +20,12 @@ from flexmeasures.data.models import Asset
 from flexmeasures.data.services.assets import (
     InvalidAssetError,
     create_asset,
+    default_market,
     delete_asset,
     update_asset,
 )
 from flexmeasures.security import assets_visible_to, can_access_asset
-from flexmeasures.ui.forms import AssetForm, ConfirmForm
+from flexmeasures.ui.forms import NO_MARKET, AssetForm, ConfirmForm
 from flexmeasures.ui.utils.asset_maps import (
     analytics_url,
     asset_marker,
@@ -70,9 +71,10 @@ def new_asset() -> Any:
     form.offer_choices(may_choose_owner=True)
     if not form.is_submitted():
         form.owner_id.data = current_user.id
+        form.market_id.data = getattr(default_market(), "id", NO_MARKET)
     if form.validate_on_submit():
         try:
-            asset = create_asset(**form.asset_fields())
+            asset = create_asset_without_default_market(form.asset_fields())
         except InvalidAssetError as error:
             db.session.rollback()
             form.add_error(error.field, str(error))
@@ -128,6 +130,14 @@ def delete_asset_view(asset_id: int) -> Any:
         flash(f"Asset '{name}' was deleted, with {beliefs} data points.", "success")
         return redirect(url_for("ui_assets.asset_list"))
     return render_flexmeasures_template("assets/delete.html", asset=asset, form=form)
+
+
+def create_asset_without_default_market(fields: dict[str, Any]) -> Asset:
+    """Create an asset; "(no market)" in the form means no market, not the default one."""
+    asset = create_asset(**fields)
+    if fields["market_id"] is None:
+        update_asset(asset, market_id=None)
+    return asset
 
 
 def accessible_asset(asset_id: int) -> Asset:
