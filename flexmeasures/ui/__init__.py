@@ -17,10 +17,14 @@ flexmeasures_ui = Blueprint(
 def register_ui_at(app: Flask) -> None:
     """Register the UI blueprints at the site root; every template gets the layout's context."""
     from flexmeasures.ui.utils.view_utils import layout_context
+    from flexmeasures.ui.views.account import account_views
     from flexmeasures.ui.views.assets import asset_views
     from flexmeasures.ui.views.dashboard import dashboard_views
+    from flexmeasures.ui.views.users import user_views
 
     app.register_blueprint(flexmeasures_ui)
     app.register_blueprint(dashboard_views)
     app.register_blueprint(asset_views)
+    app.register_blueprint(user_views)
+    app.register_blueprint(account_views)
     app.context_processor(layout_context)

@@ -90,3 +90,9 @@ class ConfirmForm(FlaskForm):
     """A button that confirms an action (e.g. deleting), with CSRF protection."""
 
     submit = SubmitField("Yes, delete")
+
+
+class ActionForm(FlaskForm):
+    """A button for an action without fields (e.g. deactivate a user), CSRF-protected."""
+
+    submit = SubmitField("Go")

@@ -35,6 +35,8 @@ def layout_context() -> dict[str, Any]:
     }
 
 
+# Built-in views only admins may see: not in other users' menus.
+ADMIN_ONLY_VIEWS = ("users",)
 # Menu labels of the built-in views; other (plugin) views show their capitalised name.
 VIEW_LABELS = {
     "dashboard": "Dashboard",
@@ -44,14 +46,18 @@ VIEW_LABELS = {
 
 
 def _listed_views() -> list[dict[str, Any]]:
-    """The menu: FLEXMEASURES_LISTED_VIEWS that have a route (built-in or from plugins).
+    """The menu: FLEXMEASURES_LISTED_VIEWS that have a route (built-in or from plugins),
+    without the admin-only views for users who are no admin.
 
     Each entry has the view's ``name``, its ``url``, a ``label`` and whether it is the
     ``current`` page (the request's path is the view's path or lies below it).
     """
     known_paths = {rule.rule.strip("/"): rule.rule for rule in current_app.url_map.iter_rules()}
     menu = []
+    is_admin = bool(getattr(current_user, "is_admin", False))
     for view in current_app.config["FLEXMEASURES_LISTED_VIEWS"]:
+        if view in ADMIN_ONLY_VIEWS and not is_admin:
+            continue
         path = "" if view == "dashboard" else view
         if path in known_paths:
             url = known_paths[path]

@@ -131,3 +131,26 @@ def test_form_fields_have_labels(page, live_app):
                 .map((f) => f.name)"""
         )
         assert unlabelled == [], url
+
+
+def test_account_page_creates_an_api_token(page, tmp_path):
+    log_in(page, PROSUMER_EMAIL)
+    page.get_by_role("link", name=PROSUMER_EMAIL).click()
+    page.get_by_role("button", name="Create an API token").click()
+    token = page.get_by_label(re.compile("Your new auth token")).input_value()
+    assert len(token) > 20
+    assert low_contrast_texts(page) == []
+    screenshot(page, "account", tmp_path)
+
+
+def test_admin_deactivates_and_reactivates_a_user(page, tmp_path):
+    log_in(page, ADMIN_EMAIL)
+    page.goto("/users")
+    screenshot(page, "users", tmp_path)
+    page.get_by_role("link", name="prosumer", exact=True).click()
+    page.get_by_role("button", name="Deactivate user").click()
+    page.get_by_text("User prosumer is deactivated.").wait_for()
+    assert page.locator(".user-active").inner_text() == "no"
+    page.get_by_role("button", name="Reactivate user").click()
+    page.get_by_text("User prosumer is active.").wait_for()
+    screenshot(page, "user", tmp_path)

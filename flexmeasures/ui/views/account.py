@@ -1,0 +1,32 @@
+"""The account page: the user's roles and assets, and a button that creates an API token."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint
+from flask_security import current_user, login_required
+from sqlalchemy import select
+
+from flexmeasures.data import db
+from flexmeasures.data.models import Asset
+from flexmeasures.ui.forms import ActionForm
+from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
+
+account_views = Blueprint("ui_account", __name__)
+
+
+@account_views.route("/account", methods=["GET", "POST"])
+@login_required
+def account_view() -> Any:
+    """Show the account; POST (the button) creates an auth token and shows it once."""
+    form = ActionForm()
+    token = None
+    if form.validate_on_submit():
+        token = current_user.get_auth_token()
+    owned = db.session.scalars(
+        select(Asset).filter_by(owner_id=current_user.id).order_by(Asset.id)
+    ).all()
+    return render_flexmeasures_template(
+        "account.html", form=form, token=token, assets=owned, user=current_user
+    )
