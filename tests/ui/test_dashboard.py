@@ -79,3 +79,28 @@ def test_log_out_is_a_post_form_that_logs_out(client, users):
     assert re.search(r'<form class="logout" action="/logout" method="post">', page)
     assert client.post("/logout").status_code == 302
     assert client.get("/").status_code == 302  # back to the login page
+
+
+def test_in_demo_mode_the_asset_types_of_all_assets_are_counted(
+    client, app, assets, users, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FLEXMEASURES_MODE", "demo")
+    log_in(client, users["prosumer"].email)
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/analytics?asset_type=wind"' in page  # the other prosumer's wind turbine
+    assert len(map_data(page)["assets"]) == 2  # the map still shows only the user's own
+
+
+def test_only_in_play_mode_the_latest_state_may_lie_in_the_future(
+    client, app, assets, users, monkeypatch
+):
+    measure(assets["battery"], {hours_ago(2): 1.0, hours_ago(-3): 4.0})
+    log_in(client, users["prosumer"].email)
+
+    def battery_state() -> str:
+        markers = map_data(client.get("/").get_data(as_text=True))["assets"]
+        return next(m for m in markers if m["name"] == "home battery")["state"]["value"]
+
+    assert battery_state() == "1.000 MW"
+    monkeypatch.setitem(app.config, "FLEXMEASURES_MODE", "play")
+    assert battery_state() == "4.000 MW"

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.slow
 def test_log_in_and_see_the_map_with_assets(page, live_app, tmp_path):
     page.goto("/")
     page.wait_for_url("**/login**")
+    assert low_contrast_texts(page) == []
     screenshot(page, "login", tmp_path)
     log_in(page, PROSUMER_EMAIL)
     wait_for_map(page)
