@@ -7,6 +7,7 @@ through the same data services).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -73,13 +74,8 @@ def new_asset() -> Any:
         form.owner_id.data = current_user.id
         form.market_id.data = getattr(default_market(), "id", NO_MARKET)
     if form.validate_on_submit():
-        try:
-            asset = create_asset_without_default_market(form.asset_fields())
-        except InvalidAssetError as error:
-            db.session.rollback()
-            form.add_error(error.field, str(error))
-        else:
-            db.session.commit()
+        asset = saved(form, lambda: create_asset_without_default_market(form.asset_fields()))
+        if asset is not None:
             flash(f"Asset '{asset.name}' was created.", "success")
             return redirect(url_for("ui_assets.asset_view", asset_id=asset.id))
     map_data = map_settings([], pick_location=True)
@@ -95,16 +91,9 @@ def asset_view(asset_id: int) -> Any:
     form.offer_choices(may_choose_owner=current_user.is_admin)
     if not form.is_submitted():
         form.show_asset(asset)
-    elif form.validate():
-        try:
-            update_asset(asset, **form.asset_fields())
-        except InvalidAssetError as error:
-            db.session.rollback()
-            form.add_error(error.field, str(error))
-        else:
-            db.session.commit()
-            flash(f"Asset '{asset.name}' was saved.", "success")
-            return redirect(url_for("ui_assets.asset_view", asset_id=asset.id))
+    elif form.validate() and saved(form, lambda: update_asset(asset, **form.asset_fields())):
+        flash(f"Asset '{asset.name}' was saved.", "success")
+        return redirect(url_for("ui_assets.asset_view", asset_id=asset.id))
     state = latest_states([asset]).get(asset.id)
     return render_flexmeasures_template(
         "assets/view.html",
@@ -130,6 +119,19 @@ def delete_asset_view(asset_id: int) -> Any:
         flash(f"Asset '{name}' was deleted, with {beliefs} data points.", "success")
         return redirect(url_for("ui_assets.asset_list"))
     return render_flexmeasures_template("assets/delete.html", asset=asset, form=form)
+
+
+def saved(form: AssetForm, save: Callable[[], Asset]) -> Asset | None:
+    """Run a data service that saves the form's asset and commit; on InvalidAssetError,
+    roll back, show the error at its field and return None."""
+    try:
+        asset = save()
+    except InvalidAssetError as error:
+        db.session.rollback()
+        form.add_error(error.field, str(error))
+        return None
+    db.session.commit()
+    return asset
 
 
 def create_asset_without_default_market(fields: dict[str, Any]) -> Asset:

@@ -30,7 +30,12 @@ from werkzeug.serving import make_server
 from flexmeasures.app import create_app
 from flexmeasures.config import Config
 from flexmeasures.data import db
-from tests.conftest import TEST_DATABASE_URI, TEST_PASSWORD, _check_is_test_database
+from tests.conftest import (
+    TEST_DATABASE_URI,
+    TEST_PASSWORD,
+    _check_is_test_database,
+    _reset_schema,
+)
 from tests.ui.browser.demo_data import add_demo_data
 
 SCHEMA = "browser_tests"
@@ -60,13 +65,6 @@ def _engine_options_with_schema(schema: str) -> dict[str, Any]:
     return options
 
 
-def _recreate_schema(schema: str) -> None:
-    """Drop the schema (if there) and create it empty."""
-    with db.engine.begin() as connection:
-        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
-        connection.execute(text(f"CREATE SCHEMA {schema}"))
-
-
 @pytest.fixture(scope="session")
 def live_app() -> Iterator[Flask]:
     """The app on the browser tests' own schema, migrated and with committed demo data."""
@@ -83,7 +81,7 @@ def live_app() -> Iterator[Flask]:
     with app.app_context():
         from flask_migrate import upgrade
 
-        _recreate_schema(SCHEMA)
+        _reset_schema(SCHEMA)
         upgrade()
         app.config["DEMO_ASSET_IDS"] = {name: a.id for name, a in add_demo_data().items()}
         db.session.commit()
