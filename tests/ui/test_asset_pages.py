@@ -90,7 +90,7 @@ def test_editing_an_asset_saves_valid_changes(client, assets, users, db):
     battery = assets["battery"]
     log_in(client, users["prosumer"].email)
     changes = form_values(battery, display_name="Big battery", latitude=33.5, longitude=126.5)
-    del changes["owner_id"]  # only admins may choose the owner
+    changes["owner_id"] = users["other_prosumer"].id  # ignored: only admins choose owners
     response = client.post(f"/assets/{battery.id}", data=changes)
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.refresh(battery)
@@ -99,6 +99,7 @@ def test_editing_an_asset_saves_valid_changes(client, assets, users, db):
         33.5,
         126.5,
     )
+    assert battery.owner_id == users["prosumer"].id
 
 
 def test_invalid_changes_are_shown_at_their_field_and_nothing_is_saved(client, assets, users, db):
@@ -110,6 +111,9 @@ def test_invalid_changes_are_shown_at_their_field_and_nothing_is_saved(client, a
     assert "already owns an asset named" in response.get_data(as_text=True)
     out_of_range = client.post(f"/assets/{battery.id}", data=form_values(battery, latitude=91))
     assert "Number must be between -90 and 90" in out_of_range.get_data(as_text=True)
+    no_number = client.post(f"/assets/{battery.id}", data=form_values(battery, capacity_in_mw="x"))
+    assert no_number.status_code == 200
+    assert "Not a valid float value." in no_number.get_data(as_text=True)
     db.session.refresh(battery)
     assert (battery.name, battery.latitude) == ("home battery", 52.1)
 

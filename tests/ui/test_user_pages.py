@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from flexmeasures.data.models import Asset, User
+from flexmeasures.ui.views.account import token_lifetime_in_hours
 from tests.ui.conftest import log_in
 
 
@@ -82,9 +84,16 @@ def test_account_page_shows_roles_and_assets_and_creates_a_working_token(client,
     assert "Prosumer" in page
     assert "home battery" in page and "north wind" not in page
     assert 'id="auth-token"' not in page
+    assert "A token stops working after 6 hours" in page
     page = client.post("/account").get_data(as_text=True)
     token = re.search(r'id="auth-token" readonly value="([^"]+)"', page).group(1)
     client.post("/logout")
     answer = client.get("/api/v2_0/assets", headers={"Authorization": token})
     assert answer.status_code == 200
     assert {asset["name"] for asset in answer.json} == {"home battery", "roof solar"}
+
+
+def test_token_lifetime_is_shown_in_hours_whatever_its_type():
+    assert token_lifetime_in_hours(timedelta(hours=6)) == "6"
+    assert token_lifetime_in_hours(1800) == "0.5"
+    assert token_lifetime_in_hours(timedelta(days=100)) == "2400"

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
-from flask import Blueprint
+from flask import Blueprint, current_app
 from flask_security import current_user, login_required
 from sqlalchemy import select
 
@@ -28,5 +29,17 @@ def account_view() -> Any:
         select(Asset).filter_by(owner_id=current_user.id).order_by(Asset.id)
     ).all()
     return render_flexmeasures_template(
-        "account.html", form=form, token=token, assets=owned, user=current_user
+        "account.html",
+        form=form,
+        token=token,
+        token_hours=token_lifetime_in_hours(current_app.config["SECURITY_TOKEN_MAX_AGE"]),
+        assets=owned,
+        user=current_user,
     )
+
+
+def token_lifetime_in_hours(max_age: timedelta | int) -> str:
+    """SECURITY_TOKEN_MAX_AGE (seconds, or a timedelta as Flask-Security makes it) in hours,
+    as text (e.g. "6", "0.5")."""
+    seconds = max_age.total_seconds() if isinstance(max_age, timedelta) else max_age
+    return f"{seconds / 3600:.4g}"
