@@ -34,3 +34,16 @@ def test_of_several_measurements_of_one_event_the_most_recent_belief_counts(db, 
 
 def test_no_sensors_no_query(db):
     assert latest_measurements([]) == {}
+
+
+def test_many_sensors_are_looked_up_in_chunks(db, assets, monkeypatch):
+    monkeypatch.setattr("flexmeasures.data.services.latest_state.CHUNK", 2)
+    for number, asset in enumerate(assets.values()):
+        measure(asset, {hours_ago(number + 1): float(number)})
+    ids = [asset.id for asset in assets.values()]
+    states = latest_measurements(ids + ids[:1])  # a repeated id is looked up once
+    assert {sensor_id: state.value for sensor_id, state in states.items()} == {
+        ids[0]: 0.0,
+        ids[1]: 1.0,
+        ids[2]: 2.0,
+    }

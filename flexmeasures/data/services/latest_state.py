@@ -6,10 +6,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Select, select, union_all
 
 from flexmeasures.data import db
 from flexmeasures.data.models.time_series import TimedBelief
+
+# Sensors per statement (SQLite allows at most 500 parts in a UNION).
+CHUNK = 200
 
 
 @dataclass(frozen=True)
@@ -28,35 +31,29 @@ def latest_measurements(
     Measurements are beliefs with a horizon of zero or less; of several about the latest
     event, the most recent belief (smallest horizon; on a tie, the lowest source id) counts.
     ``until`` None means no limit (e.g. to show simulated future values in play mode).
-    Sensors without measurements are left out. One query for all sensors.
+    Sensors without measurements are left out. One statement per CHUNK sensors, each sensor
+    one backward scan of the primary key index (not a scan of its whole history).
     """
-    if not sensor_ids:
-        return {}
-    conditions = [
-        TimedBelief.sensor_id.in_(list(sensor_ids)),
-        TimedBelief.belief_horizon <= timedelta(0),
-    ]
+    states: dict[int, LatestState] = {}
+    unique_ids = list(dict.fromkeys(sensor_ids))
+    for first in range(0, len(unique_ids), CHUNK):
+        lookups = [_latest_of(sensor_id, until) for sensor_id in unique_ids[first : first + CHUNK]]
+        statement = lookups[0] if len(lookups) == 1 else union_all(*lookups)
+        for sensor_id, start, value in db.session.execute(statement):
+            states[sensor_id] = LatestState(start, value)
+    return states
+
+
+def _latest_of(sensor_id: int, until: datetime | None) -> Select:
+    """A query for the most recent measurement of one sensor (as a one-row subquery)."""
+    conditions = [TimedBelief.sensor_id == sensor_id, TimedBelief.belief_horizon <= timedelta(0)]
     if until is not None:
         conditions.append(TimedBelief.event_start <= until)
     latest = (
-        select(TimedBelief.sensor_id, func.max(TimedBelief.event_start).label("event_start"))
+        select(TimedBelief.sensor_id, TimedBelief.event_start, TimedBelief.event_value)
         .where(*conditions)
-        .group_by(TimedBelief.sensor_id)
+        .order_by(TimedBelief.event_start.desc(), TimedBelief.belief_horizon, TimedBelief.source_id)
+        .limit(1)
         .subquery()
     )
-    rows = db.session.execute(
-        select(TimedBelief.sensor_id, TimedBelief.event_start, TimedBelief.event_value)
-        .join(
-            latest,
-            and_(
-                TimedBelief.sensor_id == latest.c.sensor_id,
-                TimedBelief.event_start == latest.c.event_start,
-            ),
-        )
-        .where(TimedBelief.belief_horizon <= timedelta(0))
-        .order_by(
-            TimedBelief.sensor_id, TimedBelief.belief_horizon.desc(), TimedBelief.source_id.desc()
-        )
-    )
-    # Rows come in order of preference, least preferred first: the last one per sensor wins.
-    return {sensor_id: LatestState(start, value) for sensor_id, start, value in rows}
+    return select(latest.c.sensor_id, latest.c.event_start, latest.c.event_value)
