@@ -16,6 +16,8 @@ install:  ## Install FlexMeasures (editable) with its dependencies at the tested
 install-for-test: install  ## Also install what the tests need
 	$(PIP) install -q -r requirements/test.txt
 	bash ci/install-solvers.sh
+	bash ci/install-chromium.sh
+	bash ci/vendor-frontend.sh --check
 
 install-for-dev: install-for-test  ## Also install development tools
 	$(PIP) install -q -r requirements/dev.txt

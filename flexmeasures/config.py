@@ -100,6 +100,9 @@ class Config:
     # Tokens
     DARK_SKY_API_KEY: str | None = None
     MAPBOX_ACCESS_TOKEN: str | None = None
+    # Not in the seed: map tiles from a server of one's own (Leaflet URL template).
+    FLEXMEASURES_MAP_TILE_URL: str | None = None
+    FLEXMEASURES_MAP_TILE_ATTRIBUTION: str = ""
     FLEXMEASURES_TASK_CHECK_AUTH_TOKEN: str | None = None
 
     # SQLAlchemy

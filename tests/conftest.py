@@ -53,11 +53,12 @@ def app() -> Iterator[Flask]:
     yield app
 
 
-def _reset_schema() -> None:
-    """Drop everything in the public schema, so the migrations build it from scratch."""
+def _reset_schema(schema: str = "public") -> None:
+    """Drop everything in the schema (creating it if needed), so the migrations build it
+    from scratch."""
     with _db.engine.begin() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        connection.execute(text(f"CREATE SCHEMA {schema}"))
 
 
 @pytest.fixture

@@ -75,8 +75,8 @@ def test_plugin_view_renders_in_the_flexmeasures_layout(plugin_client, users):
 def test_plugin_views_listed_in_the_config_appear_in_the_menu(plugin_client, users):
     log_in(plugin_client, users["prosumer"].email)
     page = plugin_client.get("/metrics").get_data(as_text=True)
-    nav = page.split("<nav>", 1)[1].split("</nav>", 1)[0]
-    assert '<a href="/metrics">Metrics</a>' in nav
+    nav = page.split('<nav aria-label="Main menu">', 1)[1].split("</nav>", 1)[0]
+    assert '<a href="/metrics" aria-current="page">Metrics</a>' in nav
     assert '<a href="/">Dashboard</a>' in nav
     assert "not-a-view" not in nav.lower()  # listed views without a route are left out
 

@@ -1,12 +1,10 @@
-"""The web UI: the dashboard landing page and the shared page layout."""
+"""The web UI: the shared page layout, its static files and the pages (``views``)."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Flask
-from flask_security import login_required
 
-from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
-
+# Templates (base.html, the layout) and static files (/ui/static/..., vendor/ included).
 flexmeasures_ui = Blueprint(
     "flexmeasures_ui",
     __name__,
@@ -16,18 +14,17 @@ flexmeasures_ui = Blueprint(
 )
 
 
-@flexmeasures_ui.route("/")
-@login_required
-def dashboard_view():
-    """The landing page: what this user can see, in numbers."""
-    from flexmeasures.ui.overview import user_overview
-
-    return render_flexmeasures_template("dashboard.html", overview=user_overview())
-
-
 def register_ui_at(app: Flask) -> None:
-    """Register the UI blueprint at the site root; every template gets the layout's context."""
+    """Register the UI blueprints at the site root; every template gets the layout's context."""
     from flexmeasures.ui.utils.view_utils import layout_context
+    from flexmeasures.ui.views.account import account_views
+    from flexmeasures.ui.views.assets import asset_views
+    from flexmeasures.ui.views.dashboard import dashboard_views
+    from flexmeasures.ui.views.users import user_views
 
     app.register_blueprint(flexmeasures_ui)
+    app.register_blueprint(dashboard_views)
+    app.register_blueprint(asset_views)
+    app.register_blueprint(user_views)
+    app.register_blueprint(account_views)
     app.context_processor(layout_context)

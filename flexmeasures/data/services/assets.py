@@ -405,8 +405,13 @@ def _check_asset_unit(unit: str) -> None:
 def _market_or_default(market_id: int | None) -> Market | None:
     """Return the market with this id, or the dummy market when no id is given."""
     if market_id is None:
-        return db.session.scalar(select(Market).filter_by(name=DUMMY_MARKET["name"]))
+        return default_market()
     return _existing_market(market_id)
+
+
+def default_market() -> Market | None:
+    """The market new assets get when none is chosen: the dummy market, if it exists."""
+    return db.session.scalar(select(Market).filter_by(name=DUMMY_MARKET["name"]))
 
 
 def _existing_market(market_id: int) -> Market:

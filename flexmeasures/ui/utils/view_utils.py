@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, render_template
+from flask import current_app, has_request_context, render_template, request
 from flask_security import current_user
 from flask_wtf.csrf import generate_csrf
+from werkzeug.wrappers import Response
 
 
 def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
@@ -14,6 +15,12 @@ def render_flexmeasures_template(template_name: str, **variables: Any) -> str:
     for name, value in layout_context().items():
         variables.setdefault(name, value)
     return render_template(template_name, **variables)
+
+
+def page_error(status: int, message: str) -> Response:
+    """An error page (e.g. 404 or 403) in the layout, with a message saying what is wrong."""
+    page = render_flexmeasures_template("error.html", status=status, error_message=message)
+    return Response(page, status=status, mimetype="text/html")
 
 
 def layout_context() -> dict[str, Any]:
@@ -32,12 +39,46 @@ def layout_context() -> dict[str, Any]:
     }
 
 
-def _listed_views() -> list[dict[str, str]]:
-    """The menu: FLEXMEASURES_LISTED_VIEWS that have a route (built-in or from plugins)."""
+# Built-in views only admins may see: not in other users' menus.
+ADMIN_ONLY_VIEWS = ("users",)
+# Menu labels of the built-in views; other (plugin) views show their capitalised name.
+VIEW_LABELS = {
+    "dashboard": "Dashboard",
+    "portfolio": "Portfolio overview",
+    "upload": "Upload data",
+}
+
+
+def _listed_views() -> list[dict[str, Any]]:
+    """The menu: FLEXMEASURES_LISTED_VIEWS that have a route (built-in or from plugins),
+    without the admin-only views for users who are no admin.
+
+    Each entry has the view's ``name``, its ``url``, a ``label`` and whether it is the
+    ``current`` page (the request's path is the view's path or lies below it).
+    """
     known_paths = {rule.rule.strip("/"): rule.rule for rule in current_app.url_map.iter_rules()}
     menu = []
+    is_admin = bool(getattr(current_user, "is_admin", False))
     for view in current_app.config["FLEXMEASURES_LISTED_VIEWS"]:
+        if view in ADMIN_ONLY_VIEWS and not is_admin:
+            continue
         path = "" if view == "dashboard" else view
         if path in known_paths:
-            menu.append({"name": view, "url": known_paths[path]})
+            url = known_paths[path]
+            menu.append(
+                {
+                    "name": view,
+                    "url": url,
+                    "label": VIEW_LABELS.get(view, view.capitalize()),
+                    "current": _is_current(url),
+                }
+            )
     return menu
+
+
+def _is_current(url: str) -> bool:
+    """True if the request is for this menu entry's page (or a page below it)."""
+    path = request.path if has_request_context() else ""
+    if url == "/":
+        return path == "/"
+    return path == url or path.startswith(url.rstrip("/") + "/")
