@@ -205,7 +205,7 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
         start, summary = _finished_schedule(asset, event_id)
     else:
         start, summary = _schedule_now(asset, event_id)
-    values = _scheduled_values(asset, start, duration)
+    values = scheduled_values(asset, start, duration)
     return {
         "event": message.get("event"),
         "values": values,
@@ -295,7 +295,7 @@ def _schedule_now(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any]
     return start, summary
 
 
-def _scheduled_values(asset: Asset, start: datetime, duration: timedelta) -> list[float | None]:
+def scheduled_values(asset: Asset, start: datetime, duration: timedelta) -> list[float | None]:
     """The scheduler's most recent values for the asset in [start, start + duration)."""
     end = start + duration
     found = search_beliefs([asset.id], start, end, source_ids=[scheduler_source_id()])
