@@ -6,7 +6,10 @@ features are v2.0's) rather than deriving from v2.0, whose REST routes it replac
 
 from flexmeasures.api.v3_0.assets import assets_api
 from flexmeasures.api.v3_0.common import V3_0_BASE
+from flexmeasures.api.v3_0.openapi_docs import document_v3_0
 from flexmeasures.api.v3_0.sensors import sensors_api
 from flexmeasures.api.v3_0.users import users_api
 
 v3_0 = V3_0_BASE.derive("v3_0", "3.0", add_blueprints=(sensors_api, assets_api, users_api))
+
+document_v3_0()

@@ -34,7 +34,7 @@ from flexmeasures.api.v3_0.common import (
     refuse,
     v3_view,
 )
-from flexmeasures.api.v3_0.schemas import AssetQuerySchema, AssetSchema
+from flexmeasures.api.v3_0.schemas import AssetListQuerySchema, AssetInputSchema
 from flexmeasures.data import db
 from flexmeasures.data.models import Account, Asset, AssetType, User
 from flexmeasures.data.services.assets import create_asset, delete_asset, update_asset
@@ -42,7 +42,7 @@ from flexmeasures.security import assets_visible_to
 
 assets_api = Blueprint("v3_0_assets", __name__)
 
-ASSET_SCHEMA = AssetSchema()
+ASSET_SCHEMA = AssetInputSchema()
 DEFAULT_RESOLUTION = timedelta(minutes=15)
 # Fields kept as JSON text on the asset.
 JSON_FIELDS = ("attributes", "flex_context", "flex_model")
@@ -55,7 +55,7 @@ IGNORED_FIELDS = ("sensors_to_show", "parent_asset_id")
 def get_assets() -> tuple[Any, int]:
     """The assets the user may see (admins: all; others: their own), optionally of one
     account, sorted by ``sort_by`` (id or name) in ``sort_dir`` (asc or desc)."""
-    args = query_args(AssetQuerySchema())
+    args = query_args(AssetListQuerySchema())
     query = assets_visible_to(current_user)
     if args["account_id"] is not None:
         query = query.join(User, User.id == Asset.owner_id).where(

@@ -65,7 +65,7 @@ class SensorQuerySchema(Schema):
     asset_id = fields.Integer(load_default=None)
 
 
-class AssetSchema(Schema):
+class AssetInputSchema(Schema):
     """A new asset, or changes to an asset (load with ``partial=True``); power in MW, SOC
     in MWh, ``event_resolution`` of its power sensor (default 15 minutes)."""
 
@@ -87,7 +87,7 @@ class AssetSchema(Schema):
     unit = fields.String()
 
 
-class AssetQuerySchema(Schema):
+class AssetListQuerySchema(Schema):
     """Query parameters of the asset listing (as the client sends them)."""
 
     account_id = fields.Integer(load_default=None)
@@ -97,7 +97,7 @@ class AssetQuerySchema(Schema):
     sort_dir = fields.String(load_default="asc", validate=OneOf(["asc", "desc"]))
 
 
-class UserQuerySchema(Schema):
+class UserListQuerySchema(Schema):
     """Query parameters of the user listing."""
 
     account_id = fields.Integer(load_default=None)
@@ -109,3 +109,127 @@ class ScheduleQuerySchema(Schema):
 
     duration = fields.String()
     unit = fields.String()
+
+
+class SensorDataSchema(Schema):
+    """Sensor data: ``values`` from ``start`` for ``duration``, in ``unit``."""
+
+    start = fields.AwareDateTime(required=True, metadata={"example": "2026-01-05T00:00:00+01:00"})
+    duration = fields.String(required=True, metadata={"example": "PT1H"})
+    values = fields.List(fields.Float(allow_none=True), required=True)
+    unit = fields.String(required=True, metadata={"example": "kW"})
+    prior = fields.AwareDateTime(metadata={"description": "When the values were recorded."})
+
+
+class SensorDataQuerySchema(Schema):
+    """Query parameters of GET sensors/<id>/data."""
+
+    start = fields.AwareDateTime(required=True)
+    duration = fields.String(required=True, metadata={"example": "PT6H"})
+    unit = fields.String(metadata={"description": "Default: the sensor's unit."})
+    resolution = fields.String(metadata={"description": "A multiple of the sensor's."})
+    prior = fields.AwareDateTime()
+    horizon = fields.String()
+    source = fields.String()
+
+
+class SensorOutSchema(Schema):
+    """A sensor as answered."""
+
+    id = fields.Integer()
+    name = fields.String()
+    unit = fields.String()
+    timezone = fields.String()
+    event_resolution = fields.String(metadata={"example": "PT15M"})
+    generic_asset_id = fields.Integer(allow_none=True)
+    attributes = fields.String(metadata={"description": "A JSON object, as text."})
+
+
+class AssetTypeOutSchema(Schema):
+    """An asset type as answered."""
+
+    id = fields.Integer()
+    name = fields.String()
+    description = fields.String()
+
+
+class AssetOutSchema(Schema):
+    """An asset as answered (JSON fields as text)."""
+
+    id = fields.Integer()
+    name = fields.String()
+    account_id = fields.Integer(allow_none=True)
+    owner_id = fields.Integer(allow_none=True)
+    latitude = fields.Float()
+    longitude = fields.Float()
+    generic_asset_type_id = fields.Integer()
+    generic_asset_type = fields.Nested(AssetTypeOutSchema)
+    parent_asset_id = fields.Integer(allow_none=True)
+    attributes = fields.String()
+    flex_context = fields.String()
+    flex_model = fields.String()
+    sensors_to_show = fields.String()
+    capacity_in_mw = fields.Float()
+    min_soc_in_mwh = fields.Float(allow_none=True)
+    max_soc_in_mwh = fields.Float(allow_none=True)
+    market_id = fields.Integer(allow_none=True)
+
+
+class TriggerSchema(Schema):
+    """A schedule trigger: see ``api.common.flex_model`` for the flex-model's fields."""
+
+    start = fields.AwareDateTime(required=True)
+    duration = fields.String(metadata={"example": "PT24H"})
+    flex_model = fields.Raw(data_key="flex-model", metadata={"description": "Storage model."})
+    flex_context = fields.Dict(data_key="flex-context")
+
+
+class TriggerResponseSchema(Schema):
+    """The job id of a triggered schedule."""
+
+    schedule = fields.String()
+    message = fields.String()
+
+
+class ScheduleSchema(Schema):
+    """A schedule: power ``values`` from ``start`` for ``duration`` in ``unit``."""
+
+    values = fields.List(fields.Float(allow_none=True))
+    start = fields.String()
+    duration = fields.String()
+    unit = fields.String()
+    status = fields.String()
+    message = fields.String()
+
+
+class JobStatusSchema(Schema):
+    """A job's status."""
+
+    status = fields.String(metadata={"example": "FINISHED"})
+    message = fields.String()
+    result = fields.Raw(allow_none=True)
+    origin = fields.String()
+    func_name = fields.String(data_key="func-name")
+    enqueued_at = fields.String(data_key="enqueued-at", allow_none=True)
+    started_at = fields.String(data_key="started-at", allow_none=True)
+    ended_at = fields.String(data_key="ended-at", allow_none=True)
+    exc_info = fields.String(data_key="exc-info", allow_none=True)
+
+
+class UserOutSchema(Schema):
+    """A user as answered."""
+
+    id = fields.Integer()
+    email = fields.String()
+    username = fields.String()
+    active = fields.Boolean()
+    timezone = fields.String()
+    flexmeasures_roles = fields.List(fields.Integer())
+    account_id = fields.Integer()
+
+
+class AccountSchema(Schema):
+    """An account."""
+
+    id = fields.Integer()
+    name = fields.String()

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from flexmeasures.api.common.implementations.schedules import fetch_job, job_status
 from flexmeasures.api.v2_0.rest.common import not_found, query_args
 from flexmeasures.api.v3_0.common import accessible_asset, refuse, v3_view
-from flexmeasures.api.v3_0.schemas import UserQuerySchema
+from flexmeasures.api.v3_0.schemas import UserListQuerySchema
 from flexmeasures.data import db
 from flexmeasures.data.models import Account, User
 from flexmeasures.data.schemas import UserSchema
@@ -31,7 +31,7 @@ USERS_SCHEMA = UserSchema(many=True)
 def get_users() -> tuple[Any, int]:
     """Users ordered by id, each with its ``account_id``; only active ones unless
     ``include_inactive``. Admins see all (or one ``account_id``'s), others their account's."""
-    args = query_args(UserQuerySchema())
+    args = query_args(UserListQuerySchema())
     account_id = args["account_id"]
     if not current_user.is_admin:
         if account_id not in (None, current_user.account_id):
