@@ -34,7 +34,7 @@ from flexmeasures.api.v3_0.common import (
     refuse,
     v3_view,
 )
-from flexmeasures.api.v3_0.schemas import AssetListQuerySchema, AssetInputSchema
+from flexmeasures.api.v3_0.schemas import AssetInputSchema, AssetListQuerySchema
 from flexmeasures.data import db
 from flexmeasures.data.models import Account, Asset, AssetType, User
 from flexmeasures.data.services.assets import create_asset, delete_asset, update_asset
