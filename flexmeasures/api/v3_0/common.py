@@ -9,7 +9,6 @@ USEF-style statuses of the shared implementations (``MessageError``), whose bodi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -59,20 +58,6 @@ def refuse(message: str) -> RestError:
 def invalid_field(field: str, message: str) -> RestError:
     """422 naming the field at fault."""
     return RestError(unprocessable_entity({field: [message]}))
-
-
-def json_object_text(value: Any, field: str) -> str:
-    """A JSON object given as text (as the client sends attributes) or as an object,
-    returned as text; 422 for anything else."""
-    parsed = value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except json.JSONDecodeError as error:
-            raise invalid_field(field, f"Not valid JSON: {error}.") from error
-    if not isinstance(parsed, dict):
-        raise invalid_field(field, "Should be a JSON object.")
-    return json.dumps(parsed)
 
 
 def sensor_asset(sensor: Sensor) -> Asset | None:

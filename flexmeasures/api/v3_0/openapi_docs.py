@@ -75,6 +75,10 @@ def _document_sensors() -> None:
             **status_responses(UNAUTHORIZED, FORBIDDEN, NO_SENSOR),
         },
     )
+    _document_sensor_data()
+
+
+def _document_sensor_data() -> None:
     data_errors = (400, ["INVALID_UNIT", "INVALID_REQUEST", "REQUIRED_INFO_MISSING"])
     _document(
         "v3_0_sensors.post_data",
