@@ -24,6 +24,15 @@ NO_SENSOR = (404, ["UNRECOGNIZED_SENSOR"])
 NO_ASSET = (404, ["UNRECOGNIZED_ASSET"])
 NO_JOB = (404, ["UNKNOWN_SCHEDULE"])
 PROCESSED = json_response("PROCESSED", StatusResponseSchema)
+UPLOAD = {
+    "type": "object",
+    "required": ["uploaded-files"],
+    "properties": {
+        "uploaded-files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        "unit": {"type": "string"},
+        "belief-time-measured-instantly": {"type": "string", "enum": ["True", "False"]},
+    },
+}
 
 
 def _ok(code: int, description: str, schema: Any, *errors: tuple[int, list[str]]) -> dict:
@@ -84,6 +93,15 @@ def _document_sensor_data() -> None:
         "v3_0_sensors.post_data",
         "POST",
         requestBody=json_body(schemas.SensorDataSchema),
+        responses={
+            "200": PROCESSED,
+            **status_responses(data_errors, UNAUTHORIZED, FORBIDDEN, NO_SENSOR),
+        },
+    )
+    _document(
+        "v3_0_sensors.upload_data",
+        "POST",
+        requestBody={"required": True, "content": {"multipart/form-data": {"schema": UPLOAD}}},
         responses={
             "200": PROCESSED,
             **status_responses(data_errors, UNAUTHORIZED, FORBIDDEN, NO_SENSOR),

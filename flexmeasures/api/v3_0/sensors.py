@@ -118,6 +118,22 @@ def post_data(sensor_id: int) -> tuple[Any, int]:
     return sensor_data.post_sensor_data(V3_0_BASE, sensor, json_object_body())
 
 
+@sensors_api.route("/sensors/<int:sensor_id>/data/upload", methods=["POST"])
+@v3_view
+def upload_data(sensor_id: int) -> tuple[Any, int]:
+    """Store the values of CSV files (multipart field ``uploaded-files``; columns
+    event_start, event_value), in ``unit`` (default: the sensor's), recorded right after
+    each event if ``belief-time-measured-instantly`` is True, else on arrival."""
+    query_args()
+    sensor = writable_sensor(sensor_id)
+    files = [
+        (upload.filename or "the file", upload.read())
+        for upload in request.files.getlist("uploaded-files")
+    ]
+    form = request.form.to_dict()
+    return sensor_data.post_uploaded_data(V3_0_BASE, sensor, files, form)
+
+
 @sensors_api.route("/sensors/<int:sensor_id>/data", methods=["GET"])
 @v3_view
 def get_data(sensor_id: int) -> tuple[Any, int]:

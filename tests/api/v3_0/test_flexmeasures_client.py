@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from flexmeasures_client import FlexMeasuresClient
@@ -67,10 +68,10 @@ def client_for(server: LiveServer, email: str) -> FlexMeasuresClient:
     )
 
 
-async def _exercise(server: LiveServer) -> dict:
+async def _exercise(server: LiveServer, csv: Path) -> dict:
     """Go through what an integration does with the client; return what it got."""
     client = client_for(server, "admin@live-example.org")
-    seen: dict = {}
+    seen: dict = {"csv": csv}
     try:
         await client.get_access_token()
         seen["token"] = client.access_token
@@ -130,8 +131,13 @@ async def _post_and_get_data(client: FlexMeasuresClient, seen: dict) -> None:
         values=[3.5, 4.0],
         unit="°C",
     )
+    seen["uploaded"] = await client.post_sensor_data(
+        sensor_id=seen["sensor"]["id"],
+        file_path=str(seen["csv"]),
+        belief_time_measured_instantly=True,
+    )
     seen["temperatures"] = await client.get_sensor_data(
-        seen["sensor"]["id"], START, "PT30M", unit="°C", resolution="PT15M"
+        seen["sensor"]["id"], START, "PT45M", unit="°C", resolution="PT15M"
     )
 
 
@@ -156,8 +162,12 @@ async def _schedule(client: FlexMeasuresClient, seen: dict) -> None:
 
 
 @pytest.mark.slow
-def test_the_flexmeasures_client_works_against_a_live_server(live_server):
-    seen = asyncio.run(_exercise(live_server))
+def test_the_flexmeasures_client_works_against_a_live_server(live_server, tmp_path):
+    csv = tmp_path / "temperature.csv"
+    csv.write_text(
+        "event_start,event_value\n2026-01-05T00:30:00+01:00,4.5\n2026-01-05T00:45:00+01:00,5\n"
+    )
+    seen = asyncio.run(_exercise(live_server, csv))
     assert seen["token"]
     assert seen["account"]["name"] == "live-admin"
     asset, sensor = seen["asset"], seen["sensor"]
@@ -170,7 +180,7 @@ def test_the_flexmeasures_client_works_against_a_live_server(live_server):
     assert seen["prices_per_mwh"]["unit"] == "EUR/MWh"
     assert seen["prices_per_mwh"]["values"] == pytest.approx([v * 1000 for v in PRICES_EUR_PER_KWH])
     assert seen["prices_per_kwh"]["values"] == pytest.approx(PRICES_EUR_PER_KWH)
-    assert seen["temperatures"]["values"] == [3.5, 4.0]
+    assert seen["temperatures"]["values"] == [3.5, 4.0, 4.5]  # two posted, one uploaded
     # the schedule: charge the 1.5 MWh of room when cheap, discharge all when expensive
     schedule = seen["schedule"]
     assert schedule["unit"] == "MW" and schedule["duration"] == "PT6H"

@@ -14,7 +14,9 @@ from flexmeasures.api.common.implementations.power import check_power_values
 from flexmeasures.api.common.implementations.timeseries import get_time_series, post_time_series
 from flexmeasures.api.common.messages import MessageError, SeriesGroup, get_list, parse_values
 from flexmeasures.api.common.responses import ResponseTuple
+from flexmeasures.api.common.uploads import read_uploaded_series, resolution_of
 from flexmeasures.data.models import Asset, Sensor
+from flexmeasures.utils.time_utils import duration_isoformat
 from flexmeasures.utils.units import UnitConversionError, conversion_factor, convert_values
 
 # Fields of a single-sensor message; groups and addresses come from the URL instead.
@@ -47,6 +49,25 @@ def post_sensor_data(version, sensor: Sensor, body: dict[str, Any]) -> ResponseT
         "unit": sensor.unit,
     }
     return post_time_series(version, message, "sensor", lambda address, group: sensor, _check_signs)
+
+
+def post_uploaded_data(
+    version, sensor: Sensor, files: list[tuple[str, bytes]], form: dict[str, Any]
+) -> ResponseTuple:
+    """Store the values of uploaded CSV files (see ``api.common.uploads``) in ``unit``
+    (default: the sensor's), recorded right after each event if
+    ``belief-time-measured-instantly`` is true, else on arrival."""
+    series = read_uploaded_series(files)
+    resolution = resolution_of(series)
+    body: dict[str, Any] = {
+        "start": series.index[0].isoformat(),
+        "duration": duration_isoformat(resolution * len(series)),
+        "values": [float(value) for value in series],
+        "unit": form.get("unit") or sensor.unit,
+    }
+    if str(form.get("belief-time-measured-instantly", "")).lower() in ("true", "1", "yes"):
+        body["horizon"] = "PT0H"
+    return post_sensor_data(version, sensor, body)
 
 
 def _check_signs(sensor: Sensor, group: SeriesGroup) -> None:
