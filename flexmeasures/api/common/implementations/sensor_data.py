@@ -41,13 +41,10 @@ def post_sensor_data(version, sensor: Sensor, body: dict[str, Any]) -> ResponseT
     if unknown:
         raise MessageError("INVALID_REQUEST", f"Unexpected field(s): {', '.join(unknown)}.")
     factor = unit_factor(body.get("unit"), sensor.unit)
-    values = parse_values(get_list(body, "values"))
-    message = {
-        **body,
-        "sensor": str(sensor.id),
-        "values": [value * factor for value in values],
-        "unit": sensor.unit,
-    }
+    values = get_list(body, "values")
+    if factor != 1.0:  # else the shared parser checks the values
+        values = [value * factor for value in parse_values(values)]
+    message = {**body, "sensor": str(sensor.id), "values": values, "unit": sensor.unit}
     return post_time_series(version, message, "sensor", lambda address, group: sensor, _check_signs)
 
 
