@@ -84,11 +84,17 @@ def can_write_sensor_data(sensor: Sensor) -> bool:
     return current_user.is_admin or any(current_user.has_role(r) for r in ALL_USEF_ROLES)
 
 
-def readable_sensor(sensor_id: int) -> Sensor:
-    """The sensor with this id if the user may read it (404 or 403 otherwise)."""
+def sensor_or_404(sensor_id: int) -> Sensor:
+    """The sensor with this id (404 UNRECOGNIZED_SENSOR if there is none)."""
     sensor = get_by_id(Sensor, sensor_id)
     if sensor is None:
         raise not_found("UNRECOGNIZED_SENSOR", f"There is no sensor with id {sensor_id}.")
+    return sensor
+
+
+def readable_sensor(sensor_id: int) -> Sensor:
+    """The sensor with this id if the user may read it (404 or 403 otherwise)."""
+    sensor = sensor_or_404(sensor_id)
     if not can_read_sensor(sensor):
         raise refuse(f"You may not see sensor {sensor_id}: it belongs to another user's asset.")
     return sensor

@@ -18,10 +18,8 @@ from sqlalchemy import or_, select
 
 from flexmeasures.api.common.implementations import schedules, sensor_data
 from flexmeasures.api.v2_0.rest.common import (
-    get_by_id,
     json_object_body,
     load,
-    not_found,
     query_args,
     service_errors,
 )
@@ -35,6 +33,7 @@ from flexmeasures.api.v3_0.common import (
     refuse,
     sensor_asset,
     sensor_json,
+    sensor_or_404,
     v3_view,
 )
 from flexmeasures.api.v3_0.schemas import ScheduleQuerySchema, SensorQuerySchema, SensorSchema
@@ -172,9 +171,7 @@ def changeable_sensor(sensor_id: int) -> Sensor:
 
 def writable_sensor(sensor_id: int) -> Sensor:
     """The sensor, if the user may post data for it (404 or 403 otherwise)."""
-    sensor = get_by_id(Sensor, sensor_id)
-    if sensor is None:
-        raise not_found("UNRECOGNIZED_SENSOR", f"There is no sensor with id {sensor_id}.")
+    sensor = sensor_or_404(sensor_id)
     if not can_write_sensor_data(sensor):
         raise refuse(f"You may not post data for sensor {sensor_id}.")
     return sensor
