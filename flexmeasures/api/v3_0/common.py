@@ -14,7 +14,7 @@ from functools import wraps
 from typing import Any
 
 from flask_security import current_user
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 
 from flexmeasures.api.common.messages import MessageError
 from flexmeasures.api.common.responses import invalid_sender, response, unprocessable_entity
@@ -23,7 +23,7 @@ from flexmeasures.api.v2_0.rest.common import RestError, get_by_id, not_found, r
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset, AssetType, Sensor
 from flexmeasures.data.services.structure import ASSET_TYPES
-from flexmeasures.security import can_access_asset, may_address_asset
+from flexmeasures.security import asset_visibility_clause, can_access_asset, may_address_asset
 from flexmeasures.utils.time_utils import duration_isoformat
 
 # v3_0 without its endpoints (which ``flexmeasures.api.v3_0`` adds): the version the
@@ -72,6 +72,17 @@ def can_read_sensor(sensor: Sensor) -> bool:
     sensors and other sensors without an asset: every user."""
     asset = sensor_asset(sensor)
     return asset is None or can_access_asset(current_user, asset)
+
+
+def readable_sensors_clause() -> ColumnElement[bool]:
+    """A WHERE clause selecting the sensors the user may read (see ``can_read_sensor``):
+    those of visible assets, and every sensor without an asset."""
+    visible = select(Asset.id).where(asset_visibility_clause(current_user)).scalar_subquery()
+    return or_(
+        and_(Sensor.type != "asset", Sensor.generic_asset_id.is_(None)),
+        Sensor.id.in_(visible),
+        Sensor.generic_asset_id.in_(visible),
+    )
 
 
 def can_write_sensor_data(sensor: Sensor) -> bool:

@@ -26,10 +26,10 @@ from flexmeasures.api.v2_0.rest.common import (
 from flexmeasures.api.v3_0.common import (
     V3_0_BASE,
     accessible_asset,
-    can_read_sensor,
     can_write_sensor_data,
     invalid_field,
     readable_sensor,
+    readable_sensors_clause,
     refuse,
     sensor_asset,
     sensor_json,
@@ -51,12 +51,11 @@ SENSOR_SCHEMA = SensorSchema()
 def get_sensors() -> tuple[Any, int]:
     """The sensors the user may see, ordered by id; ``asset_id``: those of one asset."""
     asset_id = query_args(SensorQuerySchema())["asset_id"]
-    query = select(Sensor).order_by(Sensor.id)
+    query = select(Sensor).where(readable_sensors_clause()).order_by(Sensor.id)
     if asset_id is not None:
         asset = accessible_asset(asset_id)
         query = query.where(or_(Sensor.id == asset.id, Sensor.generic_asset_id == asset.id))
-    sensors = [sensor for sensor in db.session.scalars(query) if can_read_sensor(sensor)]
-    return [sensor_json(sensor) for sensor in sensors], 200
+    return [sensor_json(sensor) for sensor in db.session.scalars(query)], 200
 
 
 @sensors_api.route("/sensors/<int:sensor_id>", methods=["GET"])

@@ -139,3 +139,15 @@ def test_errors_without_token_are_json(client, assets):
 
 def test_api_lists_v3_0(client):
     assert "v3_0" in client.get("/api/").get_json()["versions"]
+
+
+def test_the_sensor_list_holds_what_the_user_may_read(client, tokens, assets):
+    def listed(user):
+        response = client.get("/api/v3_0/sensors", headers=auth_header(tokens[user]))
+        return {sensor["id"] for sensor in response.get_json()}
+
+    market = assets["battery"].market_id
+    own = {assets["battery"].id, assets["solar"].id}
+    assert listed("prosumer") & {a.id for a in assets.values()} == own
+    assert market in listed("prosumer") and market in listed("other_prosumer")
+    assert {a.id for a in assets.values()} <= listed("admin")
