@@ -21,6 +21,7 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 
 from flexmeasures.app import create_app
 from flexmeasures.data import db
+from flexmeasures.data.services.users import create_user
 
 MIGRATIONS_DATABASE_URI = os.environ.get(
     "SQLALCHEMY_TEST_MIGRATIONS_DATABASE_URI",
@@ -111,3 +112,47 @@ def test_a_model_change_without_migration_is_found(postgres_app):
 
 def test_migrations_go_up_and_down_on_sqlite(sqlite_app):
     migrate_up_down_up()
+
+
+# The accounts migration gives every existing user an account of their own.
+BEFORE_ACCOUNTS = "8e67f12b7738"
+
+
+def _add_users_without_accounts() -> None:
+    with db.engine.begin() as connection:
+        for user_id, name in ((3, "ann"), (7, "bob")):
+            connection.execute(
+                text(
+                    "INSERT INTO fm_user (id, email, username, active, fs_uniquifier, "
+                    "login_count, timezone) VALUES (:id, :email, :name, true, :uniq, 0, 'UTC')"
+                ),
+                {"id": user_id, "email": f"{name}@example.com", "name": name, "uniq": name},
+            )
+
+
+def _check_accounts_after_upgrade() -> None:
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text(
+                "SELECT u.username, a.id, a.name FROM fm_user u JOIN account a "
+                "ON a.id = u.account_id ORDER BY u.id"
+            )
+        ).all()
+    assert [tuple(row) for row in rows] == [("ann", 3, "ann"), ("bob", 7, "bob")]
+    # new users get a new account, whose id does not collide with the migrated ones
+    user = create_user("carl@example.com", "a-long-password", "carl")
+    db.session.commit()
+    assert user.account_id not in (3, 7) and user.account.name == "carl"
+
+
+def test_migration_gives_each_user_an_account_on_postgres(postgres_app):
+    upgrade(revision=BEFORE_ACCOUNTS)
+    _add_users_without_accounts()
+    _check_accounts_after_upgrade()
+
+
+def test_migration_gives_each_user_an_account_on_sqlite(sqlite_app):
+    upgrade(revision=BEFORE_ACCOUNTS)
+    _add_users_without_accounts()
+    _check_accounts_after_upgrade()

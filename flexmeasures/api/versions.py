@@ -14,8 +14,9 @@ def all_versions() -> list[ApiVersion]:
     from flexmeasures.api.v1_2 import v1_2
     from flexmeasures.api.v1_3 import v1_3
     from flexmeasures.api.v2_0 import v2_0
+    from flexmeasures.api.v3_0 import v3_0
 
-    return [v1, v1_1, v1_2, v1_3, v2_0]
+    return [v1, v1_1, v1_2, v1_3, v2_0, v3_0]
 
 
 def register_versions(app: Flask) -> None:

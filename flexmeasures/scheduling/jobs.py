@@ -17,7 +17,7 @@ import functools
 import math
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -74,16 +74,25 @@ def make_schedule(
     soc_targets: SocTargets | None = None,
     prefer_charging_sooner: bool = True,
     solver: str | None = None,
+    settings: DeviceSettings | None = None,
 ) -> dict[str, Any]:
     """Compute and save the schedule of a storage asset for [start, end) and commit.
 
-    SOC values in MWh; ``solver`` defaults to FLEXMEASURES_LP_SOLVER. Returns a summary
+    SOC values in MWh; ``solver`` defaults to FLEXMEASURES_LP_SOLVER; ``settings`` override
+    the asset's stored ones for this schedule (API v3_0's flex-model). Returns a summary
     (see ``schedule_summary``). Raises MissingPricesError (UNKNOWN_PRICES) and other
     SchedulingErrors with messages a Prosumer can act on; then nothing is saved.
     """
     try:
         computed = compute_schedule(
-            asset_id, start, end, soc_at_start, soc_targets, prefer_charging_sooner, solver
+            asset_id,
+            start,
+            end,
+            soc_at_start,
+            soc_targets,
+            prefer_charging_sooner,
+            solver,
+            settings,
         )
     except BaseException:
         db.session.rollback()  # in-process jobs share the caller's session
@@ -102,6 +111,7 @@ def compute_schedule(
     soc_targets: SocTargets | None = None,
     prefer_charging_sooner: bool = True,
     solver: str | None = None,
+    settings: DeviceSettings | None = None,
 ) -> ComputedSchedule:
     """Compute the schedule of a storage asset for [start, end) and save it, uncommitted.
 
@@ -109,10 +119,10 @@ def compute_schedule(
     """
     solver_name = resolve_solver(solver or current_app.config["FLEXMEASURES_LP_SOLVER"])
     started = time.perf_counter()
-    inputs = job_inputs(asset_id)
+    inputs = with_market(job_inputs(asset_id), settings)
     prices = market_prices(inputs, start, end)
     problem = storage_problem(
-        inputs, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner
+        inputs, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner, settings
     )
     read_seconds = time.perf_counter() - started
     schedule = schedule_storage(problem, solver=solver_name)
@@ -126,6 +136,28 @@ def compute_schedule(
         read_seconds=read_seconds,
         save_seconds=time.perf_counter() - started,
     )
+
+
+@dataclass(frozen=True)
+class DeviceSettings:
+    """Settings of one schedule that override the asset's stored ones (None: keep those):
+    power capacity (MW), SOC limits (MWh), efficiencies (shares in (0, 1]) and the market
+    (a price sensor) whose prices to optimise against."""
+
+    capacity_in_mw: float | None = None
+    min_soc_in_mwh: float | None = None
+    max_soc_in_mwh: float | None = None
+    charging_efficiency: float = 1.0
+    discharging_efficiency: float = 1.0
+    market_id: int | None = None
+
+    def applied_to(self, asset: Asset | JobInputs) -> dict[str, Any]:
+        """The asset's capacity and SOC limits with these settings applied."""
+        names = ("capacity_in_mw", "min_soc_in_mwh", "max_soc_in_mwh")
+        return {
+            name: getattr(asset, name) if getattr(self, name) is None else getattr(self, name)
+            for name in names
+        }
 
 
 @dataclass(frozen=True)
@@ -197,6 +229,21 @@ _ASSET_COLUMNS = (
 )
 
 
+def with_market(inputs: JobInputs, settings: DeviceSettings | None) -> JobInputs:
+    """The job's inputs with the market of the settings, if they name one."""
+    if settings is None or settings.market_id is None:
+        return inputs
+    market = db.session.get(Sensor, settings.market_id)
+    if market is None:
+        raise InvalidProblemError(f"There is no price sensor with id {settings.market_id}.")
+    return replace(
+        inputs,
+        market_id=market.id,
+        market_resolution=market.event_resolution,
+        price_unit=market.unit,
+    )
+
+
 def storage_asset(asset_id: int) -> Asset:
     """The asset with this id, if it has a storage scheduler (InvalidProblemError or
     UnsupportedAssetTypeError otherwise)."""
@@ -213,6 +260,7 @@ def check_schedule_request(
     end: datetime,
     soc_at_start: float,
     soc_targets: SocTargets,
+    settings: DeviceSettings | None = None,
 ) -> None:
     """Check a request as a job would, before it is queued, without reading prices.
 
@@ -221,7 +269,7 @@ def check_schedule_request(
     """
     steps = step_starts(start, end, asset.event_resolution)
     placeholder_prices = pd.Series(0.0, index=steps)
-    storage_problem(asset, placeholder_prices, soc_at_start, soc_targets)
+    storage_problem(asset, placeholder_prices, soc_at_start, soc_targets, settings=settings)
 
 
 def storage_problem(
@@ -230,16 +278,22 @@ def storage_problem(
     soc_at_start: float,
     soc_targets: SocTargets,
     prefer_charging_sooner: bool = True,
+    settings: DeviceSettings | None = None,
 ) -> StorageProblem:
     """The storage problem of an asset facing prices (currency/MWh per step of the asset).
 
-    SOC at start and targets (moment, value) in MWh; capacities from the asset (MW, MWh).
+    SOC at start and targets (moment, value) in MWh; capacities from the asset (MW, MWh),
+    unless ``settings`` override them.
     """
-    if asset.max_soc_in_mwh is None:
+    settings = settings or DeviceSettings()
+    limits = settings.applied_to(asset)
+    if limits["max_soc_in_mwh"] is None:
         raise InvalidProblemError(
             f"Asset {asset.name} has no max_soc_in_mwh; set its state of charge limits first."
         )
-    charging, discharging = power_limits_for_asset_type(asset.asset_type_name, asset.capacity_in_mw)
+    charging, discharging = power_limits_for_asset_type(
+        asset.asset_type_name, limits["capacity_in_mw"]
+    )
     targets = pd.Series(
         [value for _, value in soc_targets],
         index=pd.DatetimeIndex([moment for moment, _ in soc_targets]),
@@ -252,10 +306,12 @@ def storage_problem(
         resolution=asset.event_resolution,
         charging_capacity=charging,
         discharging_capacity=discharging,
-        soc_min=asset.min_soc_in_mwh or 0.0,
-        soc_max=asset.max_soc_in_mwh,
+        soc_min=limits["min_soc_in_mwh"] or 0.0,
+        soc_max=limits["max_soc_in_mwh"],
         soc_start=soc_at_start,
         soc_targets=targets,
+        charging_efficiency=settings.charging_efficiency,
+        discharging_efficiency=settings.discharging_efficiency,
         prefer_charging_sooner=prefer_charging_sooner,
     )
 
@@ -372,12 +428,14 @@ def enqueue_schedule(
     solver: str | None = None,
     keep: timedelta | None = None,
     meta: dict[str, Any] | None = None,
+    settings: DeviceSettings | None = None,
 ) -> Job:
     """Put a ``make_schedule`` job on the "scheduling" queue and return the RQ job.
 
     ``keep``: how long its result (or failure) stays in Redis (None: RQ's defaults; a
-    non-positive duration: forever). ``meta`` is stored with the job; ``start`` (ISO) is
-    added. Call after committing what the job reads.
+    non-positive duration: forever). ``meta`` is stored with the job, with ``start`` and
+    ``end`` (ISO) and ``asset_id`` added; ``settings`` go to the job (see ``make_schedule``).
+    Call after committing what the job reads.
     """
     ttl: dict[str, Any] = {}
     if keep is not None:
@@ -393,8 +451,14 @@ def enqueue_schedule(
         list(soc_targets or []),
         prefer_charging_sooner,
         solver,
+        settings,
         job_timeout=SCHEDULING_JOB_TIMEOUT,
-        meta={**(meta or {}), "start": start.isoformat(), "asset_id": asset_id},
+        meta={
+            **(meta or {}),
+            "start": start.isoformat(),
+            "end": end.isoformat(),
+            "asset_id": asset_id,
+        },
         **ttl,
     )
 

@@ -280,3 +280,25 @@ def test_add_market_refuses_bad_input(run_cli, db, structure, name, market_type,
     )
     assert_one_line_error(result, *fragments)
     assert count(db, Market) == before
+
+
+def test_add_user_joins_an_account_or_gets_their_own(run_cli, db):
+    first = run_cli(
+        "add", "user", "--username", "ann", "--email", "ann@example.com", "--password",
+        "very-secret",
+    )  # fmt: skip
+    assert first.exit_code == 0, first.output
+    ann = db.session.scalar(select(User).filter_by(email="ann@example.com"))
+    assert ann.account.name == "ann"
+    second = run_cli(
+        "add", "user", "--username", "bob", "--email", "bob@example.com", "--password",
+        "very-secret", "--account-id", str(ann.account_id),
+    )  # fmt: skip
+    assert second.exit_code == 0, second.output
+    bob = db.session.scalar(select(User).filter_by(email="bob@example.com"))
+    assert bob.account_id == ann.account_id
+    unknown = run_cli(
+        "add", "user", "--username", "cy", "--email", "cy@example.com", "--password",
+        "very-secret", "--account-id", "999999",
+    )  # fmt: skip
+    assert_one_line_error(unknown, "There is no account with id 999999")

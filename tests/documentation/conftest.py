@@ -40,6 +40,7 @@ from sqlalchemy import text
 from flexmeasures.app import create_app
 from flexmeasures.data import db as _db
 from flexmeasures.data.models import (
+    Account,
     Asset,
     DataSource,
     Market,
@@ -90,6 +91,7 @@ WEATHER_SENSOR_LOCATION = (33.4843866, 126.477859)
 ID_SEQUENCES = {
     "role": "role_id_seq",
     "fm_user": "fm_user_id_seq",
+    "account": "account_id_seq",
     "sensor": "sensor_id_seq",
     "data_source": "data_source_id_seq",
 }
@@ -147,6 +149,7 @@ def add_users() -> dict[int, User]:
             fs_uniquifier=f"documentation-world-user-{id_}",
             timezone="Europe/Amsterdam",
             roles=[roles[r] for r in role_ids],
+            account=Account(id=id_, name=username),
         )
         _db.session.add(DataSource(id=id_, name=username, type="user", user=users[id_]))
     _db.session.add_all(users.values())

@@ -32,6 +32,7 @@ VERSION_PAGES = {
     "v1_2": "v1_2.md",
     "v1_3": "v1_3.md",
     "v2_0": "v2_0.md",
+    "v3_0": "v3_0.md",
 }
 # (page, example comment) -> why the API answers otherwise than documented
 KNOWN_BUGS: dict[tuple[str, str], str] = {}
@@ -133,6 +134,10 @@ class TestVersion1_3Examples(PageExamples):
 
 class TestVersion2_0Examples(PageExamples):
     page = "v2_0.md"
+
+
+class TestVersion3_0Examples(PageExamples):
+    page = "v3_0.md"
 
 
 class TestOpsExamples(PageExamples):

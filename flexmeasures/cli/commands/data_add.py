@@ -61,8 +61,20 @@ def add_structure() -> None:
     "--password",
     help="At least 8 characters; asked for (twice) when not given.",
 )
+@click.option(
+    "--account-id",
+    type=int,
+    help="Id of the account (organisation) to join [default: a new account of their own].",
+)
 @with_appcontext
-def add_user(username: str, email: str, roles: str, timezone: str, password: str | None) -> None:
+def add_user(
+    username: str,
+    email: str,
+    roles: str,
+    timezone: str,
+    password: str | None,
+    account_id: int | None,
+) -> None:
     """Create a user, asking for the password twice, and print the new user's id.
 
     \b
@@ -84,6 +96,7 @@ def add_user(username: str, email: str, roles: str, timezone: str, password: str
             username=username,
             roles=roles.split(","),
             timezone=check_timezone(timezone),
+            account_id=account_id,
         )
         done = f"Successfully created user {user.username} ({user.email}) with id {user.id}"
         role_names = ", ".join(role.name for role in user.roles) or "none"

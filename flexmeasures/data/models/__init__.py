@@ -1,5 +1,6 @@
 """All models, importable from one place (and registered with the metadata on import)."""
 
+from flexmeasures.data.models.account import Account
 from flexmeasures.data.models.asset import Asset, AssetType
 from flexmeasures.data.models.data_source import DataSource
 from flexmeasures.data.models.market import Market, MarketType
@@ -10,6 +11,7 @@ from flexmeasures.data.models.user import Role, User
 from flexmeasures.data.models.weather import WeatherSensor, WeatherSensorType
 
 __all__ = [
+    "Account",
     "Asset",
     "AssetType",
     "DataSource",

@@ -11,6 +11,7 @@ from sqlalchemy import (
     ForeignKey,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
@@ -69,6 +70,9 @@ class Asset(Sensor):
     longitude: Mapped[float] = mapped_column(Float)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("fm_user.id", ondelete="CASCADE"))
     market_id: Mapped[int | None] = mapped_column(ForeignKey("market.id", ondelete="SET NULL"))
+    # JSON objects (as text) kept for API v3_0: default flex-context and flex-model.
+    flex_context: Mapped[str] = mapped_column(Text, default="{}")
+    flex_model: Mapped[str] = mapped_column(Text, default="{}")
 
     asset_type: Mapped[AssetType] = relationship(lazy="joined")
     owner: Mapped[User | None] = relationship(

@@ -10,6 +10,7 @@ from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from flexmeasures.data import db
+from flexmeasures.data.models.account import Account
 from flexmeasures.data.models.types import UTCDateTime
 
 ADMIN_ROLE = "admin"
@@ -66,6 +67,10 @@ class User(db.Model, UserMixin):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     login_count: Mapped[int | None] = mapped_column(Integer, default=0)
     timezone: Mapped[str] = mapped_column(String(255), default="Europe/Amsterdam")
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id", ondelete="CASCADE"))
+    account: Mapped[Account] = relationship(
+        backref=db.backref("users", passive_deletes=True), lazy="joined"
+    )
     roles: Mapped[list[Role]] = relationship(
         secondary=roles_users, backref="users", lazy="selectin"
     )

@@ -13,6 +13,7 @@ from flask_security.utils import hash_password
 from sqlalchemy import delete, select
 
 from flexmeasures.data import db
+from flexmeasures.data.models.account import Account
 from flexmeasures.data.models.data_source import DataSource
 from flexmeasures.data.models.user import KNOWN_ROLES, ROLE_DESCRIPTIONS, Role, User
 
@@ -54,8 +55,12 @@ def create_user(
     username: str | None = None,
     roles: Iterable[str] = (),
     timezone: str = "Europe/Amsterdam",
+    account_id: int | None = None,
 ) -> User:
     """Create an active user with a hashed password, its roles and its data source.
+
+    The user joins the account with ``account_id``, or (without it) a new account of their
+    own, named after their username.
 
     Raises InvalidUserError for an invalid or taken email or username, a password shorter
     than MIN_PASSWORD_LENGTH, or an unknown role. Does not commit.
@@ -73,11 +78,22 @@ def create_user(
         timezone=timezone,
         fs_uniquifier=uuid.uuid4().hex,
         roles=[get_or_create_role(role.strip()) for role in roles if role.strip()],
+        account=_account(account_id, username),
     )
     db.session.add(user)
     db.session.flush()
     db.session.add(DataSource(name=username, type="user", user=user))
     return user
+
+
+def _account(account_id: int | None, username: str) -> Account:
+    """The account with this id (InvalidUserError if there is none), or a new one."""
+    if account_id is None:
+        return Account(name=username)
+    account = db.session.get(Account, account_id)
+    if account is None:
+        raise InvalidUserError(f"There is no account with id {account_id}.", "account_id")
+    return account
 
 
 def check_new_user(

@@ -229,7 +229,7 @@ def get_device_message(version, message: dict[str, Any]) -> ResponseTuple:
         start, summary = _finished_schedule(asset, event_id)
     else:
         start, summary = _schedule_now(asset, event_id)
-    values = _schedule_values(summary, asset.event_resolution, duration)
+    values = scheduled_values(summary, asset.event_resolution, duration)
     return {
         "event": message.get("event"),
         "values": values,
@@ -332,7 +332,7 @@ def _schedule_now(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any]
     return start, summary
 
 
-def _schedule_values(
+def scheduled_values(
     summary: dict[str, Any] | None, resolution: timedelta, duration: timedelta
 ) -> list[float]:
     """The event's own schedule (MW per step of ``resolution``) as its job returned it, for

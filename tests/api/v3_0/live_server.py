@@ -1,0 +1,148 @@
+"""A live FlexMeasures server for end-to-end tests with real HTTP clients.
+
+The tests' ``db`` fixture keeps each test in one rolled-back transaction on one
+connection, which a server thread cannot share. So the live server gets a PostgreSQL
+schema of its own in the test database (``search_path`` set per connection), built by the
+migrations and filled with committed data, and dropped again afterwards. The app is served
+by werkzeug in a thread on a free port; scheduling jobs go to the test Redis, where a
+``flexmeasures jobs run-worker`` process (the real worker) picks them up.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from sqlalchemy import create_engine, text
+from werkzeug.serving import make_server
+
+from flexmeasures.app import create_app
+from flexmeasures.data import db
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+@dataclass
+class LiveServer:
+    """A running server: its app (for setting up data) and where it listens."""
+
+    app: Flask
+    host: str
+    port: int
+
+    @property
+    def address(self) -> str:
+        """``host:port``, as the FlexMeasures client takes it."""
+        return f"{self.host}:{self.port}"
+
+
+def engine_options(schema: str) -> dict[str, Any]:
+    """SQLALCHEMY_ENGINE_OPTIONS whose connections use the schema (and UTC, as default)."""
+    return {
+        "pool_pre_ping": True,
+        "connect_args": {"options": f"-c timezone=utc -c search_path={schema}"},
+    }
+
+
+def recreate_schema(database_uri: str, schema: str, drop_only: bool = False) -> None:
+    """Drop the schema (with everything in it) and, unless ``drop_only``, create it empty."""
+    engine = create_engine(database_uri)
+    try:
+        with engine.begin() as connection:
+            connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+            if not drop_only:
+                connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    finally:
+        engine.dispose()
+
+
+def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
+    """A testing app on this database's schema, built by the migrations."""
+    from flask_migrate import upgrade
+
+    app = create_app(
+        "testing",
+        settings={
+            "SQLALCHEMY_DATABASE_URI": uri,
+            "SQLALCHEMY_ENGINE_OPTIONS": engine_options(schema),
+            "FLEXMEASURES_REDIS_URL": redis_url,
+        },
+    )
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def serve(app: Flask) -> Iterator[LiveServer]:
+    """Serve the app in a thread on a free port until the generator is closed."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield LiveServer(app, "127.0.0.1", server.server_port)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+def start_worker(
+    uri: str, schema: str, redis_url: str, queue: str = "scheduling"
+) -> subprocess.Popen:
+    """Start ``flexmeasures jobs run-worker`` for the queue on this database's schema and
+    Redis, and wait until it has registered with Redis (at most 60 seconds)."""
+    name = f"live-test-{uuid.uuid4().hex[:8]}"
+    env = {
+        **os.environ,
+        "FLEXMEASURES_ENV": "testing",
+        "SQLALCHEMY_TEST_DATABASE_URI": uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options(schema)),
+        "FLEXMEASURES_REDIS_URL": redis_url,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+    }
+    command = [sys.executable, "-c", "from flexmeasures.cli import main; main()"]
+    worker = subprocess.Popen(
+        [*command, "jobs", "run-worker", "--queue", queue, "--name", name],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    _wait_for_worker(name, redis_url, worker)
+    return worker
+
+
+def _wait_for_worker(name: str, redis_url: str, worker: subprocess.Popen) -> None:
+    from redis import Redis
+    from rq import Worker
+
+    connection = Redis.from_url(redis_url)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and worker.poll() is None:
+        if any(w.name == name for w in Worker.all(connection=connection)):
+            return
+        time.sleep(0.2)
+    stop_worker(worker)
+    raise RuntimeError(f"The worker {name} did not start (exit code {worker.poll()}).")
+
+
+def stop_worker(worker: subprocess.Popen) -> None:
+    """Stop the worker process (the one this module started)."""
+    if worker.poll() is None:
+        worker.terminate()
+        try:
+            worker.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
