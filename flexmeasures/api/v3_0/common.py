@@ -91,7 +91,7 @@ def can_write_sensor_data(sensor: Sensor) -> bool:
     USEF role (as postPriceData and postWeatherData)."""
     asset = sensor_asset(sensor)
     if asset is not None:
-        return may_address_asset(current_user, asset)
+        return may_address_asset(current_user, asset, ALL_USEF_ROLES)
     return current_user.is_admin or any(current_user.has_role(r) for r in ALL_USEF_ROLES)
 
 
