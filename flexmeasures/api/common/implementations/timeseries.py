@@ -40,6 +40,7 @@ from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import DataSource, Role, Sensor, User
 from flexmeasures.data.queries import resample_events, search_beliefs
 from flexmeasures.modes import belief_time_at_event_end, may_overwrite_beliefs
+from flexmeasures.utils.time_grid import describe_grid, offset_from_grid
 from flexmeasures.utils.time_utils import duration_isoformat, server_now
 
 
@@ -88,11 +89,29 @@ def current_user_source() -> DataSource:
     return source
 
 
+def check_start_on_grid(group: SeriesGroup, sensor: Sensor) -> None:
+    """Raise INVALID_RESOLUTION unless the group starts on the sensor's resolution grid
+    (see ``flexmeasures.utils.time_grid``), naming the grid and the nearest earlier start."""
+    resolution, timezone = sensor.event_resolution, sensor.timezone or "UTC"
+    offset = offset_from_grid(group.start, resolution, timezone)
+    if offset == timedelta(0):
+        return
+    raise MessageError(
+        "INVALID_RESOLUTION",
+        f"The start {group.start.isoformat()} is not on the resolution grid of {sensor.name}: "
+        f"its {duration_isoformat(resolution)} events start "
+        f"{describe_grid(resolution, timezone)}. Start at "
+        f"{(group.start - offset).isoformat()} or another moment on the grid.",
+    )
+
+
 def values_at_sensor_resolution(group: SeriesGroup, sensor: Sensor) -> pd.Series:
     """The group's values as a series at the sensor's resolution (upsampled if coarser).
 
-    Raises REQUIRED_INFO_MISSING if the posted resolution cannot be matched.
+    Raises REQUIRED_INFO_MISSING if the posted resolution cannot be matched, and
+    INVALID_RESOLUTION if the values do not start on the sensor's resolution grid.
     """
+    check_start_on_grid(group, sensor)
     index = pd.date_range(group.start, periods=len(group.values), freq=group.resolution)
     values = pd.Series(group.values, index=index.tz_convert("UTC"))
     target = sensor.event_resolution
