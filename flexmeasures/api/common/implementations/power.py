@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from flexmeasures.api.common.entities import resolve_connection
 from flexmeasures.api.common.implementations.timeseries import get_time_series, post_time_series
 from flexmeasures.api.common.messages import MessageError, SeriesGroup, get_list
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data.models import Asset
+from flexmeasures.data.physical_limits import power_beyond_capacity
 
 POWER_UNIT = "MW"
 
@@ -20,8 +23,10 @@ def check_power_unit(unit: Any) -> None:
 
 
 def check_power_values(asset: Asset, group: SeriesGroup) -> None:
-    """Check the unit, and the sign of values for pure consumers and pure producers."""
+    """Check the unit, the capacity (see FLEXMEASURES_CAPACITY_TOLERANCE), and the sign of
+    values for pure consumers and pure producers."""
     check_power_unit(group.unit)
+    check_capacity(asset, group)
     if asset.is_pure_consumer and min(group.values) < 0:
         raise MessageError(
             "POWER_VALUE_TOO_SMALL",
@@ -34,6 +39,17 @@ def check_power_values(asset: Asset, group: SeriesGroup) -> None:
             f"One or more power values are too big: {asset.name} only produces, so its "
             "values should be negative or zero (production is negative).",
         )
+
+
+def check_capacity(asset: Asset, group: SeriesGroup) -> None:
+    """Raise POWER_VALUE_TOO_BIG (or _TOO_SMALL, for production) if a value lies beyond the
+    asset's capacity by more than the configured tolerance."""
+    tolerance = current_app.config["FLEXMEASURES_CAPACITY_TOLERANCE"]
+    problem = power_beyond_capacity(group.values, asset.capacity_in_mw, tolerance)
+    if problem is not None:
+        worst = max(group.values, key=abs)
+        status = "POWER_VALUE_TOO_BIG" if worst > 0 else "POWER_VALUE_TOO_SMALL"
+        raise MessageError(status, f"A power value for {asset.name} is impossible: {problem}")
 
 
 def _resolve(address: str, group: SeriesGroup) -> Asset:
