@@ -213,7 +213,7 @@ def test_roles_and_ownership(client, tokens, assets):
     assert others.status_code == 400 and others.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
 
 
-def test_forecast_and_measurement_kept_and_prior_time_travel(client, tokens, assets, db):
+def test_prognosis_and_meter_data_kept_apart_and_prior_time_travel(client, tokens, assets, db):
     cs1 = address(assets["CS 1"])
     forecast = meter_data(
         [cs1], values=[1.0] * 6, type="PostPrognosisRequest", prior="2014-12-31T18:00:00Z"
@@ -238,7 +238,13 @@ def test_forecast_and_measurement_kept_and_prior_time_travel(client, tokens, ass
         query_string={**query, "prior": "2015-01-01T00:00:00Z"},
         headers=auth(tokens, "prosumer"),
     )
-    assert before.json["values"] == [1.0] * 6
+    assert before.json["values"] == [None] * 6  # no meter data yet; a prognosis is none
+    prognosed_before = client.get(
+        "/api/v2_0/getPrognosis",
+        query_string={**query, "prior": "2015-01-01T00:00:00Z"},
+        headers=auth(tokens, "prosumer"),
+    )
+    assert prognosed_before.json["values"] == [1.0] * 6
     prognosis = client.get(
         "/api/v2_0/getPrognosis",
         query_string={**query, "horizon": "PT6H"},

@@ -11,7 +11,9 @@ from flexmeasures.api.common.implementations.timeseries import get_time_series, 
 from flexmeasures.api.common.messages import MessageError, SeriesGroup, get_list
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data.models import Asset
+from flexmeasures.data.models.data_source import PROGNOSIS_SOURCE_TYPE
 from flexmeasures.data.physical_limits import power_beyond_capacity
+from flexmeasures.data.services.data_sources import METER_DATA, PROGNOSES
 
 POWER_UNIT = "MW"
 
@@ -62,8 +64,16 @@ def post_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
 
 
 def post_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
-    """Store prognosed power (MW) for one or more groups of connections."""
-    return post_time_series(version, message, "connection", _resolve, check_power_values)
+    """Store prognosed power (MW) for one or more groups of connections: beliefs of the
+    user's prognosis source, whatever their horizon (also after the fact)."""
+    return post_time_series(
+        version,
+        message,
+        "connection",
+        _resolve,
+        check_power_values,
+        source_type=PROGNOSIS_SOURCE_TYPE,
+    )
 
 
 def _requested_connections(message: dict[str, Any]) -> list[tuple[str, Asset]]:
@@ -77,10 +87,12 @@ def _requested_connections(message: dict[str, Any]) -> list[tuple[str, Asset]]:
 
 
 def get_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
-    """Power (MW) of the connections: the most recent belief per event (measured if known)."""
-    return get_time_series(message, _requested_connections(message), "all", POWER_UNIT)
+    """Power (MW) of the connections: the most recent meter data per event (never a
+    prognosis, forecast or schedule)."""
+    return get_time_series(message, _requested_connections(message), METER_DATA, POWER_UNIT)
 
 
 def get_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
-    """Prognosed power (MW) of the connections: the most recent forecast per event."""
-    return get_time_series(message, _requested_connections(message), "forecasts", POWER_UNIT)
+    """Prognosed power (MW) of the connections: the most recent prognosis per event (posted
+    through postPrognosis or made by a forecaster), whatever its horizon."""
+    return get_time_series(message, _requested_connections(message), PROGNOSES, POWER_UNIT)
