@@ -11,6 +11,13 @@ from sqlalchemy import select
 
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource
+from flexmeasures.data.services.data_sources import (
+    ALL_DATA,
+    METER_DATA,
+    PROGNOSES,
+    source_ids_of_kind,
+    user_source,
+)
 from tests.factories import make_asset
 
 START = "2015-01-01T00:00:00Z"
@@ -107,3 +114,14 @@ def test_meter_data_has_no_forecasts_where_nothing_was_measured(client, tokens, 
     post(client, tokens, "v2_0", "postMeterData", station, [2, 2], duration="PT30M")
     assert get(client, tokens, "getMeterData", station) == [2, 2, None, None]
     assert get(client, tokens, "getPrognosis", station, horizon="PT6H") == [3.0] * 4
+
+
+def test_kinds_of_data_select_sources(db, station, users):
+    meter, prognosis = (user_source(users["mdc"], kind) for kind in ("user", "prognosis"))
+    assert meter.id in source_ids_of_kind(METER_DATA)
+    assert meter.id not in source_ids_of_kind(PROGNOSES)
+    assert prognosis.id in source_ids_of_kind(PROGNOSES, among=[prognosis.id, meter.id])
+    assert source_ids_of_kind(METER_DATA, among=[prognosis.id]) == ()
+    assert source_ids_of_kind(ALL_DATA) is None
+    assert source_ids_of_kind(ALL_DATA, among=[meter.id]) == (meter.id,)
+    assert user_source(users["mdc"], "prognosis") is prognosis  # created once

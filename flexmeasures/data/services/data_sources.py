@@ -18,6 +18,7 @@ from flexmeasures.data.models.data_source import (
 
 METER_DATA = "meter data"
 PROGNOSES = "prognoses"
+ALL_DATA = "all"
 
 
 def user_source(user: User, source_type: str = USER_SOURCE_TYPE) -> DataSource:
@@ -38,17 +39,21 @@ def user_source(user: User, source_type: str = USER_SOURCE_TYPE) -> DataSource:
     return source
 
 
-def source_ids_of_kind(kind: str, among: Sequence[int] | None = None) -> tuple[int, ...]:
+def source_ids_of_kind(kind: str, among: Sequence[int] | None = None) -> tuple[int, ...] | None:
     """The ids of the sources of meter data (METER_DATA: every source but forecasters,
     schedulers and users' prognoses) or of prognoses (PROGNOSES), optionally only those
-    ``among`` some ids."""
+    ``among`` some ids. For ALL_DATA: ``among`` as it is (None: every source)."""
+    if kind == ALL_DATA:
+        return tuple(among) if among is not None else None
     query = select(DataSource.id).order_by(DataSource.id)
     if kind == PROGNOSES:
         query = query.where(DataSource.type.in_(PROGNOSIS_SOURCE_TYPES))
     elif kind == METER_DATA:
         query = query.where(DataSource.type.not_in(NOT_METER_DATA_SOURCE_TYPES))
     else:
-        raise ValueError(f"Unknown kind of data '{kind}'; use '{METER_DATA}' or '{PROGNOSES}'.")
+        raise ValueError(
+            f"Unknown kind of data '{kind}'; use '{METER_DATA}', '{PROGNOSES}' or '{ALL_DATA}'."
+        )
     if among is not None:
         query = query.where(DataSource.id.in_(among))
     return tuple(db.session.scalars(query))

@@ -279,8 +279,8 @@ def get_time_series(
 ) -> ResponseTuple:
     """Answer a GET message with the most recent beliefs per event for each sensor.
 
-    ``sensors`` pairs each requested address with its sensor; ``kind`` is METER_DATA or
-    PROGNOSES (which sources count, whatever the belief horizons; see
+    ``sensors`` pairs each requested address with its sensor; ``kind`` is METER_DATA,
+    PROGNOSES or ALL_DATA (which sources count, whatever the belief horizons; see
     ``flexmeasures.data.services.data_sources``). One sensor gives a flat answer, several
     give groups.
     """
@@ -303,7 +303,7 @@ def get_time_series(
 
 
 def _values_for(
-    request: GetRequest, sensor: Sensor, source_ids: Sequence[int]
+    request: GetRequest, sensor: Sensor, source_ids: Sequence[int] | None
 ) -> list[float | None]:
     """The values of one sensor for a GET request, at its (or the requested) resolution,
     from the most recent belief per event among those of the sources."""
