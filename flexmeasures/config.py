@@ -93,6 +93,9 @@ class Config:
     FLEXMEASURES_PLANNING_TTL: timedelta = timedelta(days=7)
     FLEXMEASURES_PLANNING_HORIZON: timedelta = timedelta(hours=2 * 24)
 
+    # Data
+    FLEXMEASURES_CAPACITY_TOLERANCE: float = 0.1
+
     # Forecasting
     FLEXMEASURES_FORECASTING_MODELS: dict[str, str] = {}
     FLEXMEASURES_WEATHER_FORECAST_URL: str = "https://api.open-meteo.com/v1/forecast"
@@ -445,6 +448,10 @@ def _normalise(settings: dict[str, Any]) -> None:
         if value is None and optional or kind is None or name in STRING_OR_JSON_SETTINGS:
             continue
         settings[name] = _typed(name, value, kind)
+    if settings.get("FLEXMEASURES_CAPACITY_TOLERANCE", 0) < 0:
+        raise ConfigurationError(
+            "FLEXMEASURES_CAPACITY_TOLERANCE must be zero or more (a fraction of the capacity)."
+        )
 
 
 def _typed(name: str, value: Any, kind: type) -> Any:
@@ -456,6 +463,8 @@ def _typed(name: str, value: Any, kind: type) -> Any:
             raise ConfigurationError(f"{name} is invalid: {exc}") from exc
     if kind is tuple and isinstance(value, list):
         return tuple(value)
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
     if kind is int and isinstance(value, bool) or not isinstance(value, kind):
         raise ConfigurationError(
             f"{name} must be of type {kind.__name__}, not {type(value).__name__} ({value!r})."

@@ -105,7 +105,7 @@ def may_restore_data(config: Config) -> bool:
 
 def creates_weather_sensor_on_post(config: Config) -> bool:
     """True if posting weather data for a new location creates a weather sensor there (play),
-    instead of answering with the nearest available sensor."""
+    instead of refusing the data (UNRECOGNIZED_SENSOR, naming the nearest sensor)."""
     return is_play_mode(config)
 
 

@@ -93,6 +93,61 @@ def test_migrations_go_up_and_down_on_postgres(postgres_app):
     migrate_up_down_up()
 
 
+# Migration 3f6a2c9e1d47 (prognosis sources): a user's beliefs about assets with a positive
+# horizon move to the user's new prognosis source, and back on downgrade.
+PROGNOSIS_SOURCES_PARENT = "3a1c0e7d9b42"
+BELIEF = (
+    "INSERT INTO timed_belief (sensor_id, event_start, source_id, belief_horizon, "
+    "cumulative_probability, event_value) SELECT :sensor, '2015-01-01T00:00:00+00', id, "
+    ":horizon, 0.5, :value FROM data_source WHERE type = 'user'"
+)
+
+
+def run_sql(sql: str, **params) -> list:
+    """Run one SQL statement in its own transaction; return its rows (if any)."""
+    with db.engine.begin() as connection:
+        result = connection.execute(text(sql), params)
+        return result.all() if result.returns_rows else []
+
+
+def sources_of_beliefs() -> list[tuple]:
+    """(sensor id, horizon in seconds, source type) of every belief."""
+    return run_sql(
+        "SELECT tb.sensor_id, EXTRACT(EPOCH FROM tb.belief_horizon)::int, ds.type "
+        "FROM timed_belief tb JOIN data_source ds ON ds.id = tb.source_id ORDER BY 1, 2"
+    )
+
+
+def test_positive_horizons_about_assets_become_prognoses_and_back(postgres_app):
+    upgrade(revision=BEFORE_ACCOUNTS)  # the user below gets an account on the way up
+    run_sql(
+        "INSERT INTO fm_user (id, email, username, active, fs_uniquifier, timezone) "
+        "VALUES (1, 'mdc@x.org', 'mdc', true, 'u1', 'UTC')"
+    )
+    run_sql("INSERT INTO data_source (name, type, user_id) VALUES ('mdc', 'user', 1)")
+    for sensor_id, sensor_type in ((1, "asset"), (2, "market")):
+        run_sql(
+            "INSERT INTO sensor (id, name, unit, timezone, event_resolution, type) "
+            "VALUES (:id, :type, 'MW', 'UTC', interval '15 minutes', :type)",
+            id=sensor_id,
+            type=sensor_type,
+        )
+    for sensor_id, horizon in ((1, "6 hours"), (1, "-10 minutes"), (2, "6 hours")):
+        run_sql(BELIEF, sensor=sensor_id, horizon=horizon, value=1.0)
+    upgrade()
+    assert sources_of_beliefs() == [
+        (1, -600, "user"),
+        (1, 21600, "prognosis"),
+        (2, 21600, "user"),  # prices are no prognoses of a user
+    ]
+    run_sql(BELIEF, sensor=1, horizon="6 hours", value=2.0)  # the same belief as meter data
+    downgrade(revision=PROGNOSIS_SOURCES_PARENT)
+    assert sources_of_beliefs() == [(1, -600, "user"), (1, 21600, "user"), (2, 21600, "user")]
+    kept = "SELECT event_value FROM timed_belief WHERE sensor_id = 1 AND belief_horizon > '1 h'"
+    assert run_sql(kept) == [(2.0,)]  # the meter data, not the prognosis it collided with
+    assert run_sql("SELECT count(*) FROM data_source") == [(1,)]
+
+
 def test_models_and_migrations_agree_on_postgres(postgres_app):
     upgrade()
     assert differences_from_database(db.metadata) == [], (

@@ -336,7 +336,7 @@ def charging_station(db, structure, users) -> Asset:
         name="CS 1",
         market=db.session.scalar(select(Market).filter_by(name="epex_da")),
         asset_type_name="charging_station",
-        capacity_in_mw=1,
+        capacity_in_mw=3,
         latitude=52,
         longitude=4,
         owner=users["prosumer"],

@@ -68,7 +68,7 @@ def assets(db, structure, users) -> dict[str, Asset]:
             name=name,
             display_name=f"Charging station {name[-1]}",
             asset_type_name="charging_station",
-            capacity_in_mw=1,
+            capacity_in_mw=400,  # the seed examples post 306.66 MW
             latitude=52,
             longitude=4,
             owner=users["prosumer"],

@@ -27,7 +27,7 @@ def assets(db, structure, users) -> dict[str, Asset]:
         ("solar", "solar", "prosumer"),
         ("CS 9", "charging_station", "other_prosumer"),
     ]:
-        made[name] = make_asset(users[owner], name, type_name, capacity_in_mw=1)
+        made[name] = make_asset(users[owner], name, type_name, capacity_in_mw=400)
     return made
 
 
@@ -224,7 +224,7 @@ def test_roles_and_ownership(client, tokens, assets):
     assert others.status_code == 400 and others.json["status"] == "UNRECOGNIZED_CONNECTION_GROUP"
 
 
-def test_forecast_and_measurement_kept_and_prior_time_travel(client, tokens, assets, db):
+def test_prognosis_and_meter_data_kept_apart_and_prior_time_travel(client, tokens, assets, db):
     cs1 = address(assets["CS 1"])
     forecast = meter_data(
         [cs1], values=[1.0] * 6, type="PostPrognosisRequest", prior="2014-12-31T18:00:00Z"
@@ -249,7 +249,13 @@ def test_forecast_and_measurement_kept_and_prior_time_travel(client, tokens, ass
         query_string={**query, "prior": "2015-01-01T00:00:00Z"},
         headers=auth(tokens, "prosumer"),
     )
-    assert before.json["values"] == [1.0] * 6
+    assert before.json["values"] == [None] * 6  # no meter data yet; a prognosis is none
+    prognosed_before = client.get(
+        "/api/v2_0/getPrognosis",
+        query_string={**query, "prior": "2015-01-01T00:00:00Z"},
+        headers=auth(tokens, "prosumer"),
+    )
+    assert prognosed_before.json["values"] == [1.0] * 6
     prognosis = client.get(
         "/api/v2_0/getPrognosis",
         query_string={**query, "horizon": "PT6H"},
@@ -319,13 +325,13 @@ def test_post_price_data(client, tokens, db, structure, version):
     assert unknown.json["status"] == "UNRECOGNIZED_MARKET"
 
 
-def test_post_weather_data_goes_to_nearest_sensor(client, tokens, db, structure):
+def test_post_weather_data_at_a_sensor_not_elsewhere(client, tokens, db, structure):
     sensor = make_temperature_sensor()
     message = {
         "type": "PostWeatherDataRequest",
         "groups": [
             {
-                "sensor": "ea1.2018-06.localhost:temperature:33.5:126.5",
+                "sensor": "ea1.2018-06.localhost:temperature:33.4843866:126.477859",
                 "values": [20.04, 20.23, 20.41, 20.51, 20.55, 20.57],
             }
         ],
@@ -336,9 +342,15 @@ def test_post_weather_data_goes_to_nearest_sensor(client, tokens, db, structure)
     }
     response = client.post("/api/v2_0/postWeatherData", json=message, headers=auth(tokens))
     assert response.status_code == 200, response.json
-    assert "nearest one, temperature Jeju" in response.json["message"]
     stored = db.session.scalars(select(TimedBelief.sensor_id)).all()
     assert set(stored) == {sensor.id} and len(stored) == 6
+    elsewhere = {**message, "start": "2021-01-02T15:00:00+09:00"}
+    elsewhere["groups"] = [{**message["groups"][0], "sensor": "temperature:33.5:126.5"}]
+    refused = client.post("/api/v2_0/postWeatherData", json=elsewhere, headers=auth(tokens))
+    assert refused.status_code == 400
+    assert refused.json["status"] == "UNRECOGNIZED_SENSOR"
+    assert "The nearest one is temperature Jeju" in refused.json["message"]
+    assert count_beliefs(db) == 6
     wrong_unit = client.post(
         "/api/v2_0/postWeatherData", json={**message, "unit": "K"}, headers=auth(tokens)
     )

@@ -72,7 +72,7 @@ USERS = {
     5: ("other-prosumer", "Other Prosumer", "other_prosumer@seita.nl", [2], True),
     6: ("former-prosumer", "Former Prosumer", "former_prosumer@seita.nl", [2], False),
 }
-# id: (name, asset type, owner id, extra fields)
+# id: (name, asset type, owner id, extra fields); 400 MW unless given (the seed posts 306.66 MW)
 ASSETS: dict[int, tuple[str, str, int, dict[str, Any]]] = {
     3: ("CS 1", "charging_station", 1, {}),
     4: ("CS 2", "charging_station", 1, {}),
@@ -178,7 +178,7 @@ def add_sensors() -> None:
         )
     )
     for id_, (name, type_name, owner_id, extra) in ASSETS.items():
-        fields = {"capacity_in_mw": 1.0, "latitude": 52.37, "longitude": 4.89, **extra}
+        fields = {"capacity_in_mw": 400.0, "latitude": 52.37, "longitude": 4.89, **extra}
         _db.session.add(
             Asset(
                 id=id_,

@@ -17,7 +17,9 @@ from sqlalchemy import select
 from flexmeasures.app import create_app
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Market, Sensor, TimedBelief, WeatherSensor
+from flexmeasures.data.models.data_source import PROGNOSIS_SOURCE_TYPE
 from flexmeasures.data.services import forecast_triggers
+from flexmeasures.data.services.data_sources import user_source
 from flexmeasures.data.services.forecast_triggers import (
     DEFAULT_HORIZONS,
     enqueue_forecasting_job,
@@ -337,11 +339,8 @@ def test_without_redis_new_data_triggers_no_forecasts(app, db, building):
 
 
 def test_forecasts_of_a_job_come_back_through_get_prognosis(client, db, building, users, queues):
-    mdc_source = db.session.scalar(select(DataSource).filter_by(user_id=users["mdc"].id))
-    if mdc_source is None:
-        mdc_source = DataSource(name="mdc", type="user", user_id=users["mdc"].id)
-        db.session.add(mdc_source)
-        db.session.flush()
+    # what the MDC sent through postPrognosis: beliefs of their prognosis source
+    mdc_source = user_source(users["mdc"], PROGNOSIS_SOURCE_TYPE)
     add_beliefs(db, building, DAY, np.full(24, 9.0), horizon=6 * HOUR, source=mdc_source)
     make_rolling_forecasts(building.id, 6 * HOUR, DAY, NEXT_DAY)
     make_rolling_forecasts(building.id, HOUR, DAY, NEXT_DAY)

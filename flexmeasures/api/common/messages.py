@@ -13,13 +13,13 @@ Problems raise ``MessageError`` carrying the seed's status name and a human mess
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from flexmeasures.api.common.numbers import NotAFiniteNumber, NotANumber, finite_float
 from flexmeasures.utils.time_utils import (
     TimeParseError,
     duration_isoformat,
@@ -173,12 +173,12 @@ def parse_values(values: list | None) -> tuple[float, ...]:
     """Check that values are a non-empty list of finite numbers and return them as floats."""
     if not values:
         raise MessageError("REQUIRED_INFO_MISSING", "No values were given.")
-    for value in values:
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise MessageError("INVALID_REQUEST", f"Values should be numbers, not {value!r}.")
-        if not math.isfinite(value):
-            raise MessageError("INVALID_REQUEST", f"Values should be finite numbers, not {value}.")
-    return tuple(float(v) for v in values)
+    try:
+        return tuple(finite_float(value) for value in values)
+    except NotANumber as exc:
+        raise MessageError("INVALID_REQUEST", f"Values should be numbers: {exc}.") from exc
+    except NotAFiniteNumber as exc:
+        raise MessageError("INVALID_REQUEST", f"Values should be finite numbers: {exc}.") from exc
 
 
 def parse_start(text: Any) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import Schema, fields
 from marshmallow.validate import Length
 
+from flexmeasures.data.physical_limits import EVENT_RESOLUTION_LIMITS
 from flexmeasures.data.schemas.fields import DurationInMinutes
 
 NAME_LENGTH = Length(min=1, max=80)
@@ -43,7 +44,9 @@ class AssetSchema(Schema):
         metadata={"description": "Market id (default: the market epex_da, if it exists)."},
     )
     event_resolution = DurationInMinutes(
-        required=True, metadata={"description": "Resolution of its data, in minutes."}
+        required=True,
+        limits=EVENT_RESOLUTION_LIMITS,
+        metadata={"description": "Resolution of its data, in minutes (1 to 1,440)."},
     )
     capacity_in_mw = fields.Float(required=True, metadata={"description": "Capacity (MW)."})
     latitude = fields.Float(required=True, metadata={"description": "Decimal degrees."})

@@ -15,7 +15,16 @@ class DurationInMinutes(fields.Field):
     when whole, else a fraction).
     """
 
-    default_error_messages = {"invalid": "Not a valid number of minutes (a whole number)."}
+    default_error_messages = {
+        "invalid": "Not a valid number of minutes (a whole number).",
+        "out_of_range": "Give between {lowest:,} and {highest:,} minutes.",
+    }
+
+    def __init__(self, *, limits: tuple[timedelta, timedelta] | None = None, **kwargs: Any):
+        """``limits``: the smallest and largest valid duration (checked before a timedelta
+        is made, so that huge integers are refused rather than overflow)."""
+        super().__init__(**kwargs)
+        self.limits = limits or (timedelta.min, timedelta.max)
 
     def _serialize(self, value: timedelta | None, attr: str | None, obj: Any, **kwargs: Any):
         if value is None:
@@ -26,6 +35,9 @@ class DurationInMinutes(fields.Field):
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
         if isinstance(value, bool) or not isinstance(value, int):
             raise self.make_error("invalid")
+        lowest, highest = (limit // timedelta(minutes=1) for limit in self.limits)
+        if not lowest <= value <= highest:
+            raise self.make_error("out_of_range", lowest=lowest, highest=highest)
         return timedelta(minutes=value)
 
 

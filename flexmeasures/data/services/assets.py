@@ -29,6 +29,10 @@ from flexmeasures.data.models import (
     WeatherSensor,
     WeatherSensorType,
 )
+from flexmeasures.data.physical_limits import (
+    EVENT_RESOLUTION_LIMITS,
+    event_resolution_out_of_range,
+)
 from flexmeasures.data.services.structure import DUMMY_MARKET, WEATHER_SENSOR_TYPES
 
 ASSET_UNITS = ("MW", "kW")
@@ -327,13 +331,16 @@ def check_longitude(longitude: float) -> float:
 
 
 def check_event_resolution(event_resolution: timedelta | int) -> timedelta:
-    """Return the event resolution as a timedelta; numbers are minutes. It must be positive."""
+    """Return the event resolution as a timedelta; numbers are minutes. It must lie between
+    MIN_EVENT_RESOLUTION and MAX_EVENT_RESOLUTION (see ``flexmeasures.data.physical_limits``).
+    """
     if not isinstance(event_resolution, timedelta):
-        event_resolution = timedelta(minutes=event_resolution)
-    if event_resolution <= timedelta(0):
-        raise InvalidAssetError(
-            "The event resolution must be a positive number of minutes.", "event_resolution"
-        )
+        # Clamped just beyond the limits, so that huge numbers are refused, not overflow.
+        lowest, highest = (limit // timedelta(minutes=1) for limit in EVENT_RESOLUTION_LIMITS)
+        event_resolution = timedelta(minutes=min(max(event_resolution, lowest - 1), highest + 1))
+    problem = event_resolution_out_of_range(event_resolution)
+    if problem is not None:
+        raise InvalidAssetError(problem, "event_resolution")
     return event_resolution
 
 

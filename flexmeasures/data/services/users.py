@@ -144,7 +144,7 @@ def update_user(user: User, **changes: Any) -> User:
     Each value is checked first (valid and free email and username, a known time zone,
     existing roles); then nothing changes if any is wrong (InvalidUserError, with
     ``field``). Deactivating a user invalidates their tokens and sessions
-    (``deactivate_user``); a new username also renames their data source. Does not commit.
+    (``deactivate_user``); a new username also renames their data sources. Does not commit.
     """
     unknown = sorted(set(changes) - {"email", "username", "timezone", "active", "role_ids"})
     if unknown:
@@ -156,8 +156,9 @@ def update_user(user: User, **changes: Any) -> User:
         user.active = not user.active
         if not user.active:
             deactivate_user(user)
-    if "username" in values and user.data_source is not None:
-        user.data_source.name = values["username"]
+    if "username" in values:
+        for source in user.data_sources:
+            source.name = values["username"]
     for field, value in values.items():
         setattr(user, field, value)
     db.session.flush()

@@ -1,6 +1,7 @@
 """Finding weather sensors by location: the sensor of a type nearest to a point.
 
-Used by the API (data for a location goes to the nearest sensor), by forecasting jobs
+Used by the API (to name the nearest sensor when data for a location without one is
+refused), by forecasting jobs
 (weather forecasts near an asset are its regressors) and by the weather forecast import.
 """
 

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import current_app
+
 from flexmeasures.api.common.entities import resolve_connection
 from flexmeasures.api.common.implementations.timeseries import get_time_series, post_time_series
 from flexmeasures.api.common.messages import MessageError, SeriesGroup, get_list
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data.models import Asset
+from flexmeasures.data.models.data_source import PROGNOSIS_SOURCE_TYPE
+from flexmeasures.data.physical_limits import power_beyond_capacity
+from flexmeasures.data.services.data_sources import METER_DATA, PROGNOSES
 
 POWER_UNIT = "MW"
 
@@ -24,8 +29,10 @@ def check_power_unit(unit: Any) -> None:
 
 
 def check_power_values(asset: Asset, group: SeriesGroup) -> None:
-    """Check the unit, and the sign of values for pure consumers and pure producers."""
+    """Check the unit, the capacity (see FLEXMEASURES_CAPACITY_TOLERANCE), and the sign of
+    values for pure consumers and pure producers."""
     check_power_unit(group.unit)
+    check_capacity(asset, group)
     if asset.is_pure_consumer and min(group.values) < 0:
         raise MessageError(
             "POWER_VALUE_TOO_SMALL",
@@ -40,6 +47,17 @@ def check_power_values(asset: Asset, group: SeriesGroup) -> None:
         )
 
 
+def check_capacity(asset: Asset, group: SeriesGroup) -> None:
+    """Raise POWER_VALUE_TOO_BIG (or _TOO_SMALL, for production) if a value lies beyond the
+    asset's capacity by more than the configured tolerance."""
+    tolerance = current_app.config["FLEXMEASURES_CAPACITY_TOLERANCE"]
+    problem = power_beyond_capacity(group.values, asset.capacity_in_mw, tolerance)
+    if problem is not None:
+        worst = max(group.values, key=abs)
+        status = "POWER_VALUE_TOO_BIG" if worst > 0 else "POWER_VALUE_TOO_SMALL"
+        raise MessageError(status, f"A power value for {asset.name} is impossible: {problem}")
+
+
 def _resolve(address: str, group: SeriesGroup) -> Asset:
     return resolve_connection(address)
 
@@ -50,8 +68,16 @@ def post_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
 
 
 def post_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
-    """Store prognosed power (MW) for one or more groups of connections."""
-    return post_time_series(version, message, "connection", _resolve, check_power_values)
+    """Store prognosed power (MW) for one or more groups of connections: beliefs of the
+    user's prognosis source, whatever their horizon (also after the fact)."""
+    return post_time_series(
+        version,
+        message,
+        "connection",
+        _resolve,
+        check_power_values,
+        source_type=PROGNOSIS_SOURCE_TYPE,
+    )
 
 
 def _requested_connections(
@@ -70,14 +96,16 @@ def _requested_connections(
 
 
 def get_meter_data(version, message: dict[str, Any]) -> ResponseTuple:
-    """Power (MW) of the connections: the most recent belief per event (measured if known).
+    """Power (MW) of the connections: the most recent meter data per event (never a
+    prognosis, forecast or schedule).
 
     The ``unit`` is required (seed: every getMeterData request states "MW").
     """
     connections = _requested_connections(message, unit_required=True)
-    return get_time_series(message, connections, "all", POWER_UNIT)
+    return get_time_series(message, connections, METER_DATA, POWER_UNIT)
 
 
 def get_prognosis(version, message: dict[str, Any]) -> ResponseTuple:
-    """Prognosed power (MW) of the connections: the most recent forecast per event."""
-    return get_time_series(message, _requested_connections(message), "forecasts", POWER_UNIT)
+    """Prognosed power (MW) of the connections: the most recent prognosis per event (posted
+    through postPrognosis or made by a forecaster), whatever its horizon."""
+    return get_time_series(message, _requested_connections(message), PROGNOSES, POWER_UNIT)

@@ -38,8 +38,11 @@ from flexmeasures.data import db
 from flexmeasures.data.entity_address import LARGEST_ID
 from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import DataSource, Role, Sensor, User
+from flexmeasures.data.models.data_source import USER_SOURCE_TYPE
 from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.services.data_sources import source_ids_of_kind, user_source
 from flexmeasures.modes import belief_time_at_event_end, may_overwrite_beliefs
+from flexmeasures.utils.time_grid import describe_grid, offset_from_grid
 from flexmeasures.utils.time_utils import duration_isoformat, server_now
 
 
@@ -78,21 +81,34 @@ def parse_belief_timing(version, message: dict[str, Any]) -> BeliefTiming:
     )
 
 
-def current_user_source() -> DataSource:
-    """The data source of the current user (created on first use)."""
-    source = db.session.scalar(select(DataSource).filter_by(user_id=current_user.id))
-    if source is None:
-        source = DataSource(name=current_user.username, type="user", user_id=current_user.id)
-        db.session.add(source)
-        db.session.flush()
-    return source
+def current_user_source(source_type: str = USER_SOURCE_TYPE) -> DataSource:
+    """The current user's data source of this type (created on first use)."""
+    return user_source(current_user, source_type)
+
+
+def check_start_on_grid(group: SeriesGroup, sensor: Sensor) -> None:
+    """Raise INVALID_RESOLUTION unless the group starts on the sensor's resolution grid
+    (see ``flexmeasures.utils.time_grid``), naming the grid and the nearest earlier start."""
+    resolution, timezone = sensor.event_resolution, sensor.timezone or "UTC"
+    offset = offset_from_grid(group.start, resolution, timezone)
+    if offset == timedelta(0):
+        return
+    raise MessageError(
+        "INVALID_RESOLUTION",
+        f"The start {group.start.isoformat()} is not on the resolution grid of {sensor.name}: "
+        f"its {duration_isoformat(resolution)} events start "
+        f"{describe_grid(resolution, timezone)}. Start at "
+        f"{(group.start - offset).isoformat()} or another moment on the grid.",
+    )
 
 
 def values_at_sensor_resolution(group: SeriesGroup, sensor: Sensor) -> pd.Series:
     """The group's values as a series at the sensor's resolution (upsampled if coarser).
 
-    Raises REQUIRED_INFO_MISSING if the posted resolution cannot be matched.
+    Raises REQUIRED_INFO_MISSING if the posted resolution cannot be matched, and
+    INVALID_RESOLUTION if the values do not start on the sensor's resolution grid.
     """
+    check_start_on_grid(group, sensor)
     index = pd.date_range(group.start, periods=len(group.values), freq=group.resolution)
     values = pd.Series(group.values, index=index.tz_convert("UTC"))
     target = sensor.event_resolution
@@ -149,15 +165,17 @@ def post_time_series(
     entity_key: str,
     resolve: Callable[[str, SeriesGroup], Sensor],
     check_values: Callable[[Sensor, SeriesGroup], None] | None = None,
+    source_type: str = USER_SOURCE_TYPE,
 ) -> ResponseTuple:
     """Store every group's values for every addressed sensor in one transaction.
 
     ``resolve`` finds the sensor for an address (raising MessageError), ``check_values``
-    checks units and signs. Nothing is stored if any group fails.
+    checks units and signs. The values are the beliefs of the current user's source of
+    ``source_type`` ("prognosis" for prognoses). Nothing is stored if any group fails.
     """
     groups = parse_series_groups(message, entity_key)
     timing = parse_belief_timing(version, message)
-    source = current_user_source()
+    source = current_user_source(source_type)
     frames, sensors = [], {}
     for group in groups:
         for address in group.addresses:
@@ -261,12 +279,15 @@ def get_time_series(
 ) -> ResponseTuple:
     """Answer a GET message with the most recent beliefs per event for each sensor.
 
-    ``sensors`` pairs each requested address with its sensor; ``kind`` is "measurements"
-    or "forecasts". One sensor gives a flat answer, several give groups.
+    ``sensors`` pairs each requested address with its sensor; ``kind`` is METER_DATA,
+    PROGNOSES or ALL_DATA (which sources count, whatever the belief horizons; see
+    ``flexmeasures.data.services.data_sources``). One sensor gives a flat answer, several
+    give groups.
     """
     request = parse_get_request(message)
+    source_ids = source_ids_of_kind(kind, among=request.source_ids)
     groups = [
-        {"connection": address, "values": _values_for(request, sensor, kind)}
+        {"connection": address, "values": _values_for(request, sensor, source_ids)}
         for address, sensor in sensors
     ]
     body: dict[str, Any] = {
@@ -281,8 +302,11 @@ def get_time_series(
     return {**body, "status": "PROCESSED", "message": "Request has been processed."}, 200
 
 
-def _values_for(request: GetRequest, sensor: Sensor, kind: str) -> list[float | None]:
-    """The values of one sensor for a GET request, at its (or the requested) resolution."""
+def _values_for(
+    request: GetRequest, sensor: Sensor, source_ids: Sequence[int] | None
+) -> list[float | None]:
+    """The values of one sensor for a GET request, at its (or the requested) resolution,
+    from the most recent belief per event among those of the sources."""
     own = pd.Timedelta(sensor.event_resolution)
     resolution = pd.Timedelta(request.resolution) if request.resolution else own
     if resolution < own or (own > pd.Timedelta(0) and resolution % own != pd.Timedelta(0)):
@@ -304,8 +328,7 @@ def _values_for(request: GetRequest, sensor: Sensor, kind: str) -> list[float | 
         end.to_pydatetime(),
         horizon=request.horizon,
         prior=request.prior.to_pydatetime() if request.prior is not None else None,
-        source_ids=request.source_ids,
-        kind=kind,
+        source_ids=source_ids,
     )
     series = pd.Series(found["event_value"].to_numpy(), index=found["event_start"])
     values = resample_events(series, own, resolution, request.start, end)
