@@ -21,7 +21,7 @@ from flexmeasures.data.services.data_sources import (
 from tests.factories import make_asset
 
 START = "2015-01-01T00:00:00Z"
-QUERY_FIELDS = {"start": START, "duration": "PT1H"}
+QUERY_FIELDS = {"start": START, "duration": "PT1H", "unit": "MW"}
 
 
 @pytest.fixture
