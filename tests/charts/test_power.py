@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
 
 import numpy as np
@@ -12,42 +10,11 @@ import pytest
 
 from flexmeasures.charts import ChartWindow, PowerData, chart_json, power_chart
 from flexmeasures.charts.power import power_traces
+from tests.charts.helpers import lines
 
 INDEX = pd.date_range("2025-01-01", periods=4, freq="15min", tz="UTC")
 WINDOW = ChartWindow(INDEX[0], INDEX[-1] + pd.Timedelta("15min"), width=400)
 METERS = pd.DataFrame({"CS 1": [1.0, 2.0, 3.0, 4.0], "CS 2": [0.5, np.nan, 0.5, 0.5]}, INDEX)
-
-
-def lines(item: dict) -> dict[str, list[float]]:
-    """The y values of each named line in a json_item (legend label → values)."""
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            attributes = node.get("attributes", {})
-            if node.get("name") == "GlyphRenderer" and attributes.get("name"):
-                data = attributes["data_source"]["attributes"]["data"]["entries"]
-                y = dict(data)["y"]
-                found[attributes["name"]] = y
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(item)
-    return found
-
-
-def decoded(values) -> list[float]:
-    """y values from a json_item (a list, or an ndarray: base64 of (gzipped) float64)."""
-    if isinstance(values, dict) and values.get("type") == "ndarray":
-        raw = values["array"]["data"] if isinstance(values["array"], dict) else values["array"]
-        data = base64.b64decode(raw)
-        if data[:2] == b"\x1f\x8b":  # bokeh gzips larger arrays
-            data = gzip.decompress(data)
-        return np.frombuffer(data, dtype=values["dtype"]).tolist()
-    return list(values)
 
 
 def test_several_assets_are_summed_unless_individual_traces_are_asked():
@@ -93,7 +60,7 @@ def test_json_item_carries_the_data_and_the_sign_convention():
     assert set(item) >= {"target_id", "root_id", "doc"}
     text = json.dumps(item)
     assert "production positive" in text
-    assert decoded(lines(item)["CS (measurements)"]) == [-1.5, -2.0, -3.5, -4.5]
+    assert lines(item)["CS (measurements)"] == [-1.5, -2.0, -3.5, -4.5]
 
 
 def test_an_empty_chart_still_has_its_window_and_a_trace():
@@ -105,6 +72,6 @@ def test_a_year_is_shipped_as_at_most_two_points_per_pixel():
     year = pd.date_range("2025-01-01", periods=35040, freq="15min", tz="UTC")
     data = PowerData(measurements=pd.DataFrame({"a": np.arange(35040.0)}, index=year))
     window = ChartWindow(year[0], year[-1] + pd.Timedelta("15min"), width=600)
-    values = decoded(lines(chart_json(power_chart(data, window, "a")))["a (measurements)"])
+    values = lines(chart_json(power_chart(data, window, "a")))["a (measurements)"]
     assert 0 < len(values) <= 1200
     assert values[0] == 0.0 and values[-1] == 35039.0
