@@ -27,7 +27,11 @@ def dashboard_view():
 
 def register_ui_at(app: Flask) -> None:
     """Register the UI blueprint at the site root; every template gets the layout's context."""
+    from flexmeasures.ui.analytics import analytics_ui
+    from flexmeasures.ui.bokeh_static import bokeh_static
     from flexmeasures.ui.utils.view_utils import layout_context
 
     app.register_blueprint(flexmeasures_ui)
+    app.register_blueprint(analytics_ui)
+    app.register_blueprint(bokeh_static)
     app.context_processor(layout_context)
