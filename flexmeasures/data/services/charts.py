@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 
 import pandas as pd
 from sqlalchemy import select
 
 from flexmeasures.charts import PowerData, SensorData
-from flexmeasures.charts.beliefs import forecasts_with_band, series_per_sensor
+from flexmeasures.charts.beliefs import MEDIAN, forecasts_with_band, series_per_sensor
 from flexmeasures.data import db
-from flexmeasures.data.models import Asset, DataSource, Sensor, User
+from flexmeasures.data.models import Asset, DataSource, Sensor, TimedBelief, User
 from flexmeasures.data.queries import resample_events, search_beliefs
 from flexmeasures.security import assets_visible_to
 from flexmeasures.utils.time_utils import duration_isoformat
@@ -125,18 +126,39 @@ def _measurements(sensors: Sequence[Sensor], grid: ChartGrid, **filters) -> dict
 
 def _forecasts(sensors: Sequence[Sensor], grid: ChartGrid, source_ids) -> dict[int, pd.DataFrame]:
     """Each sensor's forecasts (value, lower, upper) on the grid, made at least the grid's
-    horizon ahead (the most recent such belief per event, with all its probabilities)."""
+    horizon ahead: the most recent such belief per event, with all its probabilities if
+    any forecast in the window has a band (else the cheaper one-belief-per-event read)."""
+    sensor_ids = [s.id for s in sensors]
+    with_band = _has_band(sensor_ids, grid, source_ids)
     found = search_beliefs(
-        [s.id for s in sensors],
+        sensor_ids,
         grid.start,
         grid.end,
         horizon=grid.horizon,
         source_ids=source_ids,
-        most_recent=False,
+        most_recent=not with_band,
         kind="forecasts",
     )
-    tables = forecasts_with_band(found)
+    if with_band:
+        tables = forecasts_with_band(found)
+    else:
+        tables = {i: values.to_frame("value") for i, values in series_per_sensor(found).items()}
     return {s.id: _table_on_grid(tables.get(s.id), s, grid) for s in sensors}
+
+
+def _has_band(sensor_ids: Sequence[int], grid: ChartGrid, source_ids) -> bool:
+    """True if a forecast of these sensors in the window has another probability than the
+    median (so forecasts come with an uncertainty band)."""
+    query = select(TimedBelief.sensor_id).where(
+        TimedBelief.sensor_id.in_(sensor_ids),
+        TimedBelief.event_start >= grid.start.to_pydatetime(),
+        TimedBelief.event_start < grid.end.to_pydatetime(),
+        TimedBelief.belief_horizon > timedelta(0),
+        TimedBelief.cumulative_probability != MEDIAN,
+    )
+    if source_ids is not None:
+        query = query.where(TimedBelief.source_id.in_(source_ids))
+    return db.session.scalar(query.limit(1)) is not None
 
 
 def _table_on_grid(table: pd.DataFrame | None, sensor: Sensor, grid: ChartGrid) -> pd.DataFrame:
@@ -144,7 +166,9 @@ def _table_on_grid(table: pd.DataFrame | None, sensor: Sensor, grid: ChartGrid) 
     return pd.DataFrame(
         {
             column: on_grid(
-                table[column].dropna() if table is not None else _no_values(), sensor, grid
+                table[column].dropna() if table is not None and column in table else _no_values(),
+                sensor,
+                grid,
             )
             for column in ("value", "lower", "upper")
         }
