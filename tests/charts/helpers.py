@@ -1,51 +1,28 @@
-"""Reading bokeh json_items in tests: the y values of each named line."""
+"""Reading bokeh json_items in tests: the values of each named line and of each band."""
 
 from __future__ import annotations
 
 import base64
 import gzip
+from collections.abc import Iterator
 
 import numpy as np
 
 
-def lines(item: dict) -> dict[str, list[float]]:
-    """The y values of each named line in a json_item (legend label → decoded values)."""
-    found = {}
-
-    def walk(node):
-        if isinstance(node, dict):
-            attributes = node.get("attributes", {})
-            if node.get("name") == "GlyphRenderer" and attributes.get("name"):
-                data = attributes["data_source"]["attributes"]["data"]["entries"]
-                found[attributes["name"]] = decoded(dict(data)["y"])
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(item)
-    return found
+def renderers(node) -> Iterator[dict]:
+    """The attributes of every glyph renderer in a json_item (or part of one)."""
+    if isinstance(node, dict):
+        if node.get("name") == "GlyphRenderer":
+            yield node.get("attributes", {})
+        for value in node.values():
+            yield from renderers(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from renderers(value)
 
 
-def bands(item: dict) -> list[tuple[list[float], list[float]]]:
-    """The (lower, upper) values of each uncertainty band (VArea glyph) in a json_item."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            attributes = node.get("attributes", {})
-            if node.get("name") == "GlyphRenderer" and _glyph(attributes) == "VArea":
-                data = dict(attributes["data_source"]["attributes"]["data"]["entries"])
-                found.append((decoded(data["y1"]), decoded(data["y2"])))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(item)
-    return found
+def _data(attributes: dict) -> dict:
+    return dict(attributes["data_source"]["attributes"]["data"]["entries"])
 
 
 def _glyph(attributes: dict) -> str | None:
@@ -53,8 +30,26 @@ def _glyph(attributes: dict) -> str | None:
     return glyph.get("name") if isinstance(glyph, dict) else None
 
 
+def lines(item: dict) -> dict[str, list[float]]:
+    """The y values of each named line in a json_item (legend label → decoded values)."""
+    return {
+        attributes["name"]: decoded(_data(attributes)["y"])
+        for attributes in renderers(item)
+        if attributes.get("name")
+    }
+
+
+def bands(item: dict) -> list[tuple[list[float], list[float]]]:
+    """The (lower, upper) values of each uncertainty band (VArea glyph) in a json_item."""
+    return [
+        (decoded(_data(attributes)["y1"]), decoded(_data(attributes)["y2"]))
+        for attributes in renderers(item)
+        if _glyph(attributes) == "VArea"
+    ]
+
+
 def decoded(values) -> list[float]:
-    """y values from a json_item (a list, or an ndarray: base64 of (gzipped) float64)."""
+    """Values from a json_item (a list, or an ndarray: base64 of (gzipped) float64)."""
     if isinstance(values, dict) and values.get("type") == "ndarray":
         raw = values["array"]["data"] if isinstance(values["array"], dict) else values["array"]
         data = base64.b64decode(raw)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from flexmeasures.charts.beliefs import forecasts_with_band, series_per_sensor
+from flexmeasures.data.queries import BELIEF_COLUMNS
 
 T0 = pd.Timestamp("2025-01-01", tz="UTC")
 T1 = T0 + pd.Timedelta("15min")
@@ -12,17 +13,7 @@ T1 = T0 + pd.Timedelta("15min")
 
 def beliefs(rows: list[tuple]) -> pd.DataFrame:
     """Rows of (sensor_id, event_start, horizon in hours, source_id, probability, value)."""
-    frame = pd.DataFrame(
-        rows,
-        columns=[
-            "sensor_id",
-            "event_start",
-            "belief_horizon",
-            "source_id",
-            "cumulative_probability",
-            "event_value",
-        ],
-    )
+    frame = pd.DataFrame(rows, columns=BELIEF_COLUMNS)
     frame["belief_horizon"] = pd.to_timedelta(frame["belief_horizon"], unit="h")
     return frame
 
