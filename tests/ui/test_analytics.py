@@ -141,3 +141,14 @@ def test_bokeh_javascript_comes_from_the_installed_package(client):
     assert answer.data == (BOKEH_JS_FOLDER / "bokeh.min.js").read_bytes()
     assert BOKEH_JS_FOLDER.is_relative_to(Path(bokeh.__file__).parent)
     assert client.get("/ui/static/bokeh/compiler.js").status_code == 404
+
+
+@pytest.mark.parametrize("hide_nan, shown", [(False, "–"), (True, "")])
+def test_numbers_without_forecasts_are_dashes_or_hidden(
+    app, client, world, monkeypatch, hide_nan, shown
+):
+    monkeypatch.setitem(app.config, "FLEXMEASURES_HIDE_NAN_IN_UI", hide_nan)
+    log_in(client)
+    html = page(client, resource=str(world["solar"].id), weather_sensor_id=world["temperature"].id)
+    row = re.search(r'<th scope="row">Ambient temperature[^<]*</th>(.*?)</tr>', html, re.S)
+    assert re.findall(r"<td>([^<]*)</td>", row.group(1)) == ["6.50 °C", shown, shown, shown]
