@@ -14,7 +14,7 @@ queries), so neither imports the other.
 - ``summary``: realised and expected totals, MAE and WAPE of the forecasts.
 """
 
-from flexmeasures.charts.figures import ChartWindow, Trace, chart_json
+from flexmeasures.charts.figures import ChartWindow, Trace, chart_json, json_text
 from flexmeasures.charts.power import PowerData, power_chart
 from flexmeasures.charts.sensors import SensorData, sensor_chart
 
@@ -24,6 +24,7 @@ __all__ = [
     "SensorData",
     "Trace",
     "chart_json",
+    "json_text",
     "power_chart",
     "sensor_chart",
 ]

@@ -7,6 +7,7 @@ chart's unit. Every trace is downsampled to the chart's width before it is drawn
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -107,6 +108,14 @@ def _draw(chart, trace: Trace, color: str, window: ChartWindow) -> None:
         line_width=2,
         line_dash=STYLES.get(trace.kind, "solid"),
     )
+
+
+def json_text(item: dict) -> str:
+    """A json_item as JSON text, keys in bokeh's order (bokeh resolves references in
+    document order, so sorted keys, as Flask's JSON gives, break embedding), with ``<``,
+    ``>`` and ``&`` escaped so that it is safe inside an HTML ``<script>`` element."""
+    text = json.dumps(item, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def chart_json(chart, target_id: str | None = None) -> dict:

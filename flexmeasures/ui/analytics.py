@@ -19,7 +19,7 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 from sqlalchemy import select
 
-from flexmeasures.charts import ChartWindow, chart_json, power_chart, sensor_chart
+from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart, sensor_chart
 from flexmeasures.charts.power import total
 from flexmeasures.charts.summary import Summary, summarise
 from flexmeasures.data import db
@@ -164,11 +164,17 @@ def chart_grid(selection: Selection) -> ChartGrid:
     return grid
 
 
+def embeddable(figure: Any, chart_id: str) -> str:
+    """The figure as json_item text for a ``<script type="application/json">`` element."""
+    return json_text(chart_json(figure, chart_id))
+
+
 @dataclass
 class Analytics:
-    """What the page shows: chart JSON items by div id, and summaries by data type."""
+    """What the page shows: chart JSON items (as HTML-safe JSON text) by div id, and
+    summaries by data type."""
 
-    charts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    charts: dict[str, str] = field(default_factory=dict)
     summaries: dict[str, Summary] = field(default_factory=dict)
     title: str = ""
 
@@ -192,7 +198,7 @@ def build_analytics(selection: Selection) -> Analytics:
     window = ChartWindow(grid.start, grid.end)
     power = power_data(assets, grid)
     result = Analytics(title=name)
-    result.charts["power-chart"] = chart_json(power_chart(power, window, name), "power-chart")
+    result.charts["power-chart"] = embeddable(power_chart(power, window, name), "power-chart")
     result.summaries["Power"] = summarise(
         total(power.measurements), total(power.forecasts), "MW", grid.resolution
     )
@@ -215,7 +221,7 @@ def _add_sensor(
     """Add a market's or weather sensor's chart and summary (``quantity``, e.g. "Price")."""
     data = sensor_data(sensor, grid)
     figure = sensor_chart(data, window, data.name, quantity)
-    result.charts[f"{key}-chart"] = chart_json(figure, f"{key}-chart")
+    result.charts[f"{key}-chart"] = embeddable(figure, f"{key}-chart")
     result.summaries[f"{quantity} ({data.name})"] = summarise(
         data.measurements, data.forecasts, data.unit
     )

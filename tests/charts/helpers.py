@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import gzip
+import json
 from collections.abc import Iterator
 
 import numpy as np
@@ -57,3 +58,12 @@ def decoded(values) -> list[float]:
             data = gzip.decompress(data)
         return np.frombuffer(data, dtype=values["dtype"]).tolist()
     return list(values)
+
+
+def in_bokehs_key_order(text: str) -> bool:
+    """True if json_item text keeps bokeh's key order (objects start with "type"), as
+    BokehJS needs: with sorted keys (Flask's JSON default) embedding fails in the browser
+    with "reference ... isn't known" (seen in Chromium)."""
+    item = json.loads(text)
+    root = item["doc"]["roots"][0]
+    return list(item)[:2] == ["target_id", "root_id"] and list(root)[0] == "type"

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from flexmeasures.data.models import Market, TimedBelief
 from flexmeasures.ui.bokeh_static import BOKEH_JS_FOLDER
-from tests.charts.helpers import lines
+from tests.charts.helpers import in_bokehs_key_order, lines
 from tests.conftest import TEST_PASSWORD
 from tests.factories import make_asset, make_temperature_sensor
 
@@ -65,12 +65,17 @@ def page(client, **params) -> str:
     return answer.get_data(as_text=True)
 
 
-def chart_items(html: str) -> dict[str, dict]:
-    """The json_items embedded in the page, by chart div id."""
+def chart_texts(html: str) -> dict[str, str]:
+    """The json_items embedded in the page as JSON text, by chart div id."""
     found = re.findall(
         r'<script type="application/json" data-chart="([\w-]+)">(.*?)</script>', html, re.S
     )
-    return {chart_id: json.loads(text) for chart_id, text in found}
+    return dict(found)
+
+
+def chart_items(html: str) -> dict[str, dict]:
+    """The json_items embedded in the page, by chart div id."""
+    return {chart_id: json.loads(text) for chart_id, text in chart_texts(html).items()}
 
 
 def test_the_page_shows_charts_with_data_and_the_numbers(client, world):
@@ -78,6 +83,7 @@ def test_the_page_shows_charts_with_data_and_the_numbers(client, world):
     html = page(client, resource=str(world["solar"].id), weather_sensor_id=world["temperature"].id)
     items = chart_items(html)
     assert set(items) == {"power-chart", "prices-chart", "weather-chart"}
+    assert all(in_bokehs_key_order(text) for text in chart_texts(html).values())
     power = lines(items["power-chart"])
     measured = [v for v in power["Roof (measurements)"] if v == v]
     assert measured == [-1.0, -2.0, -3.0, -2.0]

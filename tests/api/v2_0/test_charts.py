@@ -11,7 +11,7 @@ import pytest
 from flexmeasures.app import create_app
 from flexmeasures.data.models import DataSource, TimedBelief
 from tests.api.v2_0.conftest import START
-from tests.charts.helpers import bands, lines
+from tests.charts.helpers import bands, in_bokehs_key_order, lines
 from tests.conftest import TEST_DATABASE_URI
 
 CHART = "/api/v2_0/charts/power"
@@ -30,6 +30,7 @@ def test_a_chart_of_an_asset_shows_its_measurements(client, tokens, beliefs):
     item = answer.get_json()
     assert set(item) >= {"target_id", "root_id", "doc", "version"}
     assert lines(item) == {"battery (measurements)": [0.0, 1.0, 2.0, 3.0]}
+    assert in_bokehs_key_order(answer.get_data(as_text=True))
 
 
 def test_production_positive_and_coarser_resolution(client, tokens, beliefs):

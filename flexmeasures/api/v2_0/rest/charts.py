@@ -14,10 +14,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import pandas as pd
-from flask import Blueprint
+from flask import Blueprint, Response, jsonify
 from flask_security import current_user
 from marshmallow import Schema, fields, validate
 
+from flexmeasures.api.common.auth import token_auth_required
 from flexmeasures.api.common.messages import restore_plus_of_offset
 from flexmeasures.api.common.openapi import document_route
 from flexmeasures.api.common.responses import BAD_REQUEST, invalid_sender, response
@@ -28,8 +29,8 @@ from flexmeasures.api.common.schemas.route_docs import (
     query,
     status_responses,
 )
-from flexmeasures.api.v2_0.rest.common import RestError, query_args, rest_view
-from flexmeasures.charts import ChartWindow, chart_json, power_chart
+from flexmeasures.api.v2_0.rest.common import RestError, query_args
+from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart
 from flexmeasures.charts.power import INDIVIDUAL_TRACE_OPTIONS
 from flexmeasures.data.services.charts import (
     ChartGrid,
@@ -109,10 +110,20 @@ def chart_query() -> dict[str, Any]:
 
 
 @charts_api.route("/charts/power", methods=["GET"])
-@rest_view
-def get_power_chart() -> tuple[Any, int]:
+@token_auth_required
+def get_power_chart() -> Response | tuple[Response, int]:
     """Get a power chart: the measured, forecast and scheduled power of the resource as
     ``bokeh.embed.json_item``, for ``Bokeh.embed.embed_item``."""
+    try:
+        item = power_chart_item()
+    except RestError as error:
+        body, status = error.result
+        return jsonify(body), status
+    return Response(json_text(item), mimetype="application/json")
+
+
+def power_chart_item() -> dict[str, Any]:
+    """The json_item of the power chart the query parameters ask for (RestError if bad)."""
     args = chart_query()
     grid = ChartGrid(
         start=pd.Timestamp(args["start_time"]).tz_convert("UTC"),
@@ -133,7 +144,7 @@ def get_power_chart() -> tuple[Any, int]:
         consumption_as_positive=args["consumption_as_positive"],
         show_individual_traces_for=args["show_individual_traces_for"],
     )
-    return chart_json(chart), 200
+    return chart_json(chart)
 
 
 document_route(
