@@ -514,7 +514,8 @@ def test_a_derived_version_inherits_the_rest_endpoints(app):
     v2_9.register(fresh)
     rules = {rule.rule for rule in fresh.url_map.iter_rules()}
     assert {"/api/v2_9/assets", "/api/v2_9/asset/<int:asset_id>", "/api/v2_9/users"} <= rules
-    assert [bp.name for bp in v2_9.blueprints] == ["assets", "users", "extra"]
+    assert [bp.name for bp in v2_9.blueprints] == ["assets", "users", "charts", "extra"]
+    assert "/api/v2_9/charts/power" in rules
 
 
 def test_soc_datetime_is_stored_in_utc(client, tokens, assets, db):

@@ -1,0 +1,50 @@
+"""Charts of one market's prices or one weather sensor's values: measurements and
+forecasts (with their band where given), in the sensor's unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from flexmeasures.charts.figures import ChartWindow, Trace, time_series_figure
+
+
+def _empty() -> pd.Series:
+    return pd.Series(index=pd.DatetimeIndex([], tz="UTC"), dtype="float64")
+
+
+@dataclass(frozen=True)
+class SensorData:
+    """Values of one sensor by event start, in ``unit`` (e.g. EUR/MWh, °C): realised
+    ``measurements`` and ``forecasts``, the latter bounded by ``lower`` and ``upper`` where
+    the forecaster gave a band (NaN else)."""
+
+    name: str
+    unit: str
+    measurements: pd.Series = field(default_factory=_empty)
+    forecasts: pd.Series = field(default_factory=_empty)
+    lower: pd.Series | None = None
+    upper: pd.Series | None = None
+
+
+def sensor_traces(data: SensorData) -> list[Trace]:
+    """A measurements trace and, if there are any, a forecasts trace (with its band)."""
+    traces = [Trace(f"{data.name} (measurements)", data.measurements)]
+    if data.forecasts.notna().any():
+        traces.append(
+            Trace(
+                f"{data.name} (forecasts)",
+                data.forecasts,
+                "forecasts",
+                lower=data.lower,
+                upper=data.upper,
+            )
+        )
+    return traces
+
+
+def sensor_chart(data: SensorData, window: ChartWindow, title: str, quantity: str):
+    """The chart of a sensor's values over ``window`` as a bokeh figure; the y axis reads
+    "<quantity> (<unit>)", e.g. "Price (EUR/MWh)"."""
+    return time_series_figure(sensor_traces(data), title, f"{quantity} ({data.unit})", window)
