@@ -9,7 +9,7 @@ Every test fails on a JavaScript error, a console error (e.g. a file that did no
 a request to any host but the test server: such requests are aborted and recorded.
 Screenshots go to pytest's temporary folder, or to ``documentation/screenshots/`` with
 ``FLEXMEASURES_UPDATE_SCREENSHOTS=1``. Without Chromium (``bash ci/install-chromium.sh``
-installs it) these tests are skipped.
+installs it) these tests are skipped, except in CI (``CI`` set), where they fail.
 """
 
 from __future__ import annotations
@@ -108,8 +108,12 @@ def live_server(live_app: Flask) -> Iterator[str]:
 def browser() -> Iterator[Any]:
     """Headless Chromium from the system (never a browser downloaded by Playwright)."""
     if not CHROMIUM.exists():
-        pytest.skip(f"No Chromium at {CHROMIUM}; install it with `bash ci/install-chromium.sh`.")
-    sync_api = pytest.importorskip("playwright.sync_api")
+        missing = f"No Chromium at {CHROMIUM}; install it with `bash ci/install-chromium.sh`."
+        if os.environ.get("CI"):
+            pytest.fail(missing)  # CI installs it (make install-for-test): never skip there
+        pytest.skip(missing)
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
