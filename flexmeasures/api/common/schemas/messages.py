@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from flexmeasures.api.common.implementations.power import POWER_UNIT
+from flexmeasures.api.common.implementations.udi import SOC_UNITS
 from flexmeasures.api.common.messages import MessageError, check_resolution_divides
 from flexmeasures.api.common.schemas.fields import (
     AwareTimestamp,
@@ -91,6 +92,7 @@ class SeriesSchema(Schema):
     values = numbers("Equally spaced values over the interval.", plural=True)
     timeseries = fields.List(
         fields.Nested(TimeseriesItemSchema),
+        validate=validate.Length(min=1),
         metadata={"description": "Consecutive values of equal duration (instead of values)."},
     )
     start = start_field()
@@ -268,6 +270,9 @@ def _timeseries_problems(items: list[dict[str, Any]], group: Mapping[str, Any]) 
 class GetPowerRequestSchema(Schema):
     """What a GET message for power data asks for (seed: Beliefs, Sources, Resolutions)."""
 
+    # One of these keys is required (the OpenAPI document marks the plural one required).
+    one_of_required: ClassVar[tuple[str, str]] = ("connection", "connections")
+
     connection = entity_address("A connection's entity address.", CONNECTION)
     connections = entity_address("Connections' entity addresses.", CONNECTION, plural=True)
     start = start_field(required=True)
@@ -330,6 +335,56 @@ class GetServiceRequestSchema(Schema):
         metadata={
             "description": "Only the services this USEF role may use: " + ", ".join(ALL_USEF_ROLES),
             "example": "MDC",
+        }
+    )
+
+
+UDI_EVENT = "ea1.2018-06.io.flexmeasures.company:7:10:203:soc"
+
+
+def udi_event_field() -> fields.String:
+    """The ``event`` of a UDI message: the event's entity address (owner, device, event id,
+    and for postUdiEvent the event type ``soc`` or ``soc-with-targets``)."""
+    return fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "The UDI event's entity address.", "example": UDI_EVENT},
+    )
+
+
+class SocTargetSchema(Schema):
+    """A state of charge to reach at a moment (in the message's ``unit``)."""
+
+    value = StrictFloat(required=True, metadata={"example": 25})
+    datetime = AwareTimestamp(required=True, metadata={"example": "2015-06-02T16:00:00+00:00"})
+
+
+class PostUdiEventRequestSchema(Schema):
+    """The state of charge of a storage device, and optionally targets (seed: postUdiEvent)."""
+
+    type = message_type("PostUdiEventRequest")
+    event = udi_event_field()
+    value = StrictFloat(required=True, metadata={"example": 12.1})
+    unit = fields.String(
+        required=True, validate=validate.OneOf(sorted(SOC_UNITS)), metadata={"example": "kWh"}
+    )
+    datetime = AwareTimestamp(required=True, metadata={"example": "2015-06-02T10:00:00+00:00"})
+    targets = fields.List(
+        fields.Nested(SocTargetSchema),
+        validate=validate.Length(min=1),
+        metadata={"description": "Required for soc-with-targets events."},
+    )
+
+
+class GetDeviceMessageRequestSchema(Schema):
+    """Request the schedule of a UDI event's device (seed: getDeviceMessage)."""
+
+    type = message_type("GetDeviceMessageRequest")
+    event = udi_event_field()
+    duration = ISODuration(
+        metadata={
+            "description": "How far ahead (default PT6H, at most the planning horizon).",
+            "example": "PT6H",
         }
     )
 
@@ -434,6 +489,8 @@ MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
         GetConnectionResponseSchema,
         GetServiceRequestSchema,
         GetServiceResponseSchema,
+        PostUdiEventRequestSchema,
+        GetDeviceMessageRequestSchema,
         RestoreDataRequestSchema,
     )
 }

@@ -2,7 +2,8 @@
 those the implementations add (e.g. INVALID_RESOLUTION, the backup statuses of restoreData).
 
 ``REJECTIONS`` maps a service name to the statuses of its 400 Bad Request answers; every
-service answers INVALID_REQUEST for a malformed message as well, and non-public services
+service answers the ``MESSAGE_CHECKS`` statuses as well (a message that is no JSON object,
+of another type, or without a field it needs), and non-public services
 answer 401 UNAUTHORIZED and 403 INVALID_SENDER. Every API path answers 405 INVALID_METHOD
 for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size limit.
 """
@@ -10,6 +11,7 @@ for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size
 from __future__ import annotations
 
 _POWER_GET = (
+    "INVALID_DOMAIN",
     "INVALID_MESSAGE_TYPE",
     "INVALID_SOURCE",
     "INVALID_TIMEZONE",
@@ -34,7 +36,7 @@ _POWER_POST = ("UNRECOGNIZED_CONNECTION_GROUP", "POWER_VALUE_TOO_SMALL", "POWER_
 REJECTIONS: dict[str, tuple[str, ...]] = {
     "getService": ("INVALID_ROLE",),
     "getConnection": ("INVALID_MESSAGE_TYPE",),
-    "getMeterData": ("INVALID_DOMAIN", *_POWER_GET),
+    "getMeterData": _POWER_GET,
     "getPrognosis": _POWER_GET,
     "postMeterData": (*_SERIES_POST, *_POWER_POST),
     "postPrognosis": (*_SERIES_POST, *_POWER_POST),
@@ -64,10 +66,14 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
     ),
 }
 
-MALFORMED = "INVALID_REQUEST"
+# Services that answer 422 UNPROCESSABLE_ENTITY for a field value they cannot use (seed:
+# getDeviceMessage, e.g. a malformed ``duration``).
+UNPROCESSABLE_SERVICES = frozenset({"getDeviceMessage"})
+
+MESSAGE_CHECKS = ("INVALID_MESSAGE_TYPE", "REQUIRED_INFO_MISSING", "INVALID_REQUEST")
 
 
 def rejections_of(service_name: str) -> tuple[str, ...]:
-    """The statuses of a service's 400 answers (INVALID_REQUEST for any service)."""
+    """The statuses of a service's 400 answers: its own, then the ``MESSAGE_CHECKS``."""
     listed = REJECTIONS.get(service_name, ())
-    return listed if MALFORMED in listed else (*listed, MALFORMED)
+    return (*listed, *(status for status in MESSAGE_CHECKS if status not in listed))
