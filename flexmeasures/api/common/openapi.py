@@ -196,14 +196,15 @@ def _configure_fields(plugin: MarshmallowPlugin) -> None:
 
 
 def _one_or_many_properties(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
-    """Document a OneOrMany field as one item or a list of them (the plural form first)."""
+    """Document a OneOrMany field as one item or a list of them (the plural form first), or
+    null: the server reads a null key as absent (and then reads its singular or plural)."""
     if not isinstance(field, OneOrMany):
         return {}
     single = converter.field2property(field.inner)
     many = {"type": "array", "items": single, "minItems": 1}
     ret.pop("type", None)
     ret.pop("items", None)
-    return {"anyOf": [many, single] if field.plural else [single, many]}
+    return {"anyOf": [many, single] if field.plural else [single, many], "nullable": True}
 
 
 def _add_version(
@@ -319,7 +320,16 @@ def body_requirements(schema: type[Schema]) -> dict[str, Any] | None:
     if entity_key:
         return series_forms(entity_key)
     keys = getattr(schema, "one_of_required", ())
-    return {"type": "object", "anyOf": [{"required": [key]} for key in keys]} if keys else None
+    return {"type": "object", **one_of_present(*keys)} if keys else None
+
+
+def one_of_present(*keys: str) -> dict[str, Any]:
+    """One of these keys is there, and not null (the server reads null as absent)."""
+    return {
+        "anyOf": [
+            {"required": [key], "properties": {key: {"not": {"enum": [None]}}}} for key in keys
+        ]
+    }
 
 
 def series_forms(entity_key: str) -> dict[str, Any]:
@@ -330,8 +340,8 @@ def series_forms(entity_key: str) -> dict[str, Any]:
     This is the documented form; the server also takes ``start``, ``duration`` and ``unit``
     inside groups, and a ``timeseries`` list instead of values.
     """
-    entities = {"anyOf": [{"required": [entity_key]}, {"required": [f"{entity_key}s"]}]}
-    values = {"anyOf": [{"required": ["value"]}, {"required": ["values"]}]}
+    entities = one_of_present(entity_key, f"{entity_key}s")
+    values = one_of_present("value", "values")
     group = {"type": "object", "allOf": [entities, values]}
     grouped = {
         "required": ["groups"],

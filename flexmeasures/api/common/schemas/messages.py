@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from flexmeasures.api.common.implementations.power import POWER_UNIT
 from flexmeasures.api.common.implementations.udi import SOC_UNITS
@@ -32,9 +32,21 @@ from flexmeasures.data.services.structure import WEATHER_SENSOR_TYPES
 CONNECTION = "ea1.2018-06.io.flexmeasures.company:1:1"
 
 
+class MessageSchema(Schema):
+    """A part of a message: keys it does not know are left alone (``additionalProperties``),
+    as the message parser reads only the keys it knows."""
+
+    class Meta:
+        """Options: keep unknown keys."""
+
+        unknown = INCLUDE
+
+
 def message_type(name: str) -> fields.String:
-    """The ``type`` field of a message: optional, but if given it must be ``name``."""
+    """The ``type`` field of a message: optional (null as if absent), but if given it must be
+    ``name``."""
     return fields.String(
+        allow_none=True,
         validate=validate.OneOf([name]),
         metadata={"description": "The message type.", "example": name},
     )
@@ -75,7 +87,7 @@ def prior_field(description: str) -> AwareTimestamp:
     )
 
 
-class TimeseriesItemSchema(Schema):
+class TimeseriesItemSchema(MessageSchema):
     """One value of a ``timeseries`` list: its event's start and duration."""
 
     value = StrictFloat(required=True, metadata={"example": 10})
@@ -83,7 +95,7 @@ class TimeseriesItemSchema(Schema):
     duration = ISODuration(required=True, metadata={"example": "PT15M"})
 
 
-class SeriesSchema(Schema):
+class SeriesSchema(MessageSchema):
     """Values over a time interval: ``values`` with ``start`` and ``duration``, or the
     equivalent ``timeseries`` list. ``start``, ``duration`` and ``unit`` may also be stated
     once in the message, outside its groups."""
@@ -135,7 +147,7 @@ class MarketGroupSchema(SeriesSchema):
     unit = fields.String(metadata={"description": "The market's price unit.", "example": "EUR/MWh"})
 
 
-class PostSeriesMessageSchema(Schema):
+class PostSeriesMessageSchema(MessageSchema):
     """A POST message with values for groups of entities (seed: Notation → Groups).
 
     Subclasses also derive from the group schema of their ``entity_key``, so that one
@@ -267,7 +279,7 @@ def _timeseries_problems(items: list[dict[str, Any]], group: Mapping[str, Any]) 
     return problems
 
 
-class GetPowerRequestSchema(Schema):
+class GetPowerRequestSchema(MessageSchema):
     """What a GET message for power data asks for (seed: Beliefs, Sources, Resolutions)."""
 
     # One of these keys is required (the OpenAPI document marks the plural one required).
@@ -320,13 +332,13 @@ class GetPrognosisRequestSchema(GetPowerRequestSchema):
     type = message_type("GetPrognosisRequest")
 
 
-class GetConnectionRequestSchema(Schema):
+class GetConnectionRequestSchema(MessageSchema):
     """Request the entity addresses of the user's connections (seed: getConnection)."""
 
     type = message_type("GetConnectionRequest")
 
 
-class GetServiceRequestSchema(Schema):
+class GetServiceRequestSchema(MessageSchema):
     """Request the services of an API version (seed: getService)."""
 
     type = message_type("GetServiceRequest")
@@ -352,14 +364,14 @@ def udi_event_field() -> fields.String:
     )
 
 
-class SocTargetSchema(Schema):
+class SocTargetSchema(MessageSchema):
     """A state of charge to reach at a moment (in the message's ``unit``)."""
 
     value = StrictFloat(required=True, metadata={"example": 25})
     datetime = AwareTimestamp(required=True, metadata={"example": "2015-06-02T16:00:00+00:00"})
 
 
-class PostUdiEventRequestSchema(Schema):
+class PostUdiEventRequestSchema(MessageSchema):
     """The state of charge of a storage device, and optionally targets (seed: postUdiEvent)."""
 
     type = message_type("PostUdiEventRequest")
@@ -376,7 +388,7 @@ class PostUdiEventRequestSchema(Schema):
     )
 
 
-class GetDeviceMessageRequestSchema(Schema):
+class GetDeviceMessageRequestSchema(MessageSchema):
     """Request the schedule of a UDI event's device (seed: getDeviceMessage)."""
 
     type = message_type("GetDeviceMessageRequest")
@@ -389,7 +401,7 @@ class GetDeviceMessageRequestSchema(Schema):
     )
 
 
-class RestoreDataRequestSchema(Schema):
+class RestoreDataRequestSchema(MessageSchema):
     """Restore the database to a named backup (play mode, admins; seed: Simulation)."""
 
     type = message_type("RestoreDataRequest")
@@ -400,7 +412,7 @@ class RestoreDataRequestSchema(Schema):
     )
 
 
-class StatusResponseSchema(Schema):
+class StatusResponseSchema(MessageSchema):
     """The status of a processed or rejected request (seed: response messages)."""
 
     type = fields.String(
@@ -427,7 +439,7 @@ class FieldErrorsResponseSchema(StatusResponseSchema):
     )
 
 
-class PowerValuesSchema(Schema):
+class PowerValuesSchema(MessageSchema):
     """Power values (MW, consumption positive; null where nothing is known) of a connection."""
 
     connection = fields.String(metadata={"example": CONNECTION})
@@ -458,7 +470,7 @@ class GetConnectionResponseSchema(StatusResponseSchema):
     names = fields.List(fields.String(), metadata={"example": ["CS 1"]})
 
 
-class ServiceSchema(Schema):
+class ServiceSchema(MessageSchema):
     """One service of an API version: who may use it and what it does."""
 
     name = fields.String(metadata={"example": "getMeterData"})
