@@ -32,7 +32,7 @@ class AssetSchema(Schema):
         metadata={"description": "Name of the asset type, e.g. battery, solar."},
     )
     unit = fields.String(
-        validate=OneOf(ASSET_UNITS),
+        validate=OneOf(ASSET_UNITS, error="Unknown asset unit '{input}'; choose from: {choices}."),
         metadata={"description": "Unit of its power values: MW (default) or kW."},
     )
     owner = database_id(required=True, attribute="owner_id", metadata={"description": "User id."})

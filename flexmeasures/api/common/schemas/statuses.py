@@ -3,7 +3,7 @@ those the implementations add (e.g. INVALID_RESOLUTION, the backup statuses of r
 
 ``REJECTIONS`` maps a service name to the statuses of its 400 Bad Request answers; every
 service answers the ``MESSAGE_CHECKS`` statuses as well (a message that is no JSON object,
-of another type, or without a field it needs), and non-public services
+or of another type), and non-public services
 answer 401 UNAUTHORIZED and 403 INVALID_SENDER. Every API path answers 405 INVALID_METHOD
 for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size limit.
 """
@@ -17,6 +17,7 @@ _POWER_GET = (
     "INVALID_TIMEZONE",
     "INVALID_UNIT",
     "INVALID_RESOLUTION",
+    "REQUIRED_INFO_MISSING",
     "UNRECOGNIZED_ASSET",
     "UNRECOGNIZED_CONNECTION_GROUP",
 )
@@ -51,6 +52,7 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
         "INVALID_UNIT",
         "OUTDATED_UDI_EVENT",
         "PTUS_INCOMPLETE",
+        "REQUIRED_INFO_MISSING",
         "UNRECOGNIZED_UDI_EVENT",
     ),
     "restoreData": ("NO_BACKUP", "UNRECOGNIZED_BACKUP", "INVALID_BACKUP"),
@@ -60,6 +62,7 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
         "INVALID_DOMAIN",
         "INVALID_UNIT",
         "UNKNOWN_PRICES",
+        "REQUIRED_INFO_MISSING",
         "UNKNOWN_SCHEDULE",
         "UNRECOGNIZED_CONNECTION_GROUP",
         "UNRECOGNIZED_UDI_EVENT",
@@ -70,7 +73,7 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
 # getDeviceMessage, e.g. a malformed ``duration``).
 UNPROCESSABLE_SERVICES = frozenset({"getDeviceMessage"})
 
-MESSAGE_CHECKS = ("INVALID_MESSAGE_TYPE", "REQUIRED_INFO_MISSING", "INVALID_REQUEST")
+MESSAGE_CHECKS = ("INVALID_MESSAGE_TYPE", "INVALID_REQUEST")
 
 
 def rejections_of(service_name: str) -> tuple[str, ...]:
