@@ -29,6 +29,7 @@ from flexmeasures.api.common.responses import (
     unauthorized,
     unprocessable_entity,
 )
+from flexmeasures.api.common.schemas.fields import StrictBoolean
 from flexmeasures.data import db
 from flexmeasures.data.models.task_runs import LatestTaskRun
 from flexmeasures.data.schema_state import migrations_directory, schema_problem
@@ -176,7 +177,7 @@ class TaskRunSchema(Schema):
             validate.Regexp(r".*\S", error="Give the name of the task."),
         ],
     )
-    status = fields.Boolean(required=True, truthy={True}, falsy={False})
+    status = StrictBoolean(required=True)
     datetime = fields.AwareDateTime(load_default=None)
 
 

@@ -101,7 +101,9 @@ def test_v3_0_endpoints_have_their_schemas(document):
 def test_post_meter_data_operation(document):
     operation = document["paths"]["/api/v2_0/postMeterData"]["post"]
     body = operation["requestBody"]["content"]["application/json"]
-    assert body["schema"] == {"$ref": "#/components/schemas/PostMeterDataRequest"}
+    component, forms = body["schema"]["allOf"]
+    assert component == {"$ref": "#/components/schemas/PostMeterDataRequest"}
+    assert set(forms["required"]) == {"start", "duration", "unit"}
     assert len(body["examples"]) == len(SEED_EXAMPLES["PostMeterDataRequest"])
     rejected = operation["responses"]["400"]["content"]["application/json"]["schema"]
     statuses = rejected["allOf"][1]["properties"]["status"]["enum"]
@@ -113,8 +115,11 @@ def test_post_meter_data_operation(document):
 def test_get_messages_are_query_parameters(document):
     operation = document["paths"]["/api/v2_0/getMeterData"]["get"]
     parameters = {p["name"]: p for p in operation["parameters"]}
-    assert {"connection", "connections", "start", "duration", "horizon", "prior"} <= set(parameters)
+    assert {"connections", "start", "duration", "horizon", "prior", "sources"} <= set(parameters)
+    assert "connection" not in parameters and "source" not in parameters  # aliases
     assert parameters["start"]["required"] is True
+    assert parameters["connections"]["required"] is True
+    assert parameters["unit"]["schema"]["enum"] == ["MW"]
     assert parameters["start"]["schema"]["format"] == "date-time"
     connections = parameters["connections"]
     assert connections["in"] == "query" and connections["explode"] is True
@@ -389,3 +394,47 @@ def _check_answer(client, document, method: str, path: str, options: dict[str, A
     schema = documented["content"]["application/json"]["schema"]
     OAS30Validator({**schema, **document}).validate(answer.get_json())
     return answer.status_code
+
+
+def _rejected_statuses(operation: dict[str, Any], code: str = "400") -> list[str]:
+    schema = operation["responses"][code]["content"]["application/json"]["schema"]
+    return schema["allOf"][1]["properties"]["status"]["enum"]
+
+
+def test_every_service_lists_the_statuses_of_its_message_checks(app, document):
+    """A message of another type, or without a field it needs, is refused by any service."""
+    needs_fields = {"getMeterData", "getPrognosis", "postUdiEvent", "getDeviceMessage"}
+    for version, service in mounted_services(app):
+        for operation in document["paths"][f"/api/{version.name}/{service.name}"].values():
+            statuses = set(_rejected_statuses(operation))
+            assert {"INVALID_MESSAGE_TYPE", "INVALID_REQUEST"} <= statuses, service.name
+            if service.name in needs_fields or service.name.startswith("post"):
+                assert "REQUIRED_INFO_MISSING" in statuses, service.name
+
+
+def test_entity_addresses_that_do_not_parse_are_documented(document):
+    for service in ("getMeterData", "getPrognosis", "postPriceData", "getDeviceMessage"):
+        operation = next(iter(document["paths"][f"/api/v2_0/{service}"].values()))
+        assert "INVALID_DOMAIN" in _rejected_statuses(operation), service
+
+
+def test_device_messages_document_422(document):
+    operation = document["paths"]["/api/v2_0/getDeviceMessage"]["get"]
+    assert _rejected_statuses(operation, "422") == ["UNPROCESSABLE_ENTITY"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert parameters["event"]["required"] is True
+
+
+def test_udi_event_body_marks_what_the_server_requires(document):
+    schema = document["components"]["schemas"]["PostUdiEventRequest"]
+    assert {"event", "value", "unit", "datetime"} <= set(schema["required"])
+    assert schema["properties"]["unit"]["enum"] == ["MWh", "kWh"]
+
+
+def test_rest_fields_are_typed_as_the_server_reads_them(document):
+    asset = document["components"]["schemas"]["Asset"]["properties"]
+    assert asset["event_resolution"]["type"] == "integer"
+    assert asset["unit"]["enum"] == ["MW", "kW"]
+    assert asset["owner"]["maximum"] == 2**31 - 1
+    roles = document["components"]["schemas"]["User"]["properties"]["flexmeasures_roles"]
+    assert roles["items"]["maximum"] == 2**31 - 1

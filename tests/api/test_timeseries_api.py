@@ -380,6 +380,7 @@ def test_wrong_method_malformed_json_and_large_bodies(app, client, tokens, asset
     wrong_method = client.get("/api/v1_3/postMeterData", headers=auth(tokens))
     assert wrong_method.status_code == 405
     assert wrong_method.json["status"] == "INVALID_METHOD"
+    assert "POST" in wrong_method.headers["Allow"].split(", ")
     malformed = client.post(
         "/api/v1_3/postMeterData",
         data="{not json",

@@ -1,8 +1,9 @@
 """HTTP errors on API paths answered as USEF-style JSON (never an HTML page, never a 500).
 
-INVALID_METHOD (405) for an unsupported method, 413 naming the size limit for a body that
-is too large, INVALID_REQUEST (400) for other client errors, UNKNOWN_ROUTE (404) for an
-unknown service, and INTERNAL_ERROR (500, logged) should anything still go wrong.
+INVALID_METHOD (405, with the ``Allow`` header naming the methods the path takes) for an
+unsupported method, 413 naming the size limit for a body that is too large, INVALID_REQUEST
+(400) for other client errors, UNKNOWN_ROUTE (404) for an unknown service, and
+INTERNAL_ERROR (500, logged) should anything still go wrong.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ def _is_api_request() -> bool:
     return request.path.startswith("/api/")
 
 
-def _as_json(body_and_status):
+def _as_json(body_and_status, headers: dict[str, str] | None = None):
     body, status = body_and_status
-    return jsonify(body), status
+    return jsonify(body), status, headers or {}
 
 
 def register_api_error_handlers(app: Flask) -> None:
@@ -29,7 +30,7 @@ def register_api_error_handlers(app: Flask) -> None:
     def handle_http_exception(error: HTTPException):
         if not _is_api_request():
             return error
-        return _as_json(_usef_error(error))
+        return _as_json(_usef_error(error), _kept_headers(error))
 
     @app.errorhandler(Exception)
     def handle_unexpected_exception(error: Exception):
@@ -41,6 +42,13 @@ def register_api_error_handlers(app: Flask) -> None:
         return _as_json(
             response("INTERNAL_ERROR", "Something went wrong on our side; it has been logged.", 500)
         )
+
+
+def _kept_headers(error: HTTPException) -> dict[str, str]:
+    """The headers of an HTTP error that its JSON answer keeps: ``Allow`` on a 405 (the
+    methods the path takes, which RFC 9110 requires) and ``WWW-Authenticate`` on a 401."""
+    kept = {"allow", "www-authenticate"}
+    return {name: value for name, value in error.get_headers() if name.lower() in kept}
 
 
 def _usef_error(error: HTTPException):

@@ -33,12 +33,7 @@ from werkzeug.routing import Rule
 from flexmeasures.api.common.schemas.examples import SEED_EXAMPLES
 from flexmeasures.api.common.schemas.fields import AwareTimestamp, ISODuration, OneOrMany
 from flexmeasures.api.common.schemas.messages import MESSAGE_SCHEMAS, StatusResponseSchema
-from flexmeasures.api.common.schemas.route_docs import (
-    ROUTE_DOCS,
-    UNPROCESSABLE,
-    json_content,
-    json_response,
-)
+from flexmeasures.api.common.schemas.route_docs import ROUTE_DOCS, json_content, json_response
 from flexmeasures.api.common.schemas.statuses import UNPROCESSABLE_SERVICES, rejections_of
 from flexmeasures.api.common.versioning import ApiVersion, Service
 from flexmeasures.data.schemas.fields import DurationInMinutes
@@ -196,19 +191,20 @@ def _configure_fields(plugin: MarshmallowPlugin) -> None:
     """Teach the marshmallow plugin the API's own fields."""
     plugin.map_to_openapi_type(AwareTimestamp, "string", "date-time")
     plugin.map_to_openapi_type(ISODuration, "string", "duration")
-    plugin.map_to_openapi_type(DurationInMinutes, "number", None)
+    plugin.map_to_openapi_type(DurationInMinutes, "integer", None)
     plugin.converter.add_attribute_function(_one_or_many_properties)
 
 
 def _one_or_many_properties(converter: Any, field: Any, ret: dict, **kwargs: Any) -> dict:
-    """Document a OneOrMany field as one item or a list of them (the plural form first)."""
+    """Document a OneOrMany field as one item or a list of them (the plural form first), or
+    null: the server reads a null key as absent (and then reads its singular or plural)."""
     if not isinstance(field, OneOrMany):
         return {}
     single = converter.field2property(field.inner)
     many = {"type": "array", "items": single, "minItems": 1}
     ret.pop("type", None)
     ret.pop("items", None)
-    return {"anyOf": [many, single] if field.plural else [single, many]}
+    return {"anyOf": [many, single] if field.plural else [single, many], "nullable": True}
 
 
 def _add_version(
@@ -269,16 +265,34 @@ def _service_description(service: Service, method: str) -> str:
 
 
 def _query_parameters(plugin: MarshmallowPlugin, schema: type[Schema]) -> list[dict[str, Any]]:
-    """A message schema as query parameters; one-or-many fields as repeatable keys."""
+    """A message schema as query parameters; one-or-many fields as repeatable keys.
+
+    Of a singular and a plural key (e.g. ``connection`` and ``connections``) only the plural
+    one is listed, as the server takes both alike; it is marked required if the schema
+    requires one of them (``one_of_required``).
+    """
     parameters = plugin.converter.schema2parameters(schema, location="query")
+    names = {parameter["name"] for parameter in parameters}
+    one_of_required = getattr(schema, "one_of_required", ())
+    listed = []
     for parameter in parameters:
-        field_schema = parameter["schema"]
-        alternatives = field_schema.pop("anyOf", None)
-        if alternatives:
-            field_schema.update(next(a for a in alternatives if a["type"] == "array"))
-            if not isinstance(field_schema.get("example", []), list):
-                field_schema["example"] = [field_schema["example"]]
-    return parameters
+        name = parameter["name"]
+        if f"{name}s" in names:
+            continue
+        if name in one_of_required:
+            parameter["required"] = True
+        _as_repeatable_key(parameter["schema"])
+        listed.append(parameter)
+    return listed
+
+
+def _as_repeatable_key(field_schema: dict[str, Any]) -> None:
+    """Document a one-or-many field as a list (its items as repeated query keys)."""
+    alternatives = field_schema.pop("anyOf", None)
+    if alternatives:
+        field_schema.update(next(a for a in alternatives if a["type"] == "array"))
+        if not isinstance(field_schema.get("example", []), list):
+            field_schema["example"] = [field_schema["example"]]
 
 
 def _message_body(service: Service, schema: type[Schema] | None) -> dict[str, Any]:
@@ -294,7 +308,50 @@ def _message_body(service: Service, schema: type[Schema] | None) -> dict[str, An
         "properties": {"type": {"type": "string", "enum": [service.request_type]}},
     }
     media = {"examples": examples} if examples else {}
-    return {"required": True, "content": json_content(schema or any_message, **media)}
+    requirements = body_requirements(schema) if schema else None
+    body = {"allOf": [schema, requirements]} if requirements else schema
+    return {"required": True, "content": json_content(body or any_message, **media)}
+
+
+def body_requirements(schema: type[Schema]) -> dict[str, Any] | None:
+    """What a message body needs beyond its fields' types, which a marshmallow schema checks
+    in code: the forms of a time series message, or one of two keys (``one_of_required``)."""
+    entity_key = getattr(schema, "entity_key", None)
+    if entity_key:
+        return series_forms(entity_key)
+    keys = getattr(schema, "one_of_required", ())
+    return {"type": "object", **one_of_present(*keys)} if keys else None
+
+
+def one_of_present(*keys: str) -> dict[str, Any]:
+    """One of these keys is there, and not null (the server reads null as absent)."""
+    return {
+        "anyOf": [
+            {"required": [key], "properties": {key: {"not": {"enum": [None]}}}} for key in keys
+        ]
+    }
+
+
+def series_forms(entity_key: str) -> dict[str, Any]:
+    """What a POST message with time series needs, beyond its fields' types: ``start``,
+    ``duration`` and ``unit``, and either one flat group (entities and values in the
+    message) or a list of ``groups`` that each name entities and values.
+
+    This is the documented form; the server also takes ``start``, ``duration`` and ``unit``
+    inside groups, and a ``timeseries`` list instead of values.
+    """
+    entities = one_of_present(entity_key, f"{entity_key}s")
+    values = one_of_present("value", "values")
+    group = {"type": "object", "allOf": [entities, values]}
+    grouped = {
+        "required": ["groups"],
+        "properties": {
+            "groups": {"anyOf": [{"type": "array", "minItems": 1, "items": group}, group]}
+        },
+    }
+    without_groups = {"not": {"anyOf": [{"required": ["group"]}, {"required": ["groups"]}]}}
+    flat = {"allOf": [entities, values, without_groups]}
+    return {"type": "object", "required": ["start", "duration", "unit"], "anyOf": [flat, grouped]}
 
 
 def _service_responses(service: Service, method: str) -> dict[str, Any]:
@@ -307,6 +364,11 @@ def _service_responses(service: Service, method: str) -> dict[str, Any]:
         "405": ("INVALID_METHOD: the service does not take this method.", ["INVALID_METHOD"]),
         "413": ("PAYLOAD_TOO_LARGE: the body is over the size limit.", ["PAYLOAD_TOO_LARGE"]),
     }
+    if service.name in UNPROCESSABLE_SERVICES:
+        answers["422"] = (
+            "UNPROCESSABLE_ENTITY: a field value is unusable.",
+            ["UNPROCESSABLE_ENTITY"],
+        )
     if service.public:
         del answers["401"], answers["403"]
     if method == "GET":
@@ -314,8 +376,6 @@ def _service_responses(service: Service, method: str) -> dict[str, Any]:
     responses = {"200": _processed_response(service)}
     for code, (description, statuses) in answers.items():
         responses[code] = _status_response(description, statuses, service.response_type)
-    if service.name in UNPROCESSABLE_SERVICES:
-        responses.update(UNPROCESSABLE)
     return responses
 
 
@@ -329,11 +389,28 @@ def _processed_response(service: Service) -> dict[str, Any]:
     return json_response("PROCESSED", schema, **media)
 
 
+# A 422 answer of a service: its message is a sentence or the messages by field name.
+_UNPROCESSABLE = {
+    "type": "object",
+    "required": ["status", "message"],
+    "properties": {
+        "type": {"type": "string"},
+        "status": {"type": "string"},
+        "result": {"type": "string", "enum": ["Rejected"]},
+        "message": {
+            "description": "What is wrong: a sentence, or the messages by field name.",
+            "anyOf": [{"type": "string"}, {"type": "object"}],
+        },
+    },
+}
+
+
 def _status_response(description: str, statuses: Sequence[str], response_type: str) -> dict:
     """A response with a USEF-style status body, its status one of ``statuses``."""
+    base = _UNPROCESSABLE if "UNPROCESSABLE_ENTITY" in statuses else StatusResponseSchema
     schema = {
         "allOf": [
-            StatusResponseSchema,
+            base,
             {
                 "type": "object",
                 "properties": {"status": {"type": "string", "enum": list(statuses)}},

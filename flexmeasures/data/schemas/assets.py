@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from marshmallow import Schema, fields
-from marshmallow.validate import Length
+from marshmallow.validate import Length, OneOf, Range
 
 from flexmeasures.data.physical_limits import EVENT_RESOLUTION_LIMITS
-from flexmeasures.data.schemas.fields import DurationInMinutes
+from flexmeasures.data.schemas.fields import MAX_ID, DurationInMinutes, database_id
+from flexmeasures.data.services.assets import ASSET_UNITS
 
 NAME_LENGTH = Length(min=1, max=80)
 
@@ -32,14 +33,13 @@ class AssetSchema(Schema):
         metadata={"description": "Name of the asset type, e.g. battery, solar."},
     )
     unit = fields.String(
-        required=True, metadata={"description": "Unit of its power values: MW or kW."}
+        required=True,
+        validate=OneOf(ASSET_UNITS, error="Unknown asset unit '{input}'; choose from: {choices}."),
+        metadata={"description": "Unit of its power values: MW or kW."},
     )
-    owner = fields.Integer(
-        required=True, strict=True, attribute="owner_id", metadata={"description": "User id."}
-    )
-    market = fields.Integer(
+    owner = database_id(required=True, attribute="owner_id", metadata={"description": "User id."})
+    market = database_id(
         allow_none=True,
-        strict=True,
         attribute="market_id",
         metadata={"description": "Market id (default: the market epex_da, if it exists)."},
     )
@@ -58,11 +58,18 @@ class AssetSchema(Schema):
         allow_none=True, metadata={"description": "When soc_in_mwh was measured (ISO 8601)."}
     )
     soc_udi_event_id = fields.Integer(
-        strict=True, allow_none=True, metadata={"description": "UDI event that set the soc."}
+        strict=True,
+        allow_none=True,
+        validate=Range(min=-(2**31), max=2**31 - 1),
+        metadata={"description": "UDI event that set the soc."},
     )
 
 
 class AssetQuerySchema(Schema):
     """Query parameters of the asset listing: ``owner_id`` selects one owner's assets."""
 
-    owner_id = fields.Integer(load_default=None, metadata={"description": "User id."})
+    owner_id = fields.Integer(
+        load_default=None,
+        validate=Range(min=1, max=MAX_ID),
+        metadata={"description": "User id."},
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields
+from marshmallow import Schema, ValidationError, fields, validate
 
 
 class DurationInMinutes(fields.Field):
@@ -41,11 +41,25 @@ class DurationInMinutes(fields.Field):
         return timedelta(minutes=value)
 
 
+# Ids of stored rows are PostgreSQL integers (serial): 1 up to 2**31 - 1.
+MAX_ID = 2**31 - 1
+
+
+def database_id(**kwargs: Any) -> fields.Integer:
+    """A field for the id of a stored row: a JSON integer in the database's id range, so
+    an id beyond it is a field error here instead of a database error later."""
+    return fields.Integer(
+        strict=True,
+        validate=validate.Range(min=1, max=MAX_ID, error="No id is outside {min}..{max}."),
+        **kwargs,
+    )
+
+
 class RoleIds(fields.List):
     """The ids of a user's roles: dumped from ``user.roles``, loaded as a list of ids."""
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(fields.Integer(strict=True), **kwargs)
+        super().__init__(database_id(), **kwargs)
 
     def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
         """The sorted ids of the object's roles."""
@@ -69,4 +83,12 @@ def field_error(schema: Schema, error: ValueError) -> dict[str, list[str]]:
     return {field_name_for(schema, getattr(error, "field", None)): [str(error)]}
 
 
-__all__ = ["DurationInMinutes", "RoleIds", "ValidationError", "field_error", "field_name_for"]
+__all__ = [
+    "MAX_ID",
+    "DurationInMinutes",
+    "RoleIds",
+    "database_id",
+    "ValidationError",
+    "field_error",
+    "field_name_for",
+]

@@ -501,6 +501,7 @@ def test_unsupported_method_is_usef_json(client, tokens, assets):
     answered = client.put(f"{API}/asset/{assets['battery'].id}", headers=auth(tokens, "admin"))
     assert answered.status_code == 405
     assert answered.json["status"] == "INVALID_METHOD"
+    assert set(answered.headers["Allow"].split(", ")) >= {"GET", "PATCH", "DELETE"}
 
 
 def test_rest_endpoints_are_v2_only(client, tokens, assets):

@@ -155,6 +155,19 @@ def test_users_cannot_change_other_fields_of_themselves(
     assert db.session.get(User, prosumer.id).timezone == "Europe/Amsterdam"
 
 
+@pytest.mark.parametrize("role_id", [0, 2**31, 10**30])
+def test_role_ids_outside_the_id_range_are_field_errors(client, tokens, users, role_id):
+    """Refused as a field error before the database (no "conflicts with stored data")."""
+    patched = client.patch(
+        f"{API}/user/{users['mdc'].id}",
+        json={"flexmeasures_roles": [role_id]},
+        headers=auth(tokens, "admin"),
+    )
+    assert patched.status_code == 422
+    assert patched.json["status"] == "UNPROCESSABLE_ENTITY"
+    assert list(patched.json["message"]) == ["flexmeasures_roles"]
+
+
 def test_users_cannot_patch_others(client, tokens, users):
     other = users["other_prosumer"]
     patched = client.patch(

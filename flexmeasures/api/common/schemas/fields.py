@@ -61,6 +61,15 @@ class StrictFloat(fields.Float):
         return float(value)
 
 
+class StrictBoolean(fields.Boolean):
+    """A JSON ``true`` or ``false`` (numbers such as 0 and 1 are refused)."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise self.make_error("invalid", input=value)
+        return value
+
+
 class OneOrMany(fields.List):
     """One item or a list of items; loads as a list.
 

@@ -13,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import INCLUDE, Schema, ValidationError, fields, validate, validates_schema
 
 from flexmeasures.api.common.implementations.power import POWER_UNIT
+from flexmeasures.api.common.implementations.udi import SOC_UNITS
 from flexmeasures.api.common.messages import MessageError, check_resolution_divides
 from flexmeasures.api.common.schemas.fields import (
     AwareTimestamp,
@@ -31,9 +32,21 @@ from flexmeasures.data.services.structure import WEATHER_SENSOR_TYPES
 CONNECTION = "ea1.2018-06.io.flexmeasures.company:1:1"
 
 
+class MessageSchema(Schema):
+    """A part of a message: keys it does not know are left alone (``additionalProperties``),
+    as the message parser reads only the keys it knows."""
+
+    class Meta:
+        """Options: keep unknown keys."""
+
+        unknown = INCLUDE
+
+
 def message_type(name: str) -> fields.String:
-    """The ``type`` field of a message: optional, but if given it must be ``name``."""
+    """The ``type`` field of a message: optional (null as if absent), but if given it must be
+    ``name``."""
     return fields.String(
+        allow_none=True,
         validate=validate.OneOf([name]),
         metadata={"description": "The message type.", "example": name},
     )
@@ -74,7 +87,7 @@ def prior_field(description: str) -> AwareTimestamp:
     )
 
 
-class TimeseriesItemSchema(Schema):
+class TimeseriesItemSchema(MessageSchema):
     """One value of a ``timeseries`` list: its event's start and duration."""
 
     value = StrictFloat(required=True, metadata={"example": 10})
@@ -82,7 +95,7 @@ class TimeseriesItemSchema(Schema):
     duration = ISODuration(required=True, metadata={"example": "PT15M"})
 
 
-class SeriesSchema(Schema):
+class SeriesSchema(MessageSchema):
     """Values over a time interval: ``values`` with ``start`` and ``duration``, or the
     equivalent ``timeseries`` list. ``start``, ``duration`` and ``unit`` may also be stated
     once in the message, outside its groups."""
@@ -91,6 +104,7 @@ class SeriesSchema(Schema):
     values = numbers("Equally spaced values over the interval.", plural=True)
     timeseries = fields.List(
         fields.Nested(TimeseriesItemSchema),
+        validate=validate.Length(min=1),
         metadata={"description": "Consecutive values of equal duration (instead of values)."},
     )
     start = start_field()
@@ -133,7 +147,7 @@ class MarketGroupSchema(SeriesSchema):
     unit = fields.String(metadata={"description": "The market's price unit.", "example": "EUR/MWh"})
 
 
-class PostSeriesMessageSchema(Schema):
+class PostSeriesMessageSchema(MessageSchema):
     """A POST message with values for groups of entities (seed: Notation → Groups).
 
     Subclasses also derive from the group schema of their ``entity_key``, so that one
@@ -265,8 +279,11 @@ def _timeseries_problems(items: list[dict[str, Any]], group: Mapping[str, Any]) 
     return problems
 
 
-class GetPowerRequestSchema(Schema):
+class GetPowerRequestSchema(MessageSchema):
     """What a GET message for power data asks for (seed: Beliefs, Sources, Resolutions)."""
+
+    # One of these keys is required (the OpenAPI document marks the plural one required).
+    one_of_required: ClassVar[tuple[str, str]] = ("connection", "connections")
 
     connection = entity_address("A connection's entity address.", CONNECTION)
     connections = entity_address("Connections' entity addresses.", CONNECTION, plural=True)
@@ -320,13 +337,13 @@ class GetPrognosisRequestSchema(GetPowerRequestSchema):
     type = message_type("GetPrognosisRequest")
 
 
-class GetConnectionRequestSchema(Schema):
+class GetConnectionRequestSchema(MessageSchema):
     """Request the entity addresses of the user's connections (seed: getConnection)."""
 
     type = message_type("GetConnectionRequest")
 
 
-class GetServiceRequestSchema(Schema):
+class GetServiceRequestSchema(MessageSchema):
     """Request the services of an API version (seed: getService)."""
 
     type = message_type("GetServiceRequest")
@@ -339,7 +356,57 @@ class GetServiceRequestSchema(Schema):
     )
 
 
-class RestoreDataRequestSchema(Schema):
+UDI_EVENT = "ea1.2018-06.io.flexmeasures.company:7:10:203:soc"
+
+
+def udi_event_field() -> fields.String:
+    """The ``event`` of a UDI message: the event's entity address (owner, device, event id,
+    and for postUdiEvent the event type ``soc`` or ``soc-with-targets``)."""
+    return fields.String(
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "The UDI event's entity address.", "example": UDI_EVENT},
+    )
+
+
+class SocTargetSchema(MessageSchema):
+    """A state of charge to reach at a moment (in the message's ``unit``)."""
+
+    value = StrictFloat(required=True, metadata={"example": 25})
+    datetime = AwareTimestamp(required=True, metadata={"example": "2015-06-02T16:00:00+00:00"})
+
+
+class PostUdiEventRequestSchema(MessageSchema):
+    """The state of charge of a storage device, and optionally targets (seed: postUdiEvent)."""
+
+    type = message_type("PostUdiEventRequest")
+    event = udi_event_field()
+    value = StrictFloat(required=True, metadata={"example": 12.1})
+    unit = fields.String(
+        required=True, validate=validate.OneOf(sorted(SOC_UNITS)), metadata={"example": "kWh"}
+    )
+    datetime = AwareTimestamp(required=True, metadata={"example": "2015-06-02T10:00:00+00:00"})
+    targets = fields.List(
+        fields.Nested(SocTargetSchema),
+        validate=validate.Length(min=1),
+        metadata={"description": "Required for soc-with-targets events."},
+    )
+
+
+class GetDeviceMessageRequestSchema(MessageSchema):
+    """Request the schedule of a UDI event's device (seed: getDeviceMessage)."""
+
+    type = message_type("GetDeviceMessageRequest")
+    event = udi_event_field()
+    duration = ISODuration(
+        metadata={
+            "description": "How far ahead (default PT6H, at most the planning horizon).",
+            "example": "PT6H",
+        }
+    )
+
+
+class RestoreDataRequestSchema(MessageSchema):
     """Restore the database to a named backup (play mode, admins; seed: Simulation)."""
 
     type = message_type("RestoreDataRequest")
@@ -350,7 +417,7 @@ class RestoreDataRequestSchema(Schema):
     )
 
 
-class StatusResponseSchema(Schema):
+class StatusResponseSchema(MessageSchema):
     """The status of a processed or rejected request (seed: response messages)."""
 
     type = fields.String(
@@ -377,7 +444,7 @@ class FieldErrorsResponseSchema(StatusResponseSchema):
     )
 
 
-class PowerValuesSchema(Schema):
+class PowerValuesSchema(MessageSchema):
     """Power values (MW, consumption positive; null where nothing is known) of a connection."""
 
     connection = fields.String(metadata={"example": CONNECTION})
@@ -408,7 +475,7 @@ class GetConnectionResponseSchema(StatusResponseSchema):
     names = fields.List(fields.String(), metadata={"example": ["CS 1"]})
 
 
-class ServiceSchema(Schema):
+class ServiceSchema(MessageSchema):
     """One service of an API version: who may use it and what it does."""
 
     name = fields.String(metadata={"example": "getMeterData"})
@@ -439,6 +506,8 @@ MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
         GetConnectionResponseSchema,
         GetServiceRequestSchema,
         GetServiceResponseSchema,
+        PostUdiEventRequestSchema,
+        GetDeviceMessageRequestSchema,
         RestoreDataRequestSchema,
     )
 }

@@ -2,7 +2,8 @@
 those the implementations add (e.g. INVALID_RESOLUTION, the backup statuses of restoreData).
 
 ``REJECTIONS`` maps a service name to the statuses of its 400 Bad Request answers; every
-service answers INVALID_REQUEST for a malformed message as well, and non-public services
+service answers the ``MESSAGE_CHECKS`` statuses as well (a message that is no JSON object,
+or of another type), and non-public services
 answer 401 UNAUTHORIZED and 403 INVALID_SENDER. Every API path answers 405 INVALID_METHOD
 for a method it does not take and 413 PAYLOAD_TOO_LARGE for a body over the size limit.
 """
@@ -16,6 +17,7 @@ _POWER_GET = (
     "INVALID_TIMEZONE",
     "INVALID_UNIT",
     "INVALID_RESOLUTION",
+    "REQUIRED_INFO_MISSING",
     "UNRECOGNIZED_ASSET",
     "UNRECOGNIZED_CONNECTION_GROUP",
 )
@@ -50,6 +52,7 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
         "INVALID_UNIT",
         "OUTDATED_UDI_EVENT",
         "PTUS_INCOMPLETE",
+        "REQUIRED_INFO_MISSING",
         "UNRECOGNIZED_UDI_EVENT",
     ),
     "restoreData": ("NO_BACKUP", "UNRECOGNIZED_BACKUP", "INVALID_BACKUP"),
@@ -59,19 +62,20 @@ REJECTIONS: dict[str, tuple[str, ...]] = {
         "INVALID_DOMAIN",
         "INVALID_UNIT",
         "UNKNOWN_PRICES",
+        "REQUIRED_INFO_MISSING",
         "UNKNOWN_SCHEDULE",
         "UNRECOGNIZED_CONNECTION_GROUP",
         "UNRECOGNIZED_UDI_EVENT",
     ),
 }
 
-MALFORMED = "INVALID_REQUEST"
+MESSAGE_CHECKS = ("INVALID_MESSAGE_TYPE", "INVALID_REQUEST")
 
 # Services that answer 422 UNPROCESSABLE_ENTITY (seed) for a field value they cannot use.
 UNPROCESSABLE_SERVICES = ("getDeviceMessage",)
 
 
 def rejections_of(service_name: str) -> tuple[str, ...]:
-    """The statuses of a service's 400 answers (INVALID_REQUEST for any service)."""
+    """The statuses of a service's 400 answers: its own, then the ``MESSAGE_CHECKS``."""
     listed = REJECTIONS.get(service_name, ())
-    return listed if MALFORMED in listed else (*listed, MALFORMED)
+    return (*listed, *(status for status in MESSAGE_CHECKS if status not in listed))
