@@ -88,3 +88,19 @@ def test_db_upgrade_still_migrates(empty_postgres_app):
         ).all()
         db.session.remove()
     assert "alembic_version" in tables and "asset" in tables
+
+
+@pytest.mark.parametrize("database", ["missing", "unmigrated"])
+def test_api_answers_503_without_a_usable_database(database, tmp_path, request):
+    """A WSGI server started before the database exists (or is migrated) answers the API
+    with 503 SERVICE_UNAVAILABLE naming the fix, not a 500."""
+    if database == "missing":
+        app = app_for(MISSING_DATABASE, tmp_path)
+    else:
+        app = request.getfixturevalue("empty_postgres_app")
+    response = app.test_client().post(
+        "/api/requestAuthToken", json={"email": "a@b.org", "password": "whatever"}
+    )
+    assert response.status_code == 503
+    assert response.json["status"] == "SERVICE_UNAVAILABLE"
+    assert "flexmeasures db upgrade" in response.json["message"]

@@ -3,12 +3,15 @@
 INVALID_METHOD (405, with the ``Allow`` header naming the methods the path takes) for an
 unsupported method, 413 naming the size limit for a body that is too large, INVALID_REQUEST
 (400) for other client errors, UNKNOWN_ROUTE (404) for an unknown service, and
-INTERNAL_ERROR (500, logged) should anything still go wrong.
+SERVICE_UNAVAILABLE (503, logged) when the database cannot be reached or its schema is not
+there (e.g. a WSGI server started before ``flexmeasures db upgrade``), and INTERNAL_ERROR
+(500, logged) should anything still go wrong.
 """
 
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, request
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from werkzeug.exceptions import HTTPException
 
 from flexmeasures.api.common.responses import response
@@ -39,9 +42,21 @@ def register_api_error_handlers(app: Flask) -> None:
         current_app.logger.exception(f"Unexpected error on {request.method} {request.path}")
         if not _is_api_request():
             raise error
+        if isinstance(error, OperationalError | ProgrammingError):
+            return _as_json(_database_unavailable())
         return _as_json(
             response("INTERNAL_ERROR", "Something went wrong on our side; it has been logged.", 500)
         )
+
+
+def _database_unavailable():
+    """503: the database does not answer, or lacks the tables (not migrated)."""
+    return response(
+        "SERVICE_UNAVAILABLE",
+        "The database is not available or not up to date; an administrator can check it "
+        "with `flexmeasures db current` and bring it up to date with `flexmeasures db upgrade`.",
+        503,
+    )
 
 
 def _kept_headers(error: HTTPException) -> dict[str, str]:
