@@ -36,6 +36,7 @@ from flexmeasures.data import db
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Sensor, WeatherSensor
 from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.services.data_sources import METER_DATA, source_ids_of_kind
 from flexmeasures.data.services.forecast_triggers import FORECAST_HISTORY
 from flexmeasures.data.services.weather_sensors import find_weather_sensor
 from flexmeasures.forecasting.models import MODELS
@@ -198,8 +199,12 @@ def checked_window(
 
 def measured_series(sensor: Sensor, start: datetime, end: datetime) -> pd.Series:
     """The sensor's measurements (most recent per event; sensor's unit) for events starting
-    in [start, end), on the sensor's resolution grid (UTC), NaN where none is known."""
-    found = search_beliefs([sensor.id], start, end, kind="measurements")
+    in [start, end), on the sensor's resolution grid (UTC), NaN where none is known.
+
+    Measurements are beliefs formed at or after the fact from sources of meter data: a
+    user's prognosis recorded after the fact is no measurement to learn from."""
+    meter_sources = source_ids_of_kind(METER_DATA)
+    found = search_beliefs([sensor.id], start, end, source_ids=meter_sources, kind="measurements")
     return _on_grid(found, sensor.event_resolution, start, end)
 
 

@@ -30,6 +30,7 @@ from flexmeasures.forecasting import DEFAULT_HORIZONS as CORE_HORIZONS
 from flexmeasures.forecasting.jobs import (
     ForecastingError,
     make_rolling_forecasts,
+    measured_series,
     weather_forecasts,
 )
 from flexmeasures.jobs import make_worker
@@ -150,6 +151,19 @@ def test_each_forecast_uses_only_data_known_at_its_belief_time(db, building):
     # naive: the last value known 6 hours before each event's end (the event 6 hours earlier)
     expected = measured.shift(6).loc[DAY : NEXT_DAY - pd.Timedelta(hours=1)]
     np.testing.assert_allclose(saved.to_numpy(), expected.to_numpy())
+
+
+def test_prognoses_recorded_after_the_fact_are_no_measurements(db, building, users):
+    """A user's prognosis sent after the fact (a horizon <= 0 through postPrognosis) neither
+    replaces nor adds to the measurements that forecasts learn from."""
+    prognosis_source = user_source(users["prosumer"], PROGNOSIS_SOURCE_TYPE)
+    after_the_fact = -timedelta(minutes=10)  # so these are the most recent beliefs
+    values = np.full(16 * 24, 99.0)
+    add_beliefs(db, building, HISTORY_START, values, after_the_fact, prognosis_source)
+
+    measured = measured_series(building, HISTORY_START, HISTORY_START + pd.Timedelta(days=16))
+
+    np.testing.assert_allclose(measured.to_numpy(), daily_cycle())
 
 
 def test_fallback_to_naive_is_recorded_in_the_source(db, structure, users):
