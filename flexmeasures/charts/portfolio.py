@@ -39,18 +39,18 @@ class Finances:
 def finances(power: pd.Series, prices: pd.Series, resolution: pd.Timedelta) -> Finances:
     """Totals of a power profile (MW per step of ``resolution``, consumption positive) at
     ``prices`` (EUR/MWh on the same steps). Energy per step is power × step length in
-    hours; its money is energy × price. Steps without power or price count as nothing."""
+    hours; its money is energy × price. Steps without power count as nothing; steps
+    without a price count their energy but no money."""
     hours = resolution / pd.Timedelta(hours=1)
     energy = power.astype("float64") * hours
-    price = prices.reindex(energy.index).astype("float64")
-    known = energy.notna() & price.notna()
-    consumed = energy.where(known & (energy > 0), 0.0)
-    produced = (-energy).where(known & (energy < 0), 0.0)
+    price = prices.reindex(energy.index).astype("float64").fillna(0.0)
+    consumed = energy.where(energy > 0, 0.0)
+    produced = (-energy).where(energy < 0, 0.0)
     return Finances(
         production=float(produced.sum()),
         consumption=float(consumed.sum()),
-        costs=float((consumed * price.fillna(0)).sum()),
-        revenues=float((produced * price.fillna(0)).sum()),
+        costs=float((consumed * price).sum()),
+        revenues=float((produced * price).sum()),
     )
 
 
@@ -66,11 +66,11 @@ def past_then_future(measured: pd.Series, forecast: pd.Series, now: pd.Timestamp
 def schedule_change(schedules: pd.DataFrame, forecasts: pd.DataFrame) -> pd.Series:
     """The change in power due to schedules per step (MW): the sum over assets with a
     schedule of their schedule minus their forecast (a missing forecast counts as zero).
-    NaN where no asset has a schedule."""
+    Zero where no asset has a schedule: no schedule, no change."""
     if schedules.shape[1] == 0:
-        return pd.Series(index=schedules.index, dtype="float64")
+        return pd.Series(0.0, index=schedules.index)
     baseline = forecasts.reindex(index=schedules.index, columns=schedules.columns).fillna(0)
-    return total(schedules - baseline.where(schedules.notna()))
+    return total(schedules - baseline.where(schedules.notna())).fillna(0.0)
 
 
 def stacked_power_chart(

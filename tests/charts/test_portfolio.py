@@ -41,10 +41,16 @@ def test_hourly_steps_and_a_negative_price():
     assert (result.consumption, result.costs, result.profit) == pytest.approx((3.0, -60.0, 60.0))
 
 
-def test_steps_without_a_price_or_power_count_as_nothing():
-    # only the first step has both: 2 MW × 0.25 h = 0.5 MWh at 30 = 15 EUR
+def test_steps_without_a_price_count_energy_but_no_money():
+    # (2 + 4) MW × 0.25 h = 1.5 MWh; only the first step has a price: 0.5 MWh × 30 = 15 EUR;
+    # the step without power counts as nothing (its price 99 is not used)
     result = finances(steps(2, 4, float("nan")), steps(30, float("nan"), 99), QUARTER)
-    assert (result.consumption, result.costs) == pytest.approx((0.5, 15.0))
+    assert (result.consumption, result.costs) == pytest.approx((1.5, 15.0))
+
+
+def test_no_prices_at_all():
+    result = finances(steps(-4), pd.Series(dtype="float64"), QUARTER)
+    assert (result.production, result.revenues) == pytest.approx((1.0, 0.0))
 
 
 def test_past_measured_future_forecast():
@@ -59,6 +65,9 @@ def test_schedule_change_is_schedule_minus_forecast_summed_over_assets():
     forecasts = pd.DataFrame({"a": [3.0, 3.0], "b": [float("nan"), 4.0]}, index=index)
     # step 1: (5 - 3) + (1 - 0) = 3; step 2: a has no schedule, b: 2 - 4 = -2
     assert schedule_change(schedules, forecasts).tolist() == [3.0, -2.0]
+    assert schedule_change(schedules[[]], forecasts).tolist() == [0.0, 0.0]  # no schedules
+    only_a = schedules[["a"]]
+    assert schedule_change(only_a, forecasts).tolist() == [2.0, 0.0]
 
 
 def test_stacked_chart_stacks_one_area_per_type_of_the_chosen_sign():
