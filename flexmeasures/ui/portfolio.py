@@ -63,7 +63,7 @@ def _types_and_assets() -> dict[str, list]:
     return dict(sorted(by_type.items()))
 
 
-def _prices(market: Market | None, grid: ChartGrid, now: pd.Timestamp) -> pd.Series:
+def market_prices(market: Market | None, grid: ChartGrid, now: pd.Timestamp) -> pd.Series:
     """The market's prices on the grid (EUR/MWh): measured before now, forecast after."""
     if market is None:
         return pd.Series(dtype="float64")
@@ -86,7 +86,7 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     grid = chart_grid(selection)
     market = _known(Market, selection.market_id, "market")
     now = pd.Timestamp.now(tz="UTC")
-    prices = _prices(market, grid, now)
+    prices = market_prices(market, grid, now)
     result = Portfolio()
     profiles: dict[str, pd.Series] = {}
     changes: list[pd.Series] = []

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from flexmeasures.charts import ChartWindow
+from flexmeasures.charts.opportunities import by_value, opportunity
 from flexmeasures.charts.portfolio import (
     finances,
     past_then_future,
@@ -81,3 +82,22 @@ def test_stacked_chart_stacks_one_area_per_type_of_the_chosen_sign():
     data = areas[0].data_source.data
     assert list(data["solar"]) == [1, 2, 0]  # production positive
     assert list(data["battery"]) == [0, 1, 0]  # its consumption is left out
+
+
+def test_opportunity_volume_and_value_by_hand():
+    # step 1: schedule 6, forecast 2 → +4 MW × 0.25 h = +1 MWh at 40 → value -40 EUR
+    # step 2: schedule 0, forecast 8 → -8 MW × 0.25 h = -2 MWh at 50 → value +100 EUR
+    # step 3: no schedule → nothing. Volume 1 + 2 = 3 MWh, value 60 EUR.
+    found = opportunity(
+        "battery", steps(6, 0, float("nan")), steps(2, 8, 5), steps(40, 50, 70), QUARTER
+    )
+    assert found is not None
+    assert (found.volume, found.value) == pytest.approx((3.0, 60.0))
+
+
+def test_no_schedule_or_no_deviation_is_no_opportunity_and_best_comes_first():
+    assert opportunity("a", steps(float("nan")), steps(1), steps(9), QUARTER) is None
+    assert opportunity("a", steps(1, 2), steps(1, 2), steps(9, 9), QUARTER) is None
+    gain = opportunity("gain", steps(0), steps(4), steps(10), QUARTER)  # 1 MWh less: +10 EUR
+    loss = opportunity("loss", steps(4), steps(0), steps(10), QUARTER)  # 1 MWh more: -10 EUR
+    assert [o.asset for o in by_value([loss, None, gain])] == ["gain", "loss"]
