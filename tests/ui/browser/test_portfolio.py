@@ -36,3 +36,13 @@ def test_portfolio_bad_window_is_a_message(page):
     log_in(page, PROSUMER_EMAIL)
     page.goto("/portfolio?start_date=2025-03-05&end_date=2025-03-01")
     assert "should not be before" in page.get_by_role("alert").inner_text()
+
+
+def test_balancing_actions_page(page, tmp_path):
+    log_in(page, PROSUMER_EMAIL)
+    page.goto("/control?start_date=2025-06-01&end_date=2025-06-01")
+    assert page.get_by_role("heading", name="Balancing actions").is_visible()
+    assert page.get_by_text("No schedule deviates").is_visible()  # the demo has no schedules
+    screenshot(page, "balancing-actions", tmp_path)
+    page.goto("/control?market_id=999999")
+    assert "no market with id 999999" in page.get_by_role("alert").inner_text()
