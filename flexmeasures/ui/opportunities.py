@@ -18,7 +18,7 @@ from flexmeasures.charts import ChartWindow, PowerData, power_chart
 from flexmeasures.charts.opportunities import Opportunity, by_value, opportunity
 from flexmeasures.data import db
 from flexmeasures.data.models import Market
-from flexmeasures.data.services.charts import ChartInputError, power_data
+from flexmeasures.data.services.charts import power_data
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
@@ -28,6 +28,7 @@ from flexmeasures.ui.analytics import (
     embeddable,
     form_options,
     read_selection,
+    shown,
 )
 from flexmeasures.ui.bokeh_static import bokeh_script_urls
 from flexmeasures.ui.portfolio import market_prices
@@ -81,12 +82,7 @@ def opportunities_view():
     """The flexibility opportunities for the selection in the query parameters."""
     options = form_options()
     selection = read_selection(request.args, options)
-    result = Opportunities()
-    if not selection.errors:
-        try:
-            result = find_opportunities(selection)
-        except ChartInputError as error:
-            selection.errors.append(error.message)
+    result = shown(selection, lambda: find_opportunities(selection), Opportunities())
     return render_flexmeasures_template(
         "opportunities.html",
         options=options,

@@ -28,7 +28,7 @@ from flexmeasures.charts.portfolio import (
 from flexmeasures.charts.power import total
 from flexmeasures.data import db
 from flexmeasures.data.models import Market
-from flexmeasures.data.services.charts import ChartGrid, ChartInputError, power_data, sensor_data
+from flexmeasures.data.services.charts import ChartGrid, power_data, sensor_data
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
@@ -38,6 +38,7 @@ from flexmeasures.ui.analytics import (
     embeddable,
     form_options,
     read_selection,
+    shown,
 )
 from flexmeasures.ui.bokeh_static import bokeh_script_urls
 from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
@@ -122,12 +123,9 @@ def portfolio_view():
     options = form_options()
     selection = read_selection(request.args, options)
     consumption_as_positive = request.args.get("show", "consumption") != "production"
-    portfolio = Portfolio()
-    if not selection.errors:
-        try:
-            portfolio = build_portfolio(selection, consumption_as_positive)
-        except ChartInputError as error:
-            selection.errors.append(error.message)
+    portfolio = shown(
+        selection, lambda: build_portfolio(selection, consumption_as_positive), Portfolio()
+    )
     return render_flexmeasures_template(
         "portfolio.html",
         options=options,
