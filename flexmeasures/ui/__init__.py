@@ -18,6 +18,8 @@ def register_ui_at(app: Flask) -> None:
     """Register the UI blueprints at the site root; every template gets the layout's context."""
     from flexmeasures.ui.analytics import analytics_ui
     from flexmeasures.ui.bokeh_static import bokeh_static
+    from flexmeasures.ui.opportunities import opportunities_ui
+    from flexmeasures.ui.portfolio import portfolio_ui
     from flexmeasures.ui.utils.view_utils import layout_context
     from flexmeasures.ui.views.account import account_views
     from flexmeasures.ui.views.assets import asset_views
@@ -30,5 +32,7 @@ def register_ui_at(app: Flask) -> None:
     app.register_blueprint(user_views)
     app.register_blueprint(account_views)
     app.register_blueprint(analytics_ui)
+    app.register_blueprint(portfolio_ui)
+    app.register_blueprint(opportunities_ui)
     app.register_blueprint(bokeh_static)
     app.context_processor(layout_context)

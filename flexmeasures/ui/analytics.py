@@ -10,9 +10,10 @@ resolution) is said on the page, never a server error.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import pandas as pd
 from flask import Blueprint, current_app, request
@@ -38,6 +39,7 @@ from flexmeasures.ui.bokeh_static import bokeh_script_urls
 from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
 from flexmeasures.utils.time_utils import TimeParseError, parse_duration
 
+T = TypeVar("T")
 analytics_ui = Blueprint("flexmeasures_analytics", __name__)
 
 RESOLUTIONS = {"PT15M": "15 minutes", "PT1H": "1 hour", "P1D": "1 day"}
@@ -227,18 +229,25 @@ def _add_sensor(
     )
 
 
+def shown(selection: Selection, build: Callable[[], T], empty: T) -> T:
+    """What ``build`` makes of a selection, or ``empty`` if the selection has errors or
+    cannot be shown (its ChartInputError's message is then added to the errors)."""
+    if selection.errors:
+        return empty
+    try:
+        return build()
+    except ChartInputError as error:
+        selection.errors.append(error.message)
+        return empty
+
+
 @analytics_ui.route("/analytics", methods=["GET"])
 @login_required
 def analytics_view():
     """The analytics page for the selection in the query parameters."""
     options = form_options()
     selection = read_selection(request.args, options)
-    analytics = Analytics()
-    if not selection.errors:
-        try:
-            analytics = build_analytics(selection)
-        except ChartInputError as error:
-            selection.errors.append(error.message)
+    analytics = shown(selection, lambda: build_analytics(selection), Analytics())
     return render_flexmeasures_template(
         "analytics.html",
         options=options,

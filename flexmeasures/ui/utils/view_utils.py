@@ -45,6 +45,7 @@ ADMIN_ONLY_VIEWS = ("users",)
 VIEW_LABELS = {
     "dashboard": "Dashboard",
     "portfolio": "Portfolio overview",
+    "control": "Balancing actions",
     "upload": "Upload data",
 }
 

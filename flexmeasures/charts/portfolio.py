@@ -1,0 +1,114 @@
+"""The portfolio overview's numbers and charts: energy, costs, revenues and profit or loss
+per asset type from power and market prices, the stacked power profile per asset type and
+the change in power due to schedules.
+
+Pure: frames in, numbers and bokeh figures out. Units: power in MW (stored USEF-signed:
+consumption positive, production negative), energy in MWh, prices in EUR/MWh, money in EUR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from bokeh.models import Range1d
+from bokeh.palettes import Category10_10
+from bokeh.plotting import figure
+
+from flexmeasures.charts.figures import ChartWindow, Trace, epoch_ms, time_series_figure
+from flexmeasures.charts.power import total
+
+
+@dataclass(frozen=True)
+class Finances:
+    """One asset type's totals over a window: ``production`` and ``consumption`` in MWh
+    (both positive), ``costs`` of consumption and ``revenues`` of production in EUR, and
+    ``profit`` (revenues minus costs, negative for a loss) in EUR."""
+
+    production: float
+    consumption: float
+    costs: float
+    revenues: float
+
+    @property
+    def profit(self) -> float:
+        """Revenues minus costs in EUR (negative: a loss)."""
+        return self.revenues - self.costs
+
+
+def finances(power: pd.Series, prices: pd.Series, resolution: pd.Timedelta) -> Finances:
+    """Totals of a power profile (MW per step of ``resolution``, consumption positive) at
+    ``prices`` (EUR/MWh on the same steps). Energy per step is power × step length in
+    hours; its money is energy × price. Steps without power count as nothing; steps
+    without a price count their energy but no money."""
+    hours = resolution / pd.Timedelta(hours=1)
+    energy = power.astype("float64") * hours
+    price = prices.reindex(energy.index).astype("float64").fillna(0.0)
+    consumed = energy.where(energy > 0, 0.0)
+    produced = (-energy).where(energy < 0, 0.0)
+    return Finances(
+        production=float(produced.sum()),
+        consumption=float(consumed.sum()),
+        costs=float((consumed * price).sum()),
+        revenues=float((produced * price).sum()),
+    )
+
+
+def past_then_future(measured: pd.Series, forecast: pd.Series, now: pd.Timestamp) -> pd.Series:
+    """One profile: measured values for events starting before ``now``, forecasts from
+    ``now`` on (NaN where the one that counts is missing)."""
+    index = measured.index.union(forecast.index)
+    past = measured.reindex(index)
+    future = forecast.reindex(index)
+    return past.where(index < now, future)
+
+
+def schedule_change(schedules: pd.DataFrame, forecasts: pd.DataFrame) -> pd.Series:
+    """The change in power due to schedules per step (MW): the sum over assets with a
+    schedule of their schedule minus their forecast (a missing forecast counts as zero).
+    Zero where no asset has a schedule: no schedule, no change."""
+    if schedules.shape[1] == 0:
+        return pd.Series(0.0, index=schedules.index)
+    baseline = forecasts.reindex(index=schedules.index, columns=schedules.columns).fillna(0)
+    return total(schedules - baseline.where(schedules.notna())).fillna(0.0)
+
+
+def stacked_power_chart(
+    profiles: dict[str, pd.Series], window: ChartWindow, consumption_as_positive: bool = True
+):
+    """A bokeh figure of the profiles (MW, one per asset type) stacked as areas: the
+    consumption (``consumption_as_positive``) or the production of each type, so the top
+    edge is the portfolio's total consumption or production."""
+    sign = 1.0 if consumption_as_positive else -1.0
+    what = "consumption" if consumption_as_positive else "production"
+    chart = figure(
+        title=f"Stacked {what} per asset type",
+        x_axis_type="datetime",
+        x_range=Range1d(*epoch_ms(pd.DatetimeIndex([window.start, window.end]))),
+        width=window.width,
+        height=window.height,
+        sizing_mode="stretch_width",
+        y_axis_label=f"Power (MW, {what})",
+    )
+    names = list(profiles)
+    if names:
+        frame = pd.DataFrame({n: (sign * profiles[n]).clip(lower=0) for n in names}).fillna(0)
+        data = {name: frame[name].to_numpy() for name in names}
+        data["time"] = epoch_ms(frame.index)
+        chart.varea_stack(
+            stackers=names,
+            x="time",
+            color=[Category10_10[i % 10] for i in range(len(names))],
+            legend_label=names,
+            source=data,
+        )
+        chart.legend.location = "top_left"
+    return chart
+
+
+def schedule_change_chart(change: pd.Series, window: ChartWindow):
+    """A bokeh figure of the change in power due to schedules (MW, consumption positive)."""
+    trace = Trace("Schedule minus forecast", change, "schedules")
+    return time_series_figure(
+        [trace], "Change in power due to schedules", "Power change (MW, consumption +)", window
+    )

@@ -1,0 +1,138 @@
+"""The portfolio overview (``/portfolio``): per asset type the production, consumption,
+costs, revenues and profit or loss at the market's prices over a time window (the past
+measured, the future forecast), the stacked power profile per asset type (consumption or
+production, as switched) and the change in power due to schedules.
+
+The selection is read like the analytics page's (days in FLEXMEASURES_TIMEZONE, the end
+date included, a resolution and a market); bad input is said on the page, never a 500.
+Energy in MWh, money in EUR (prices in EUR/MWh).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+from flask import Blueprint, current_app, request
+from flask_security import current_user, login_required
+
+from flexmeasures.charts import ChartWindow
+from flexmeasures.charts.portfolio import (
+    Finances,
+    finances,
+    past_then_future,
+    schedule_change,
+    schedule_change_chart,
+    stacked_power_chart,
+)
+from flexmeasures.charts.power import total
+from flexmeasures.data import db
+from flexmeasures.data.models import Market
+from flexmeasures.data.services.charts import ChartGrid, power_data, sensor_data
+from flexmeasures.security import assets_visible_to
+from flexmeasures.ui.analytics import (
+    RESOLUTIONS,
+    Selection,
+    _known,
+    chart_grid,
+    embeddable,
+    form_options,
+    read_selection,
+    shown,
+)
+from flexmeasures.ui.bokeh_static import bokeh_script_urls
+from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
+
+portfolio_ui = Blueprint("flexmeasures_portfolio", __name__)
+
+
+@dataclass
+class Portfolio:
+    """What the page shows: finances per asset type (and their ``sum``) and chart JSON
+    items (HTML-safe JSON text) by div id."""
+
+    rows: dict[str, Finances] = field(default_factory=dict)
+    sum: Finances | None = None
+    charts: dict[str, str] = field(default_factory=dict)
+
+
+def _types_and_assets() -> dict[str, list]:
+    """The assets the user may see, by asset type name."""
+    by_type: dict[str, list] = {}
+    for asset in db.session.scalars(assets_visible_to(current_user)):
+        by_type.setdefault(asset.asset_type_name, []).append(asset)
+    return dict(sorted(by_type.items()))
+
+
+def market_prices(market: Market | None, grid: ChartGrid, now: pd.Timestamp) -> pd.Series:
+    """The market's prices on the grid (EUR/MWh): measured before now, forecast after."""
+    if market is None:
+        return pd.Series(dtype="float64")
+    data = sensor_data(market, grid)
+    return past_then_future(data.measurements, data.forecasts, now)
+
+
+def _added(a: Finances, b: Finances) -> Finances:
+    return Finances(
+        a.production + b.production,
+        a.consumption + b.consumption,
+        a.costs + b.costs,
+        a.revenues + b.revenues,
+    )
+
+
+def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Portfolio:
+    """The portfolio of the user's assets over the selection (ChartInputError if it cannot
+    be shown)."""
+    grid = chart_grid(selection)
+    market = _known(Market, selection.market_id, "market")
+    now = pd.Timestamp.now(tz="UTC")
+    prices = market_prices(market, grid, now)
+    result = Portfolio()
+    profiles: dict[str, pd.Series] = {}
+    changes: list[pd.Series] = []
+    for type_name, assets in _types_and_assets().items():
+        power = power_data(assets, grid)
+        profile = past_then_future(total(power.measurements), total(power.forecasts), now)
+        profiles[type_name] = profile
+        result.rows[type_name] = finances(profile, prices, grid.resolution)
+        changes.append(schedule_change(power.schedules, power.forecasts))
+    result.sum = _sum(list(result.rows.values()))
+    window = ChartWindow(grid.start, grid.end)
+    stacked = stacked_power_chart(profiles, window, consumption_as_positive)
+    result.charts["stacked-chart"] = embeddable(stacked, "stacked-chart")
+    change = pd.concat(changes, axis=1).sum(axis=1, min_count=1) if changes else pd.Series()
+    change_chart = schedule_change_chart(change.astype("float64"), window)
+    result.charts["schedule-change-chart"] = embeddable(change_chart, "schedule-change-chart")
+    return result
+
+
+def _sum(rows: list[Finances]) -> Finances | None:
+    if not rows:
+        return None
+    result = rows[0]
+    for row in rows[1:]:
+        result = _added(result, row)
+    return result
+
+
+@portfolio_ui.route("/portfolio", methods=["GET"])
+@login_required
+def portfolio_view():
+    """The portfolio overview for the selection in the query parameters."""
+    options = form_options()
+    selection = read_selection(request.args, options)
+    consumption_as_positive = request.args.get("show", "consumption") != "production"
+    portfolio = shown(
+        selection, lambda: build_portfolio(selection, consumption_as_positive), Portfolio()
+    )
+    return render_flexmeasures_template(
+        "portfolio.html",
+        options=options,
+        selection=selection,
+        portfolio=portfolio,
+        consumption_as_positive=consumption_as_positive,
+        resolutions=RESOLUTIONS,
+        bokeh_scripts=bokeh_script_urls(),
+        hide_nan=current_app.config.get("FLEXMEASURES_HIDE_NAN_IN_UI", False),
+    )
