@@ -184,9 +184,10 @@ def main() -> None:
     """Run the scenarios, print the table and with --write put it into the README."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--write", action="store_true", help="update benchmarks/README.md")
+    args = parser.parse_args()  # before the run, so --help wipes nothing
     results = table(run())
     print(results)
-    if parser.parse_args().write:
+    if args.write:
         replace_section("Charts", INTRO + "\n\n" + results + "\n\n" + NOTES)
 
 
