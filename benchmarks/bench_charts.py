@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import text
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
@@ -82,6 +83,9 @@ def set_up(app) -> tuple[str, list[int]]:
         temperature = make_temperature_sensor()
         frames.append(year_frame(temperature.id, source, np.round(rng.normal(10, 5, STEPS), 1)))
         save_beliefs(pd.concat(frames, ignore_index=True))
+        db.session.commit()
+        # What autovacuum does soon after a bulk load: planner statistics of the new rows.
+        db.session.execute(text("ANALYZE timed_belief"))
         db.session.commit()
         return admin.get_auth_token(), [asset.id for asset in assets]
 

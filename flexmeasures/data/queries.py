@@ -340,6 +340,6 @@ def _sum_in_sql(belief_filter: BeliefFilter) -> pd.Series:
     rows = db.session.connection().exec_driver_sql(query, params).all()
     if not rows:
         return _empty_sum()
-    starts, values = (np.asarray(column, dtype="float64") for column in zip(*rows, strict=True))
-    index = pd.to_datetime(np.rint(starts * 1e6).astype("int64"), unit="us", utc=True)
-    return pd.Series(values, index=index)
+    table = np.array(rows, dtype="float64")  # (start in epoch seconds, sum) per event
+    index = pd.to_datetime(np.rint(table[:, 0] * 1e6).astype("int64"), unit="us", utc=True)
+    return pd.Series(table[:, 1], index=index)
