@@ -20,9 +20,10 @@ START = datetime(2021, 1, 1, tzinfo=UTC)
 QUARTER = timedelta(minutes=15)
 
 
-def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
+def _add_battery(db, owner, name: str = "battery") -> Asset:
+    """A 15-minute battery of ``owner`` in ``db``'s session (flushed, so it has an id)."""
     asset = Asset(
-        name="battery",
+        name=name,
         asset_type_name="battery",
         capacity_in_mw=2,
         latitude=52,
@@ -33,6 +34,11 @@ def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
     )
     db.session.add(asset)
     db.session.flush()
+    return asset
+
+
+def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
+    asset = _add_battery(db, owner)
     sources = {
         name: db.session.scalar(select(DataSource.id).filter_by(user_id=user.id))
         for name, user in others.items()
@@ -233,29 +239,12 @@ def test_beliefs_frame_empty_and_unknown_sensor(store):
         search_beliefs_frame(battery.id + 1000, *window())
 
 
-def _second_asset(battery: Asset) -> Asset:
-    """Another 15-minute asset of the battery's owner, in the battery's database."""
-    from flexmeasures.data import db
-
-    asset = Asset(
-        name="battery 2",
-        asset_type_name="battery",
-        capacity_in_mw=2,
-        latitude=52,
-        longitude=4,
-        owner=battery.owner,
-        unit="MW",
-        event_resolution=QUARTER,
-    )
-    db.session.add(asset)
-    db.session.flush()
-    return asset
-
-
 def _two_assets_with_beliefs(store) -> tuple[list[Asset], dict[str, int]]:
     """Two assets with overlapping measurements and forecasts, a gap and a later revision."""
     battery, sources = store
-    other = _second_asset(battery)
+    from flexmeasures.data import db
+
+    other = _add_battery(db, battery.owner, "battery 2")
     save_beliefs(beliefs(battery.id, sources["mdc"], [1.0, 2.0, 3.0]))
     save_beliefs(beliefs(battery.id, sources["mdc"], [9.0], start=START + 3 * QUARTER))
     save_beliefs(beliefs(other.id, sources["mdc"], [10.0, 20.0], start=START + QUARTER))
