@@ -287,3 +287,59 @@ def resample_events(
         limit = int(from_resolution / to_resolution) - 1
         return values.reindex(index, method="ffill", limit=limit)
     return values.reindex(index)
+
+
+def sum_most_recent_beliefs(
+    sensor_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    horizon: timedelta | None = None,
+    source_ids: Sequence[int] | None = None,
+    kind: str = "all",
+) -> pd.Series:
+    """Per event start, the sum over the sensors of their most recent belief (the first row
+    ``search_beliefs`` keeps per sensor and event); events no sensor knows are absent.
+
+    The same selection as ``search_beliefs(..., most_recent=True)`` summed per event start,
+    but on PostgreSQL the sum is taken in SQL, so one row per event travels instead of one
+    per sensor and event. Returns a float Series indexed by aware UTC event start, sorted.
+    """
+    belief_filter = BeliefFilter(
+        sensor_ids=tuple(sensor_ids),
+        start=start,
+        end=end,
+        horizon=horizon,
+        source_ids=tuple(source_ids) if source_ids is not None else None,
+        kind=kind,
+    )
+    if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
+        return _empty_sum()
+    if db.session.get_bind().dialect.name == "postgresql":
+        return _sum_in_sql(belief_filter)
+    frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
+    if frame.empty:
+        return _empty_sum()
+    sums = frame.groupby("event_start", sort=True)["event_value"].sum(min_count=1)
+    return pd.Series(sums.to_numpy(dtype="float64"), index=pd.DatetimeIndex(sums.index))
+
+
+def _empty_sum() -> pd.Series:
+    return pd.Series(index=pd.DatetimeIndex([], tz="UTC"), dtype="float64")
+
+
+def _sum_in_sql(belief_filter: BeliefFilter) -> pd.Series:
+    """PostgreSQL: the most recent belief per sensor and event, summed per event in SQL."""
+    conditions, params = _sql_conditions(belief_filter)
+    query = (
+        "SELECT EXTRACT(EPOCH FROM latest.event_start)::float8, SUM(latest.event_value) "
+        f"FROM (SELECT {_DISTINCT_ON[True]} tb.event_start, tb.event_value "
+        f"FROM timed_belief tb WHERE {' AND '.join(conditions)} "
+        f"ORDER BY {_ORDER_BY[True]}) AS latest "
+        "GROUP BY latest.event_start ORDER BY latest.event_start"
+    )
+    rows = db.session.connection().exec_driver_sql(query, params).all()
+    if not rows:
+        return _empty_sum()
+    table = np.array(rows, dtype="float64")  # (start in epoch seconds, sum) per event
+    index = pd.to_datetime(np.rint(table[:, 0] * 1e6).astype("int64"), unit="us", utc=True)
+    return pd.Series(table[:, 1], index=index)

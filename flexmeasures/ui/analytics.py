@@ -198,7 +198,7 @@ def build_analytics(selection: Selection) -> Analytics:
     market = _known(Market, selection.market_id, "market")
     weather_sensor = _known(WeatherSensor, selection.weather_sensor_id, "weather sensor")
     window = ChartWindow(grid.start, grid.end)
-    power = power_data(assets, grid)
+    power = power_data(assets, grid, summed=True)  # the page shows sums only
     result = Analytics(title=name)
     result.charts["power-chart"] = embeddable(power_chart(power, window, name), "power-chart")
     result.summaries["Power"] = summarise(

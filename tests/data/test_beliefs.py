@@ -8,19 +8,22 @@ import pytest
 import timely_beliefs as tb
 from sqlalchemy import select
 
+from flexmeasures.charts.power import total
 from flexmeasures.data import db as database
 from flexmeasures.data.beliefs import search_beliefs as search_beliefs_frame
 from flexmeasures.data.ingest import BeliefConflict, save_beliefs
 from flexmeasures.data.models import Asset, DataSource
-from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.queries import resample_events, search_beliefs, sum_most_recent_beliefs
+from flexmeasures.data.services.charts import ChartGrid, power_data
 
 START = datetime(2021, 1, 1, tzinfo=UTC)
 QUARTER = timedelta(minutes=15)
 
 
-def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
+def _add_battery(db, owner, name: str = "battery") -> Asset:
+    """A 15-minute battery of ``owner`` in ``db``'s session (flushed, so it has an id)."""
     asset = Asset(
-        name="battery",
+        name=name,
         asset_type_name="battery",
         capacity_in_mw=2,
         latitude=52,
@@ -31,6 +34,11 @@ def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
     )
     db.session.add(asset)
     db.session.flush()
+    return asset
+
+
+def _add_battery_and_sources(db, owner, others) -> tuple[Asset, dict[str, int]]:
+    asset = _add_battery(db, owner)
     sources = {
         name: db.session.scalar(select(DataSource.id).filter_by(user_id=user.id))
         for name, user in others.items()
@@ -229,3 +237,57 @@ def test_beliefs_frame_empty_and_unknown_sensor(store):
     assert empty.index.names == ["event_start", "belief_time", "source", "cumulative_probability"]
     with pytest.raises(ValueError, match="No sensor with id"):
         search_beliefs_frame(battery.id + 1000, *window())
+
+
+def _two_assets_with_beliefs(store) -> tuple[list[Asset], dict[str, int]]:
+    """Two assets with overlapping measurements and forecasts, a gap and a later revision."""
+    battery, sources = store
+    from flexmeasures.data import db
+
+    other = _add_battery(db, battery.owner, "battery 2")
+    save_beliefs(beliefs(battery.id, sources["mdc"], [1.0, 2.0, 3.0]))
+    save_beliefs(beliefs(battery.id, sources["mdc"], [9.0], start=START + 3 * QUARTER))
+    save_beliefs(beliefs(other.id, sources["mdc"], [10.0, 20.0], start=START + QUARTER))
+    later = beliefs(other.id, sources["prosumer"], [25.0], horizon=-QUARTER, start=START + QUARTER)
+    save_beliefs(later)  # recorded later (smaller horizon): the most recent belief
+    save_beliefs(beliefs(battery.id, sources["prosumer"], [4.0, 5.0], horizon=timedelta(hours=6)))
+    save_beliefs(beliefs(other.id, sources["prosumer"], [6.0], horizon=timedelta(hours=1)))
+    return [battery, other], sources
+
+
+def test_summed_beliefs_equal_the_sum_of_the_searched_beliefs(store):
+    assets, _ = _two_assets_with_beliefs(store)
+    ids = [a.id for a in assets]
+    for kind in ("measurements", "forecasts", "all"):
+        found = search_beliefs(ids, *window(), kind=kind)
+        expected = found.groupby("event_start")["event_value"].sum()
+        summed = sum_most_recent_beliefs(ids, *window(), kind=kind)
+        assert summed.to_dict() == expected.to_dict()
+    assert sum_most_recent_beliefs(ids, *window(), kind="measurements").tolist() == [
+        1.0,
+        27.0,
+        23.0,
+        9.0,
+    ]
+    assert sum_most_recent_beliefs(ids, *window(), horizon=timedelta(hours=2)).tolist() == [
+        4.0,
+        5.0,
+    ]
+    assert sum_most_recent_beliefs([], *window()).empty
+
+
+def test_summed_power_data_gives_the_same_chart_figures(store):
+    assets, _ = _two_assets_with_beliefs(store)
+    grid = ChartGrid(pd.Timestamp(START), pd.Timestamp(START) + timedelta(hours=2), QUARTER)
+    plain = power_data(assets, grid)
+    fast = power_data(assets, grid, summed=True)
+    assert list(fast.measurements.columns) == ["sum"]  # the fast path was taken
+    for kind in ("measurements", "forecasts", "schedules", "forecast_lower", "forecast_upper"):
+        pd.testing.assert_series_equal(
+            total(getattr(fast, kind)), total(getattr(plain, kind)), check_freq=False
+        )
+    coarse = ChartGrid(grid.start, grid.end, timedelta(hours=1))  # resampled: plain path
+    assert list(power_data(assets, coarse, summed=True).measurements.columns) == [
+        "battery",
+        "battery 2",
+    ]

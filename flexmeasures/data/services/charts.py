@@ -18,7 +18,7 @@ from flexmeasures.charts import PowerData, SensorData
 from flexmeasures.charts.beliefs import MEDIAN, forecasts_with_band, series_per_sensor
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset, DataSource, Sensor, TimedBelief, User
-from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.queries import resample_events, search_beliefs, sum_most_recent_beliefs
 from flexmeasures.security import assets_visible_to
 from flexmeasures.utils.time_utils import duration_isoformat
 
@@ -183,9 +183,15 @@ def _label(asset: Asset) -> str:
     return asset.display_name or asset.name
 
 
-def power_data(assets: Sequence[Asset], grid: ChartGrid) -> PowerData:
+def power_data(assets: Sequence[Asset], grid: ChartGrid, summed: bool = False) -> PowerData:
     """Measurements, forecasts (by sources other than schedulers, with their bands) and
-    schedules of the assets on the grid, one column per asset (MW, consumption positive)."""
+    schedules of the assets on the grid, one column per asset (MW, consumption positive).
+
+    ``summed``: the chart only shows the sum over the assets, so a single column with that
+    sum may stand for them (summed in the database where that gives the same figures).
+    """
+    if summed and len(assets) > 1 and _summable(assets, grid):
+        return _summed_power_data(assets, grid)
     schedulers = scheduler_source_ids()
     measured = _measurements(assets, grid)
     forecasts = _forecasts(assets, grid, other_source_ids(schedulers))
@@ -201,6 +207,41 @@ def power_data(assets: Sequence[Asset], grid: ChartGrid) -> PowerData:
         forecast_lower=frame({i: table["lower"] for i, table in forecasts.items()}),
         forecast_upper=frame({i: table["upper"] for i, table in forecasts.items()}),
         schedules=frame(scheduled),
+    )
+
+
+def _summable(assets: Sequence[Asset], grid: ChartGrid) -> bool:
+    """True if summing per event in the database gives the chart's sums: every asset has
+    the grid's resolution (no resampling) and no forecast in the window has a band."""
+    if any(
+        (pd.Timedelta(a.event_resolution) or grid.resolution) != grid.resolution for a in assets
+    ):
+        return False
+    schedulers = scheduler_source_ids()
+    return not _has_band([a.id for a in assets], grid, other_source_ids(schedulers))
+
+
+def _summed_power_data(assets: Sequence[Asset], grid: ChartGrid) -> PowerData:
+    """PowerData with one column: the assets' sum per event (see ``power_data``)."""
+    schedulers = scheduler_source_ids()
+    ids = [a.id for a in assets]
+    window = (grid.start.to_pydatetime(), grid.end.to_pydatetime())
+
+    def column(values: pd.Series) -> pd.DataFrame:
+        index = pd.date_range(grid.start, grid.end, freq=grid.resolution, inclusive="left")
+        return pd.DataFrame({"sum": values.reindex(index)})
+
+    forecasts = column(
+        sum_most_recent_beliefs(
+            ids, *window, grid.horizon, other_source_ids(schedulers), kind="forecasts"
+        )
+    )
+    return PowerData(
+        measurements=column(sum_most_recent_beliefs(ids, *window, kind="measurements")),
+        forecasts=forecasts,
+        forecast_lower=forecasts * float("nan"),
+        forecast_upper=forecasts * float("nan"),
+        schedules=column(sum_most_recent_beliefs(ids, *window, source_ids=schedulers)),
     )
 
 

@@ -138,7 +138,7 @@ def power_chart_item() -> dict[str, Any]:
             raise RestError(invalid_sender(message=error.message)) from error
         raise RestError(response(error.status, error.message, BAD_REQUEST)) from error
     chart = power_chart(
-        power_data(assets, grid),
+        power_data(assets, grid, summed=args["show_individual_traces_for"] == "none"),
         ChartWindow(grid.start, grid.end),
         name,
         consumption_as_positive=args["consumption_as_positive"],
