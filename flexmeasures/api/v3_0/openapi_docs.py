@@ -118,7 +118,7 @@ def _document_sensor_data() -> None:
             **_ok(
                 200,
                 "The data.",
-                schemas.SensorDataSchema,
+                schemas.SensorDataResponseSchema,
                 data_errors,
                 UNAUTHORIZED,
                 FORBIDDEN,

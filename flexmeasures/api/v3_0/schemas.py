@@ -134,6 +134,13 @@ class SensorDataSchema(Schema):
     prior = fields.AwareDateTime(metadata={"description": "When the values were recorded."})
 
 
+class SensorDataResponseSchema(SensorDataSchema):
+    """Sensor data as answered: the data, with the processing ``status`` and ``message``."""
+
+    status = fields.String(metadata={"example": "PROCESSED"})
+    message = fields.String()
+
+
 class SensorDataQuerySchema(Schema):
     """Query parameters of GET sensors/<id>/data."""
 
