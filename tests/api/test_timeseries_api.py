@@ -372,6 +372,21 @@ def test_get_connection_and_service(client, tokens, assets):
     assert "postMeterData" in {s["name"] for s in mdc_services.json["services"]}
 
 
+def test_query_parameters_the_message_has_no_field_for_are_refused(client, tokens, assets):
+    """An unknown query key is INVALID_REQUEST (the document lists the message's fields)."""
+    headers = auth(tokens, "prosumer")
+    refused = client.get(
+        "/api/v1_3/getConnection?colour=blue&type=GetConnectionRequest", headers=headers
+    )
+    assert refused.status_code == 400
+    assert refused.json["status"] == "INVALID_REQUEST" and "colour" in refused.json["message"]
+    assert refused.json["type"] == "GetConnectionResponse"
+    token_in_query = client.get(
+        "/api/v1_3/getConnection", query_string={"auth_token": tokens["prosumer"]}
+    )
+    assert token_in_query.status_code == 200
+
+
 def test_api_versions_listed(client):
     assert client.get("/api/").json["versions"] == [*VERSIONS, "v3_0"]  # v3_0 has no USEF services
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from flask import g, jsonify, request
+from flask import current_app, g, jsonify, request
 from flask_security import current_user
 
 from flexmeasures.api.common.auth import unauthorized_response
@@ -43,6 +43,17 @@ def get_message() -> dict[str, Any]:
     return message
 
 
+def check_query_keys(known_keys: frozenset[str] | None) -> None:
+    """Raise INVALID_REQUEST for query parameters that are no field of the message (the
+    auth token aside); ``known_keys`` None allows any."""
+    if known_keys is None:
+        return
+    token_key = current_app.config.get("SECURITY_TOKEN_AUTHENTICATION_KEY", "auth_token")
+    unknown = sorted(set(request.args) - known_keys - {token_key})
+    if unknown:
+        raise MessageError("INVALID_REQUEST", f"Unknown query parameter(s): {', '.join(unknown)}.")
+
+
 def admitted_roles() -> tuple[str, ...]:
     """The USEF roles admitted by the service of the current request (none outside a
     service); they decide which assets a user may address (``security.may_address_asset``)."""
@@ -52,8 +63,9 @@ def admitted_roles() -> tuple[str, ...]:
 _ADMITTED_ROLES = "flexmeasures_admitted_roles"
 
 
-def make_view(version: ApiVersion, service: Service):
-    """Build the Flask view function of a service in a version."""
+def make_view(version: ApiVersion, service: Service, known_keys: frozenset[str] | None = None):
+    """Build the Flask view function of a service in a version; query parameters other
+    than ``known_keys`` (the message's fields; None: any) are INVALID_REQUEST."""
 
     def view():
         setattr(g, _ADMITTED_ROLES, service.access)
@@ -61,6 +73,7 @@ def make_view(version: ApiVersion, service: Service):
         if refusal is not None:
             return _with_type(service, refusal)
         try:
+            check_query_keys(known_keys)
             message = get_message()
             check_message_type(message, service.request_type)
             result = service.implementation(version, message)

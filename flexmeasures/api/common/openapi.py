@@ -254,7 +254,8 @@ def _service_description(service: Service, method: str) -> str:
         "Public." if service.public else f"Roles: {', '.join(service.access)} (admins always may)."
     )
     how = (
-        "The message goes in query parameters (a list as repeated keys) or in a JSON body."
+        "The message goes in query parameters (a list as repeated keys; other keys are "
+        "INVALID_REQUEST) or in a JSON body."
         if method == "GET"
         else "The message goes in a JSON body."
     )

@@ -114,6 +114,7 @@ class ApiVersion:
         """Mount this version's services at ``/api/<name>/<service>``, leaving out those
         that do not exist in the app's mode (see ``Service.only_in_mode``)."""
         from flexmeasures.api.common.handling import make_view
+        from flexmeasures.api.common.schemas.messages import query_keys
 
         blueprint = Blueprint(f"flexmeasures_api_{self.name}", __name__)
         for service in self.services.values():
@@ -122,7 +123,7 @@ class ApiVersion:
             blueprint.add_url_rule(
                 f"/{service.name}",
                 endpoint=service.name,
-                view_func=make_view(self, service),
+                view_func=make_view(self, service, query_keys(service.request_type)),
                 methods=list(service.methods),
             )
         for child in self.blueprints:

@@ -56,7 +56,10 @@ def _document_sensors() -> None:
         "v3_0_sensors.get_sensors",
         "GET",
         parameters=query(schemas.SensorQuerySchema),
-        responses=_ok(200, "The sensors.", many, BAD_QUERY, UNAUTHORIZED, FORBIDDEN, NO_ASSET),
+        responses={
+            **_ok(200, "The sensors.", many, BAD_QUERY, UNAUTHORIZED, FORBIDDEN, NO_ASSET),
+            **UNPROCESSABLE,
+        },
     )
     _document(
         "v3_0_sensors.post_sensor",
@@ -111,7 +114,18 @@ def _document_sensor_data() -> None:
         "v3_0_sensors.get_data",
         "GET",
         parameters=query(schemas.SensorDataQuerySchema),
-        responses=_ok(200, "The data.", schemas.SensorDataSchema, data_errors, UNAUTHORIZED),
+        responses={
+            **_ok(
+                200,
+                "The data.",
+                schemas.SensorDataResponseSchema,
+                data_errors,
+                UNAUTHORIZED,
+                FORBIDDEN,
+                NO_SENSOR,
+            ),
+            **UNPROCESSABLE,
+        },
     )
     _document(
         "v3_0_sensors.get_schedule",
@@ -151,7 +165,10 @@ def _document_assets() -> None:
         "v3_0_assets.get_assets",
         "GET",
         parameters=query(schemas.AssetListQuerySchema),
-        responses=_ok(200, "The assets.", schemas.AssetOutSchema(many=True), *errors[:3]),
+        responses={
+            **_ok(200, "The assets.", schemas.AssetOutSchema(many=True), *errors[:3]),
+            **UNPROCESSABLE,
+        },
     )
     _document(
         "v3_0_assets.get_asset_types",
@@ -192,7 +209,17 @@ def _document_others() -> None:
         "v3_0_users.get_users",
         "GET",
         parameters=query(schemas.UserListQuerySchema),
-        responses=_ok(200, "The users.", schemas.UserOutSchema(many=True), UNAUTHORIZED, FORBIDDEN),
+        responses={
+            **_ok(
+                200,
+                "The users.",
+                schemas.UserOutSchema(many=True),
+                BAD_QUERY,
+                UNAUTHORIZED,
+                FORBIDDEN,
+            ),
+            **UNPROCESSABLE,
+        },
     )
     _document(
         "v3_0_users.get_account",

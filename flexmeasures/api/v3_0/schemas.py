@@ -13,7 +13,9 @@ from typing import Any
 from marshmallow import Schema, fields
 from marshmallow.validate import Length, OneOf
 
-from flexmeasures.utils.time_utils import parse_duration
+from flexmeasures.utils.time_utils import LONGEST_DURATION, parse_duration
+
+LONGEST_MINUTES = int(LONGEST_DURATION.total_seconds() // 60)
 
 
 class Duration(fields.Field):
@@ -21,8 +23,15 @@ class Duration(fields.Field):
 
     default_error_messages = {"invalid": "Not a valid ISO 8601 duration (e.g. PT15M)."}
 
+    def __init__(self, **kwargs: Any) -> None:
+        minutes = {"type": "integer", "minimum": -LONGEST_MINUTES, "maximum": LONGEST_MINUTES}
+        metadata = {"anyOf": [{"type": "string", "format": "duration"}, minutes]}
+        super().__init__(metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs)
+
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
         if isinstance(value, int) and not isinstance(value, bool):
+            if abs(value) > LONGEST_MINUTES:
+                raise self.make_error("invalid")
             return timedelta(minutes=value)
         if not isinstance(value, str):
             raise self.make_error("invalid")
@@ -36,6 +45,10 @@ class JsonText(fields.Field):
     """A JSON object, given as text or as an object; loaded as an object."""
 
     default_error_messages = {"invalid": "Not a JSON object (or JSON text of one)."}
+
+    def __init__(self, **kwargs: Any) -> None:
+        metadata = {"anyOf": [{"type": "object"}, {"type": "string", "format": "json"}]}
+        super().__init__(metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> dict:
         if isinstance(value, str):
@@ -78,7 +91,7 @@ class AssetInputSchema(Schema):
     attributes = JsonText()
     flex_context = JsonText()
     flex_model = JsonText()
-    sensors_to_show = fields.Raw()
+    sensors_to_show = fields.Raw(allow_none=True, metadata={"description": "Ignored."})
     capacity_in_mw = fields.Float()
     min_soc_in_mwh = fields.Float(allow_none=True)
     max_soc_in_mwh = fields.Float(allow_none=True)
@@ -119,6 +132,13 @@ class SensorDataSchema(Schema):
     values = fields.List(fields.Float(allow_none=True), required=True)
     unit = fields.String(required=True, metadata={"example": "kW"})
     prior = fields.AwareDateTime(metadata={"description": "When the values were recorded."})
+
+
+class SensorDataResponseSchema(SensorDataSchema):
+    """Sensor data as answered: the data, with the processing ``status`` and ``message``."""
+
+    status = fields.String(metadata={"example": "PROCESSED"})
+    message = fields.String()
 
 
 class SensorDataQuerySchema(Schema):

@@ -97,3 +97,18 @@ def test_users_and_accounts(client, tokens, users):
     assert get(client, tokens, "prosumer", f"accounts/{other}").status_code == 403
     assert get(client, tokens, "prosumer", "users", account_id=other).status_code == 403
     assert get(client, tokens, "admin", f"accounts/{other}").status_code == 200
+
+
+def test_assets_take_an_ignored_null_and_refuse_overlong_resolutions(
+    client, tokens, users, structure
+):
+    """``sensors_to_show`` may be null (it is ignored); minutes beyond 50 years are a 422
+    for ``event_resolution`` (no 500 from an overflowing duration)."""
+    headers = auth_header(tokens["admin"])
+    fields = new_asset(users, sensors_to_show=None)
+    created = client.post("/api/v3_0/assets", json=fields, headers=headers)
+    assert created.status_code == 201, created.get_json()
+    too_long = new_asset(users, event_resolution=10**12)
+    refused = client.post("/api/v3_0/assets", json=too_long, headers=headers)
+    assert refused.status_code == 422
+    assert "event_resolution" in refused.get_json()["message"]

@@ -143,3 +143,11 @@ def test_jobs_of_other_peoples_assets_are_hidden(client, tokens, queues, assets)
     assert get_job(client, tokens, job_id, user="admin").status_code == 202
     unknown = get_job(client, tokens, "no-such-job")
     assert unknown.status_code == 404 and unknown.get_json()["status"] == "UNKNOWN_SCHEDULE"
+
+
+@pytest.mark.parametrize("job_id", ["no-such-job", "l\x17@f", "a b"])
+def test_unknown_or_impossible_job_ids_are_not_found(client, tokens, queues, job_id):
+    """Ids RQ refuses (not only letters, digits, _ and -) are unknown jobs too, not a 500."""
+    status = get_job(client, tokens, job_id, user="admin")
+    assert status.status_code == 404
+    assert status.get_json()["status"] == "UNKNOWN_SCHEDULE"

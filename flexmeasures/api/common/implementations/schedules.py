@@ -117,11 +117,13 @@ def _remember_soc(asset: Asset, flex: StorageFlexModel, start: datetime) -> None
 
 
 def fetch_job(job_id: str) -> Job:
-    """The RQ job with this id (404 UNKNOWN_SCHEDULE if Redis does not know it)."""
+    """The RQ job with this id (404 UNKNOWN_SCHEDULE if Redis does not know it, also for
+    ids that RQ refuses, e.g. with characters other than letters, digits, ``_`` and ``-``:
+    no job can have them)."""
     connection = current_app.redis_connection  # type: ignore[attr-defined]
     try:
         return Job.fetch(job_id, connection=connection)
-    except NoSuchJobError as error:
+    except (NoSuchJobError, ValueError) as error:
         raise MessageError(
             "UNKNOWN_SCHEDULE", f"There is no job with id {job_id} (or it expired).", 404
         ) from error

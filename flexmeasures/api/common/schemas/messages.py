@@ -511,3 +511,12 @@ MESSAGE_SCHEMAS: dict[str, type[Schema]] = {
         RestoreDataRequestSchema,
     )
 }
+
+
+def query_keys(request_type: str) -> frozenset[str] | None:
+    """The keys a message of this type may have as query parameters (its fields' names),
+    or None for a type without a schema (any keys)."""
+    schema = MESSAGE_SCHEMAS.get(request_type)
+    if schema is None:
+        return None
+    return frozenset(field.data_key or name for name, field in schema().fields.items())
