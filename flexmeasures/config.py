@@ -160,6 +160,7 @@ class Config:
         "portfolio",
         "assets",
         "users",
+        "upload",
     ]
 
     # Requests: the largest request body accepted, in bytes (413 above it). Ten years of
