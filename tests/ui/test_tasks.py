@@ -90,3 +90,37 @@ def test_without_redis_a_message_says_jobs_run_in_process(app, db, users):
         response = client.get("/tasks/forecasting")
     assert response.status_code == 200
     assert "No Redis is configured" in response.get_data(as_text=True)
+
+
+def test_admin_sees_rq_dashboard_with_the_poll_interval(client, users, empty_queues):
+    log_in(client, users["admin"].email)
+    response = client.get("/rq/", follow_redirects=True)
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "RQ-dashboard" in page
+    assert "var POLL_INTERVAL = 3000;" in page
+    queues = client.get("/rq/0/data/queues.json").get_json()
+    assert {"forecasting", "scheduling"} <= {queue["name"] for queue in queues["queues"]}
+
+
+def test_rq_dashboard_needs_a_login_and_admin_rights(client, users):
+    assert client.get("/rq/").status_code == 302
+    log_in(client, users["prosumer"].email)
+    response = client.get("/rq/0/data/queues.json")
+    assert response.status_code == 403
+
+
+def test_without_redis_rq_shows_a_message(app, db, users):
+    in_process = create_app(
+        "testing",
+        settings={
+            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+            "FLEXMEASURES_REDIS_URL": None,
+            "SERVER_NAME": "localhost",
+        },
+    )
+    with in_process.test_client() as client, in_process.app_context():
+        log_in(client, users["admin"].email)
+        response = client.get("/rq")
+    assert response.status_code == 200
+    assert "No Redis is configured" in response.get_data(as_text=True)
