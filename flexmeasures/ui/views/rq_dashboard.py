@@ -17,7 +17,7 @@ RQ_DASHBOARD_PATH = "/rq"
 no_rq_dashboard = Blueprint("ui_no_rq_dashboard", __name__)
 
 
-@no_rq_dashboard.route(RQ_DASHBOARD_PATH)
+@no_rq_dashboard.route(RQ_DASHBOARD_PATH, strict_slashes=False)
 @login_required
 def without_redis() -> Any:
     """Say there are no queues to show: jobs run in-process without Redis."""
