@@ -76,7 +76,9 @@ def test_unknown_task_page_is_a_404_page(client, users):
     assert "forecasting or schedules" in response.get_data(as_text=True)
 
 
-def test_without_redis_a_message_says_jobs_run_in_process(app, db, users):
+@pytest.fixture
+def admin_client_without_redis(app, db, users):
+    """A test client of an app without Redis (jobs in-process), logged in as the admin."""
     in_process = create_app(
         "testing",
         settings={
@@ -87,7 +89,11 @@ def test_without_redis_a_message_says_jobs_run_in_process(app, db, users):
     )
     with in_process.test_client() as client, in_process.app_context():
         log_in(client, users["admin"].email)
-        response = client.get("/tasks/forecasting")
+        yield client
+
+
+def test_without_redis_a_message_says_jobs_run_in_process(admin_client_without_redis):
+    response = admin_client_without_redis.get("/tasks/forecasting")
     assert response.status_code == 200
     assert "No Redis is configured" in response.get_data(as_text=True)
 
@@ -110,18 +116,8 @@ def test_rq_dashboard_needs_a_login_and_admin_rights(client, users):
     assert response.status_code == 403
 
 
-def test_without_redis_rq_shows_a_message(app, db, users):
-    in_process = create_app(
-        "testing",
-        settings={
-            "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-            "FLEXMEASURES_REDIS_URL": None,
-            "SERVER_NAME": "localhost",
-        },
-    )
-    with in_process.test_client() as client, in_process.app_context():
-        log_in(client, users["admin"].email)
-        response = client.get("/rq")
-        assert client.get("/rq/").status_code == 200
+def test_without_redis_rq_shows_a_message(admin_client_without_redis):
+    response = admin_client_without_redis.get("/rq")
+    assert admin_client_without_redis.get("/rq/").status_code == 200
     assert response.status_code == 200
     assert "No Redis is configured" in response.get_data(as_text=True)
