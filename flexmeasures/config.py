@@ -160,7 +160,11 @@ class Config:
         "portfolio",
         "assets",
         "users",
+        "upload",
     ]
+
+    # rq-dashboard at /rq: how often it refreshes itself, in milliseconds (seed: 3000).
+    RQ_DASHBOARD_POLL_INTERVAL: int = 3000
 
     # Requests: the largest request body accepted, in bytes (413 above it). Ten years of
     # 15-minute values (350,640 numbers) take about 7 MB as JSON.

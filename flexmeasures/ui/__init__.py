@@ -24,6 +24,9 @@ def register_ui_at(app: Flask) -> None:
     from flexmeasures.ui.views.account import account_views
     from flexmeasures.ui.views.assets import asset_views
     from flexmeasures.ui.views.dashboard import dashboard_views
+    from flexmeasures.ui.views.rq_dashboard import mount_rq_dashboard
+    from flexmeasures.ui.views.tasks import task_views
+    from flexmeasures.ui.views.upload import upload_views
     from flexmeasures.ui.views.users import user_views
 
     app.register_blueprint(flexmeasures_ui)
@@ -31,6 +34,9 @@ def register_ui_at(app: Flask) -> None:
     app.register_blueprint(asset_views)
     app.register_blueprint(user_views)
     app.register_blueprint(account_views)
+    app.register_blueprint(upload_views)
+    app.register_blueprint(task_views)
+    mount_rq_dashboard(app)
     app.register_blueprint(analytics_ui)
     app.register_blueprint(portfolio_ui)
     app.register_blueprint(opportunities_ui)
