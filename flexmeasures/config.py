@@ -160,8 +160,7 @@ class Config:
         "portfolio",
         "assets",
         "users",
-        "upload",
-    ]
+    ]  # the seed's default; "upload", "control" and "tasks" are pages that can be added
 
     # rq-dashboard at /rq: how often it refreshes itself, in milliseconds (seed: 3000).
     RQ_DASHBOARD_POLL_INTERVAL: int = 3000

@@ -39,7 +39,14 @@ def test_page_lists_the_assets_the_user_may_address(client, assets, users):
     page = client.get("/upload").get_data(as_text=True)
     assert "home battery" in page and "roof solar" in page
     assert "north wind" not in page  # another prosumer's
-    assert 'href="/upload"' in page  # in the menu
+    assert 'href="/upload"' not in page  # not in the seed's default menu
+
+
+def test_upload_is_in_the_menu_when_listed(app, client, assets, users, monkeypatch):
+    listed = [*app.config["FLEXMEASURES_LISTED_VIEWS"], "upload"]
+    monkeypatch.setitem(app.config, "FLEXMEASURES_LISTED_VIEWS", listed)
+    log_in(client, users["prosumer"].email)
+    assert 'href="/upload"' in client.get("/upload").get_data(as_text=True)
 
 
 def test_mdc_may_upload_for_every_asset(client, assets, users):
