@@ -76,6 +76,16 @@ def live_app() -> Iterator[Flask]:
             "SQLALCHEMY_ENGINE_OPTIONS": _engine_options_with_schema(SCHEMA),
             "FLEXMEASURES_REDIS_URL": None,
             "WTF_CSRF_ENABLED": True,  # the forms as in production
+            # the seed's menu plus the pages anyone may open, so every page is visited
+            "FLEXMEASURES_LISTED_VIEWS": [
+                "dashboard",
+                "analytics",
+                "portfolio",
+                "assets",
+                "users",
+                "upload",
+                "control",
+            ],
         },
     )
     with app.app_context():
