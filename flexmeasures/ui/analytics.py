@@ -181,7 +181,7 @@ class Analytics:
     title: str = ""
 
 
-def _known(model: type, sensor_id: int | None, what: str) -> Any:
+def known_sensor(model: type, sensor_id: int | None, what: str) -> Any:
     """The market or weather sensor with this id (None for none; ChartInputError if unknown)."""
     if sensor_id is None:
         return None
@@ -195,8 +195,8 @@ def build_analytics(selection: Selection) -> Analytics:
     """Charts and summaries of the selection (ChartInputError if it cannot be shown)."""
     grid = chart_grid(selection)
     name, assets = resolve_resource(selection.resource, current_user)
-    market = _known(Market, selection.market_id, "market")
-    weather_sensor = _known(WeatherSensor, selection.weather_sensor_id, "weather sensor")
+    market = known_sensor(Market, selection.market_id, "market")
+    weather_sensor = known_sensor(WeatherSensor, selection.weather_sensor_id, "weather sensor")
     window = ChartWindow(grid.start, grid.end)
     power = power_data(assets, grid, summed=True)  # the page shows sums only
     result = Analytics(title=name)

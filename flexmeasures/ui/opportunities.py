@@ -23,10 +23,10 @@ from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
     Selection,
-    _known,
     chart_grid,
     embeddable,
     form_options,
+    known_sensor,
     read_selection,
     shown,
 )
@@ -51,7 +51,7 @@ def find_opportunities(selection: Selection) -> Opportunities:
     """The schedule deviations of the user's assets in the selection (ChartInputError if
     it cannot be shown)."""
     grid = chart_grid(selection)
-    market = _known(Market, selection.market_id, "market")
+    market = known_sensor(Market, selection.market_id, "market")
     prices = market_prices(market, grid, pd.Timestamp.now(tz="UTC"))
     assets = list(db.session.scalars(assets_visible_to(current_user)))
     result = Opportunities()

@@ -33,10 +33,10 @@ from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
     Selection,
-    _known,
     chart_grid,
     embeddable,
     form_options,
+    known_sensor,
     read_selection,
     shown,
 )
@@ -85,7 +85,7 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     """The portfolio of the user's assets over the selection (ChartInputError if it cannot
     be shown)."""
     grid = chart_grid(selection)
-    market = _known(Market, selection.market_id, "market")
+    market = known_sensor(Market, selection.market_id, "market")
     now = pd.Timestamp.now(tz="UTC")
     prices = market_prices(market, grid, now)
     result = Portfolio()

@@ -17,9 +17,9 @@ from wtforms.validators import InputRequired
 from flexmeasures.api.common.implementations.power import check_power_values
 from flexmeasures.api.common.implementations.timeseries import (
     BeliefTiming,
-    _save_and_respond,
     belief_frame,
     current_user_source,
+    save_and_respond,
     values_at_sensor_resolution,
 )
 from flexmeasures.api.common.messages import MessageError, SeriesGroup
@@ -90,7 +90,7 @@ def store_upload(asset: Asset, content: bytes) -> str | None:
     except MessageError as problem:
         return f"{problem.status}: {problem.message}"
     beliefs = belief_frame(asset, values, MEASURED, current_user_source())
-    body, status = _save_and_respond(beliefs, [asset])
+    body, status = save_and_respond(beliefs, [asset])
     if status != 200:
         return f"{body['status']}: {body['message']}"
     flash(

@@ -185,10 +185,10 @@ def post_time_series(
             values = values_at_sensor_resolution(group, sensor)
             frames.append(belief_frame(sensor, values, timing, source))
             sensors[sensor.id] = sensor
-    return _save_and_respond(pd.concat(frames, ignore_index=True), list(sensors.values()))
+    return save_and_respond(pd.concat(frames, ignore_index=True), list(sensors.values()))
 
 
-def _save_and_respond(beliefs: pd.DataFrame, sensors: Sequence[Sensor]) -> ResponseTuple:
+def save_and_respond(beliefs: pd.DataFrame, sensors: Sequence[Sensor]) -> ResponseTuple:
     """Save the beliefs (all or none), commit, then trigger forecasts for the new data."""
     policy = "overwrite" if may_overwrite_beliefs(current_app.config) else "refuse"
     try:
