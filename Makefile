@@ -28,11 +28,13 @@ run:  ## Run the web app on http://localhost:5000 (embedded SQLite unless config
 services:  ## Start PostgreSQL and Redis (if not running) and create the test database
 	bash ci/start-services.sh
 
+TEST_WORKERS ?= 2
+
 test: install-for-test services  ## Run the whole test suite against PostgreSQL and Redis
-	$(PYTHON) -m pytest
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 test-fast: services  ## Run the tests without reinstalling and without the slow ones
-	$(PYTHON) -m pytest -m "not slow"
+	$(PYTHON) -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow"
 
 lint:  ## Check style and complexity with ruff
 	$(PYTHON) -m ruff check flexmeasures tests benchmarks

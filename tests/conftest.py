@@ -3,7 +3,9 @@ transaction per test, and Redis on 127.0.0.1 for the job queues.
 
 Databases: SQLALCHEMY_TEST_DATABASE_URI (default: the seed's flexmeasures_test database on
 127.0.0.1) and FLEXMEASURES_TEST_REDIS_URL (default: redis://127.0.0.1:6379/15).
-`ci/start-services.sh` starts both services and creates the database.
+`ci/start-services.sh` starts both services and creates the database. Under pytest-xdist
+(`make test` runs two workers) each worker gets a database and a Redis database of its own
+(tests/worker_resources.py).
 """
 
 from __future__ import annotations
@@ -20,9 +22,14 @@ from sqlalchemy import text
 from flexmeasures.app import create_app
 from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
 from flexmeasures.data import db as _db
+from tests.worker_resources import database_for_worker, redis_for_worker
 
-TEST_REDIS_URL = os.environ.get("FLEXMEASURES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-TEST_DATABASE_URI = os.environ.get("SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI)
+TEST_REDIS_URL = redis_for_worker(
+    os.environ.get("FLEXMEASURES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+)
+TEST_DATABASE_URI = database_for_worker(
+    os.environ.get("SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI)
+)
 TEST_PASSWORD = "testing-password"
 
 

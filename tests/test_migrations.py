@@ -22,10 +22,13 @@ from sqlalchemy import Column, Integer, MetaData, inspect, text
 from flexmeasures.app import create_app
 from flexmeasures.data import db
 from flexmeasures.data.services.users import create_user
+from tests.worker_resources import database_for_worker
 
-MIGRATIONS_DATABASE_URI = os.environ.get(
-    "SQLALCHEMY_TEST_MIGRATIONS_DATABASE_URI",
-    "postgresql://flexmeasures_test:flexmeasures_test@127.0.0.1/flexmeasures_test_migrations",
+MIGRATIONS_DATABASE_URI = database_for_worker(
+    os.environ.get(
+        "SQLALCHEMY_TEST_MIGRATIONS_DATABASE_URI",
+        "postgresql://flexmeasures_test:flexmeasures_test@127.0.0.1/flexmeasures_test_migrations",
+    )
 )
 
 

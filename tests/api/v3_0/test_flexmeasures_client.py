@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -167,7 +168,10 @@ def test_the_flexmeasures_client_works_against_a_live_server(live_server, tmp_pa
     csv.write_text(
         "event_start,event_value\n2026-01-05T00:30:00+01:00,4.5\n2026-01-05T00:45:00+01:00,5\n"
     )
-    seen = asyncio.run(_exercise(live_server, csv))
+    # A thread of its own: a session-wide Playwright browser (tests/ui/browser), when the same
+    # test process ran it first, keeps an event loop running in the main thread.
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        seen = thread.submit(asyncio.run, _exercise(live_server, csv)).result()
     assert seen["token"]
     assert seen["account"]["name"] == "live-admin"
     asset, sensor = seen["asset"], seen["sensor"]
