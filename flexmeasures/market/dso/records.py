@@ -1,0 +1,85 @@
+"""The database side of the DSO module: record a dispatch as commitments, read the
+measurements of a meterable unit's assets for its readings. Nothing here commits."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+from flexmeasures.data.models import Asset, Commitment
+from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.services.commitments import assets_of_meterable_unit, record_commitments
+from flexmeasures.market.dso.dispatch import DSO_SOURCE, DispatchInstruction, dispatch_commitments
+from flexmeasures.market.dso.readings import (
+    MINUTE,
+    InvalidReadingsRequestError,
+    ReadingsConventions,
+    interval_values,
+    readings_payload,
+    unit_power,
+)
+
+
+def meterable_unit_assets(meterable_unit_ids: tuple[str, ...]) -> list[Asset]:
+    """The assets of these meterable units, each once (UnknownMeterableUnitError for a
+    unit without assets)."""
+    found: dict[int, Asset] = {}
+    for meterable_unit_id in meterable_unit_ids:
+        for asset in assets_of_meterable_unit(meterable_unit_id):
+            found.setdefault(asset.id, asset)
+    return list(found.values())
+
+
+def record_dispatch(
+    instruction: DispatchInstruction, baseline_mw: float = 0.0, exact: bool = False
+) -> list[Commitment]:
+    """Record the instruction as a commitment of each asset of its meterable units (see
+    ``dispatch.dispatch_commitments``; MW consumption positive). A dispatch id recorded
+    before is replaced. Flushed, not committed."""
+    assets = meterable_unit_assets(instruction.meterable_unit_ids)
+    capacities = [(asset.id, float(asset.capacity_in_mw or 0.0)) for asset in assets]
+    rows = [
+        Commitment(
+            asset_id=asset_id,
+            start=commitment.start,
+            end=commitment.end,
+            kind=commitment.kind,
+            power_in_mw=commitment.power,
+            source=DSO_SOURCE,
+            external_id=instruction.dispatch_id,
+            reason=commitment.reason,
+        )
+        for asset_id, commitment in dispatch_commitments(
+            instruction, capacities, baseline_mw, exact
+        )
+    ]
+    return record_commitments(rows)
+
+
+def asset_minute_power(asset: Asset, start: datetime, end: datetime) -> pd.Series:
+    """The asset's measured power (MW, consumption positive; most recent beliefs with a
+    horizon <= 0) per minute of [start, end), NaN where unmeasured."""
+    resolution = timedelta(asset.event_resolution or 0)
+    if resolution <= timedelta(0):
+        raise InvalidReadingsRequestError(
+            f"Asset {asset.name} has no event resolution, so its minutes cannot be told."
+        )
+    # from the event that holds at the start, e.g. 10:00 for quarter-hourly values and 10:05
+    overlapping_start = start - resolution + timedelta(microseconds=1)
+    found = search_beliefs([asset.id], overlapping_start, end, kind="measurements")
+    values = pd.Series(found["event_value"].to_numpy(dtype=float), index=found["event_start"])
+    return resample_events(values, resolution, MINUTE, start, end)
+
+
+def export_readings(
+    meterable_unit_id: str, start: datetime, end: datetime, conventions: ReadingsConventions
+) -> dict:
+    """The readings payload (``readings.readings_payload``) of a meterable unit for
+    [start, end) (aware; whole minutes, or whole half hours for energy)."""
+    if end <= start:
+        raise InvalidReadingsRequestError("The export window ends before it starts.")
+    assets = assets_of_meterable_unit(meterable_unit_id)
+    power = pd.DataFrame({asset.id: asset_minute_power(asset, start, end) for asset in assets})
+    values = interval_values(unit_power(power), conventions)
+    return readings_payload(meterable_unit_id, values, conventions)
