@@ -60,7 +60,7 @@ def record_dispatch(
 def asset_minute_power(asset: Asset, start: datetime, end: datetime) -> pd.Series:
     """The asset's measured power (MW, consumption positive; most recent beliefs with a
     horizon <= 0) per minute of [start, end), NaN where unmeasured."""
-    resolution = timedelta(asset.event_resolution or 0)
+    resolution = asset.event_resolution or timedelta(0)
     if resolution <= timedelta(0):
         raise InvalidReadingsRequestError(
             f"Asset {asset.name} has no event resolution, so its minutes cannot be told."
