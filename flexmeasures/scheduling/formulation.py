@@ -192,7 +192,7 @@ def build_linear_program(
     if problem.site_capacity is not None:
         _add_site_rows(builder, problem, charge, discharge, elastic)
     if problem.power_commitments:
-        _add_commitment_rows(builder, problem, charge, discharge, elastic)
+        _add_commitment_rows(builder, problem, (charge, discharge), elastic)
     can_overlap = problem.charging_capacity > 0 and problem.discharging_capacity > 0
     if exclusive_steps is not None and len(exclusive_steps) > 0 and can_overlap:
         _add_exclusivity(builder, problem, charge[exclusive_steps], discharge[exclusive_steps])
@@ -264,20 +264,18 @@ def _add_site_rows(
 ) -> None:
     """-cap - load[t] <= charge[t] - discharge[t] <= cap - load[t] (MW)."""
     load, capacity = problem.load_array(), float(problem.site_capacity)
-    lower, upper = -capacity - load, capacity - load
-    rows = builder.add_rows("site", lower, upper, problem.n_steps)
-    builder.add_entries(rows, charge, 1.0)
-    builder.add_entries(rows, discharge, -1.0)
+    penalty = None
     if elastic:
         penalty = BOUND_PENALTY_FACTOR * shortfall_penalty(problem) * problem.step_hours
-        _add_slack_columns(builder, "site", rows, penalty)
+    _add_net_power_rows(
+        builder, "site", (charge, discharge), (-capacity - load, capacity - load), penalty
+    )
 
 
 def _add_commitment_rows(
     builder: _Builder,
     problem: StorageProblem,
-    charge: np.ndarray,
-    discharge: np.ndarray,
+    columns: tuple[np.ndarray, np.ndarray],
     elastic: bool,
 ) -> None:
     """charge[t] - discharge[t] >= lower[t] and <= upper[t] (MW) where a commitment sets
@@ -286,14 +284,28 @@ def _add_commitment_rows(
     penalty = shortfall_penalty(problem) * problem.step_hours
     for name, bounds, is_floor in (("floor", lower, True), ("ceiling", upper, False)):
         steps = np.flatnonzero(np.isfinite(bounds))
-        if len(steps) == 0:
-            continue
-        low, high = (bounds[steps], np.inf) if is_floor else (-np.inf, bounds[steps])
-        rows = builder.add_rows(f"commitment_{name}", low, high, len(steps))
-        builder.add_entries(rows, charge[steps], 1.0)
-        builder.add_entries(rows, discharge[steps], -1.0)
-        if elastic:
-            _add_slack_columns(builder, f"commitment_{name}", rows, penalty[steps])
+        if len(steps) > 0:
+            low, high = (bounds[steps], np.inf) if is_floor else (-np.inf, bounds[steps])
+            at_steps = (columns[0][steps], columns[1][steps])
+            soft = penalty[steps] if elastic else None
+            _add_net_power_rows(builder, f"commitment_{name}", at_steps, (low, high), soft)
+
+
+def _add_net_power_rows(
+    builder: _Builder,
+    name: str,
+    columns: tuple[np.ndarray, np.ndarray],
+    bounds: tuple[ArrayOrNumber, ArrayOrNumber],
+    penalty: np.ndarray | None,
+) -> None:
+    """Rows lower <= charge - discharge <= upper (MW) for the given charge and discharge
+    columns (of the same steps); with a penalty (per row), soft, with slack columns."""
+    charge, discharge = columns
+    rows = builder.add_rows(name, bounds[0], bounds[1], len(charge))
+    builder.add_entries(rows, charge, 1.0)
+    builder.add_entries(rows, discharge, -1.0)
+    if penalty is not None:
+        _add_slack_columns(builder, name, rows, penalty)
 
 
 def _add_exclusivity(

@@ -40,6 +40,14 @@ def time_options(function: Any) -> Any:
     )(function)
 
 
+def choice_option(name: str, choices: list[str], help_text: str, dest: str | None = None) -> Any:
+    """An option taking one of ``choices``, defaulting to the first (shown in --help)."""
+    names = [name] if dest is None else [name, dest]
+    return click.option(
+        *names, type=click.Choice(choices), default=choices[0], show_default=True, help=help_text
+    )
+
+
 def parse_time(text: str, time_zone: str, fold: int | None, option: str) -> datetime:
     """An ISO 8601 time as aware UTC: with an offset as given, without one in ``time_zone``.
 
@@ -119,12 +127,10 @@ def add_meterable_unit(meterable_unit_id: str, asset_ids: tuple[int, ...]) -> No
     required=True,
     help="Meterable unit id the instruction names; repeat for several.",
 )
-@click.option(
+@choice_option(
     "--direction",
-    type=click.Choice(["turn-down", "turn-up"]),
-    default="turn-down",
-    show_default=True,
-    help="turn-down: import less / export more; turn-up: import more / export less.",
+    ["turn-down", "turn-up"],
+    "turn-down: import less / export more; turn-up: import more / export less.",
 )
 @click.option(
     "--baseline-mw",
@@ -179,28 +185,22 @@ def add_dispatch(**options: Any) -> None:
 @click.option("--meterable-unit", "meterable_unit_id", required=True, help="Meterable unit id.")
 @click.option("--start", "start_text", required=True, metavar="ISO", help="Start of the export.")
 @click.option("--end", "end_text", required=True, metavar="ISO", help="End of the export.")
-@click.option(
+@choice_option(
     "--kind",
-    type=click.Choice(["readings", "energy"]),
-    default="readings",
-    show_default=True,
-    help="readings: power per minute (MW, FPP `PUT readings`); "
+    ["readings", "energy"],
+    "readings: power per minute (MW, FPP `PUT readings`); "
     "energy: energy per half hour (MWh, FPP `PUT readings/energy`).",
 )
-@click.option(
+@choice_option(
     "--timestamp",
-    "stamp",
-    type=click.Choice(["start", "end"]),
-    default="start",
-    show_default=True,
-    help="Stamp each reading with its interval's start or end.",
+    ["start", "end"],
+    "Stamp each reading with its interval's start or end.",
+    dest="stamp",
 )
-@click.option(
+@choice_option(
     "--sign",
-    type=click.Choice(["import-positive", "export-positive"]),
-    default="import-positive",
-    show_default=True,
-    help="import-positive: consumption positive (USEF, as FlexMeasures stores it); "
+    ["import-positive", "export-positive"],
+    "import-positive: consumption positive (USEF, as FlexMeasures stores it); "
     "export-positive: production positive.",
 )
 @click.option(

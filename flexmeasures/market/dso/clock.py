@@ -36,30 +36,35 @@ class ClockTimeError(ValueError):
     """A UK clock time that does not name exactly one moment."""
 
 
-class NonExistentClockTimeError(ClockTimeError):
+class _ClockChangeError(ClockTimeError):
+    """A naive UK clock time in the hour of a clock change; ``clock_time`` is kept."""
+
+    problem = ""
+
+    def __init__(self, clock_time: datetime):
+        self.clock_time = clock_time
+        super().__init__(f"The UK clock time {clock_time:%Y-%m-%d %H:%M} {self.problem}")
+
+
+class NonExistentClockTimeError(_ClockChangeError):
     """A UK clock time skipped when the clocks go forward (01:00–01:59 on the last Sunday
     of March)."""
 
-    def __init__(self, clock_time: datetime):
-        self.clock_time = clock_time
-        super().__init__(
-            f"The UK clock time {clock_time:%Y-%m-%d %H:%M} does not exist: the clocks go "
-            "forward from 01:00 GMT to 02:00 BST that day. Give a time outside 01:00-01:59, "
-            "or give it with its UTC offset."
-        )
+    problem = (
+        "does not exist: the clocks go forward from 01:00 GMT to 02:00 BST that day. Give a "
+        "time outside 01:00-01:59, or give it with its UTC offset."
+    )
 
 
-class AmbiguousClockTimeError(ClockTimeError):
+class AmbiguousClockTimeError(_ClockChangeError):
     """A UK clock time that happens twice when the clocks go back (01:00–01:59 on the last
     Sunday of October), given without ``fold`` or offset."""
 
-    def __init__(self, clock_time: datetime):
-        self.clock_time = clock_time
-        super().__init__(
-            f"The UK clock time {clock_time:%Y-%m-%d %H:%M} happens twice: the clocks go back "
-            "from 02:00 BST to 01:00 GMT that day. Say which one: fold=0 for the first "
-            "(BST, +01:00) or fold=1 for the second (GMT, +00:00), or give the UTC offset."
-        )
+    problem = (
+        "happens twice: the clocks go back from 02:00 BST to 01:00 GMT that day. Say which "
+        "one: fold=0 for the first (BST, +01:00) or fold=1 for the second (GMT, +00:00), or "
+        "give the UTC offset."
+    )
 
 
 def uk_clock_to_utc(clock_time: datetime, fold: int | None = None) -> datetime:
