@@ -78,7 +78,12 @@ def list_products() -> None:
 
 
 @dso_group.command("add-meterable-unit")
-@click.option("--meterable-unit", "meterable_unit_id", required=True, help="Market Gateway id.")
+@click.option(
+    "--meterable-unit",
+    "meterable_unit_id",
+    required=True,
+    help="The unit's id, as in Market Gateway.",
+)
 @click.option(
     "--asset-id",
     "asset_ids",
@@ -89,8 +94,8 @@ def list_products() -> None:
 )
 @with_appcontext
 def add_meterable_unit(meterable_unit_id: str, asset_ids: tuple[int, ...]) -> None:
-    """Make assets (members of) a meterable unit, so that dispatch instructions and
-    readings for the unit address them. An asset is in at most one unit (it is moved).
+    """Put assets in a meterable unit, so that dispatch instructions and readings for the
+    unit address them. An asset is in at most one unit (it is moved from another).
 
     \b
     Example:
