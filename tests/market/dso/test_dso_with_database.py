@@ -125,6 +125,15 @@ def test_a_dispatch_beyond_the_battery_gets_the_schedulers_explanation(db, batte
     assert any("power commitment of -3 MW" in text for text in summary["shortfalls"])
 
 
+def run_with_defaults(dso_cli, battery, command: str, defaults: list[str], changes: list[str]):
+    """Run ``flexmeasures dso <command>`` for the battery in unit MU-1, with the default
+    options (a list of option, value pairs) changed by ``changes`` (likewise)."""
+    dso_cli("add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id))
+    options = dict(zip(defaults[::2], defaults[1::2], strict=True))
+    options.update(dict(zip(changes[::2], changes[1::2], strict=True)))
+    return dso_cli(command, *[word for pair in options.items() for word in pair])
+
+
 @pytest.mark.parametrize(
     "arguments, fragments",
     [
@@ -139,16 +148,9 @@ def test_a_dispatch_beyond_the_battery_gets_the_schedulers_explanation(db, batte
 def test_dispatch_errors_are_one_line_and_record_nothing(
     db, battery, dso_cli, arguments, fragments
 ):
-    dso_cli("add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id))
-    options = {
-        "--product": "OU_15",
-        "--mw": "1",
-        "--meterable-unit": "MU-1",
-        "--start": "2026-03-29T10:00Z",
-        "--stop": "2026-03-29T11:00Z",
-    }
-    options.update(dict(zip(arguments[::2], arguments[1::2], strict=True)))
-    result = dso_cli("add-dispatch", *[word for pair in options.items() for word in pair])
+    defaults = ["--product", "OU_15", "--mw", "1", "--meterable-unit", "MU-1"]
+    defaults += ["--start", "2026-03-29T10:00Z", "--stop", "2026-03-29T11:00Z"]
+    result = run_with_defaults(dso_cli, battery, "add-dispatch", defaults, arguments)
     assert_one_line_error(result, *fragments)
     assert db.session.scalars(select(Commitment)).all() == []
 
@@ -222,3 +224,19 @@ def test_readings_export_the_units_most_recent_measurements(db, users, structure
     payload = json.loads(result.stdout)
     assert payload["missing"] == ["2026-03-29T00:30:00Z"]
     assert "Warning: 1 of 2 intervals" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments, fragments",
+    [
+        (["--meterable-unit", "MU-9"], ["No assets belong to meterable unit 'MU-9'"]),
+        (["--kind", "energy", "--end", "2026-03-29T00:45Z"], ["whole 30 minutes"]),
+        (["--end", "2026-03-28T00:00Z"], ["ends before it starts"]),
+        (["--sign", "positive"], ["Invalid value for '--sign'", "import-positive"]),
+    ],
+)
+def test_readings_errors_are_one_line(db, battery, dso_cli, arguments, fragments):
+    defaults = ["--meterable-unit", "MU-1", "--start", "2026-03-29T00:00Z"]
+    defaults += ["--end", "2026-03-29T01:00Z"]
+    result = run_with_defaults(dso_cli, battery, "export-readings", defaults, arguments)
+    assert_one_line_error(result, *fragments)
