@@ -9,7 +9,10 @@ import numpy as np
 import pytest
 
 from flexmeasures.scheduling import InvalidProblemError, schedule_storage
+from flexmeasures.scheduling.backends import solve_lp
 from flexmeasures.scheduling.commitments import AT_LEAST, AT_MOST, EXACTLY, PowerCommitment
+from flexmeasures.scheduling.feasibility import find_obstacles
+from flexmeasures.scheduling.formulation import build_linear_program
 from tests.scheduling.helpers import START, assert_within_limits, make_problem
 
 HOUR = timedelta(hours=1)
@@ -119,3 +122,48 @@ def test_contradicting_commitments_are_explained():
 def test_malformed_commitments_are_refused(arguments, fragment):
     with pytest.raises(InvalidProblemError, match=fragment):
         PowerCommitment(*arguments)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+st = hypothesis.strategies
+
+
+@st.composite
+def committed_problems(draw):
+    """A random small hourly problem with one to three random commitments."""
+    steps = draw(st.integers(2, 6))
+    commitments = []
+    for _ in range(draw(st.integers(1, 3))):
+        first = draw(st.integers(0, steps - 1))
+        last = draw(st.integers(first, steps - 1))
+        kind = draw(st.sampled_from([AT_MOST, AT_LEAST, EXACTLY]))
+        power = draw(st.sampled_from([-1.5, -0.5, 0.0, 0.25, 1.0]))
+        commitments.append(commitment(first, last, kind, power))
+    return make_problem(
+        draw(st.lists(st.integers(-10, 60), min_size=steps, max_size=steps)),
+        charging_capacity=draw(st.sampled_from([0.5, 1.0])),
+        discharging_capacity=draw(st.sampled_from([0.0, 1.0])),
+        soc_start=draw(st.sampled_from([0.0, 0.5, 1.0])),
+        charging_efficiency=draw(st.sampled_from([1.0, 0.9])),
+        power_commitments=commitments,
+    )
+
+
+@pytest.mark.slow
+@hypothesis.settings(max_examples=60, deadline=None, derandomize=True, database=None)
+@hypothesis.given(committed_problems())
+def test_commitments_are_kept_exactly_when_the_check_finds_no_obstacle(problem):
+    """The feasibility check is exact with commitments too: no obstacle ⇔ a schedule that
+    keeps every commitment (the exclusive MILP, solved independently of the check)."""
+    lp = build_linear_program(problem, exclusive_steps=np.arange(problem.n_steps))
+    solvable = solve_lp(lp).values is not None
+    assert (find_obstacles(problem) == []) == solvable
+    schedule = schedule_storage(problem)
+    assert_within_limits(problem, schedule)
+    lower, upper = problem.commitment_bounds
+    power = schedule.power.to_numpy()
+    kept = bool(((power >= lower - 1e-6) & (power <= upper + 1e-6)).all())
+    if solvable:
+        assert schedule.optimal and kept
+    else:
+        assert schedule.status == "infeasible" and schedule.explanation and schedule.shortfalls
