@@ -279,6 +279,7 @@ def _commitment_obstacles(
         binds = commitment.steps(index, problem.resolution)
         miss = np.maximum(lowest - commitment.upper, 0) + np.maximum(commitment.lower - highest, 0)
         miss = np.where(binds, miss, 0.0)
+        site = "" if problem.site_capacity is None else ", within the site's connection capacity"
         for first, last in true_runs(miss > ROUND_OFF):
             worst = first + int(np.argmax(miss[first:last]))
             message = (
@@ -286,8 +287,8 @@ def _commitment_obstacles(
                 f"until {format_time(problem.step_ends[last - 1])} its net power can only be "
                 f"between {format_power(lowest[worst])} and {format_power(highest[worst])} "
                 f"(charging at most {format_power(problem.charging_capacity)}, discharging at "
-                f"most {format_power(problem.discharging_capacity)}, within the site's "
-                f"connection capacity), {format_power(miss[worst])} short."
+                f"most {format_power(problem.discharging_capacity)}{site}), "
+                f"{format_power(miss[worst])} short."
             )
             obstacles.append(Obstacle("power commitment", index[first], miss[worst], message))
     return obstacles + _contradiction_obstacles(problem)

@@ -72,8 +72,7 @@ def test_commitment_beyond_the_device_is_explained_with_the_closest_schedule():
         "The device cannot keep a net power of at most -2 MW (consumption positive) from "
         "2015-06-02 12:00 UTC to 2015-06-02 13:00 UTC (dispatch X): from 2015-06-02 12:00 UTC "
         "until 2015-06-02 13:00 UTC its net power can only be between -1 MW and 1 MW "
-        "(charging at most 1 MW, discharging at most 1 MW, within the site's connection "
-        "capacity), 1 MW short."
+        "(charging at most 1 MW, discharging at most 1 MW), 1 MW short."
     ]
     assert schedule.power.iloc[2] == pytest.approx(-1.0)  # as close as it gets
     [shortfall] = schedule.shortfalls
