@@ -57,19 +57,25 @@ def record_dispatch(
     return record_commitments(rows)
 
 
-def asset_minute_power(asset: Asset, start: datetime, end: datetime) -> pd.Series:
-    """The asset's measured power (MW, consumption positive; most recent beliefs with a
-    horizon <= 0) per minute of [start, end), NaN where unmeasured."""
-    resolution = asset.event_resolution or timedelta(0)
-    if resolution <= timedelta(0):
-        raise InvalidReadingsRequestError(
-            f"Asset {asset.name} has no event resolution, so its minutes cannot be told."
-        )
-    # from the event that holds at the start, e.g. 10:00 for quarter-hourly values and 10:05
-    overlapping_start = start - resolution + timedelta(microseconds=1)
-    found = search_beliefs([asset.id], overlapping_start, end, kind="measurements")
-    values = pd.Series(found["event_value"].to_numpy(dtype=float), index=found["event_start"])
-    return resample_events(values, resolution, MINUTE, start, end)
+def assets_minute_power(assets: list[Asset], start: datetime, end: datetime) -> pd.DataFrame:
+    """The assets' measured power (MW, consumption positive; the most recent belief with a
+    horizon <= 0 per event) per minute of [start, end), one column per asset id, NaN where
+    unmeasured; read in one query."""
+    resolutions = {asset.id: asset.event_resolution or timedelta(0) for asset in assets}
+    for asset in assets:
+        if resolutions[asset.id] <= timedelta(0):
+            raise InvalidReadingsRequestError(
+                f"Asset {asset.name} has no event resolution, so its minutes cannot be told."
+            )
+    # from the events that hold at the start, e.g. 10:00 for quarter-hourly values and 10:05
+    earliest = start - max(resolutions.values()) + timedelta(microseconds=1)
+    found = search_beliefs(list(resolutions), earliest, end, kind="measurements")
+    columns = {}
+    for asset_id, resolution in resolutions.items():
+        rows = found[(found["sensor_id"] == asset_id) & (found["event_start"] > start - resolution)]
+        values = pd.Series(rows["event_value"].to_numpy(dtype=float), index=rows["event_start"])
+        columns[asset_id] = resample_events(values, resolution, MINUTE, start, end)
+    return pd.DataFrame(columns)
 
 
 def export_readings(
@@ -80,6 +86,6 @@ def export_readings(
     if end <= start:
         raise InvalidReadingsRequestError("The export window ends before it starts.")
     assets = assets_of_meterable_unit(meterable_unit_id)
-    power = pd.DataFrame({asset.id: asset_minute_power(asset, start, end) for asset in assets})
+    power = assets_minute_power(assets, start, end)
     values = interval_values(unit_power(power), conventions)
     return readings_payload(meterable_unit_id, values, conventions)

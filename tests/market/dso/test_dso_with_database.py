@@ -213,6 +213,12 @@ def test_readings_export_the_units_most_recent_measurements(db, users, structure
         {"timestamp": "2026-03-29T00:01:00Z", "value": 2.5},
     ]
 
+    # from within a quarter hour: its measurement holds for each of its minutes
+    window[3] = "2026-03-29T00:20Z"
+    result = dso_cli("export-readings", *window, "2026-03-29T00:22Z")
+    assert [reading["value"] for reading in json.loads(result.output)["readings"]] == [1.5, 1.5]
+    window[3] = "2026-03-29T00:00Z"
+
     # the second asset has no measurement from 00:45 on: that half hour is refused ...
     result = dso_cli("export-readings", *window, "2026-03-29T01:00Z", "--kind", "energy")
     assert_one_line_error(result, "1 of 2 intervals", "2026-03-29T00:30:00Z", "--allow-gaps")
