@@ -339,7 +339,7 @@ def power_commitments(asset_id: int, start: datetime, end: datetime) -> list[Pow
             power=row.power_in_mw,
             reason=row.reason or f"{row.source} {row.external_id or row.id}",
         )
-        for row in commitments_overlapping(asset_id, start, end)
+        for row in commitments_overlapping([asset_id], start, end)
     ]
 
 

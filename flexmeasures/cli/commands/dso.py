@@ -186,6 +186,43 @@ def add_dispatch(**options: Any) -> None:
     click.echo("\n".join(lines))
 
 
+@dso_group.command("commitments")
+@click.option("--meterable-unit", "meterable_unit_id", help="Only this unit's assets.")
+@click.option("--asset-id", "asset_ids", type=int, multiple=True, help="Only this asset (repeat).")
+@click.option("--from", "start_text", metavar="ISO", help="Only those ending after this time.")
+@click.option("--to", "end_text", metavar="ISO", help="Only those starting before this time.")
+@time_options
+@with_appcontext
+def list_commitments(**options: Any) -> None:
+    """List the power commitments that schedules keep (dispatches and others), by start:
+    asset, window (UTC), net power bound (MW, consumption positive), source and reason.
+
+    \b
+    Example:
+      flexmeasures dso commitments --meterable-unit MU-123 --from 2026-03-29T00:00Z
+    """
+    from flexmeasures.data.services.commitments import commitments_overlapping
+    from flexmeasures.market.dso.records import meterable_unit_assets
+
+    zone, fold = options["time_zone"], options["fold"]
+    start, end = (
+        parse_time(options[name], zone, fold, option) if options[name] else None
+        for name, option in (("start_text", "--from"), ("end_text", "--to"))
+    )
+    asset_ids = list(options["asset_ids"]) or None
+    with one_transaction():
+        if options["meterable_unit_id"]:
+            unit = [asset.id for asset in meterable_unit_assets((options["meterable_unit_id"],))]
+            asset_ids = [i for i in unit if asset_ids is None or i in asset_ids]
+        rows = commitments_overlapping(asset_ids, start, end)
+        lines = [
+            f"asset {row.asset_id}: {row.start.isoformat()} to {row.end.isoformat()}, net power "
+            f"{row.kind} {row.power_in_mw:g} MW ({row.source}: {row.reason})"
+            for row in rows
+        ]
+    click.echo("\n".join(lines) if lines else "No commitments.")
+
+
 @dso_group.command("export-readings")
 @click.option("--meterable-unit", "meterable_unit_id", required=True, help="Meterable unit id.")
 @click.option("--start", "start_text", required=True, metavar="ISO", help="Start of the export.")

@@ -26,13 +26,18 @@ class UnknownMeterableUnitError(ValueError):
         )
 
 
-def commitments_overlapping(asset_id: int, start: datetime, end: datetime) -> list[Commitment]:
-    """The asset's commitments that overlap [start, end), by start."""
-    query = (
-        select(Commitment)
-        .where(Commitment.asset_id == asset_id, Commitment.start < end, Commitment.end > start)
-        .order_by(Commitment.start, Commitment.id)
-    )
+def commitments_overlapping(
+    asset_ids: Sequence[int] | None, start: datetime | None, end: datetime | None
+) -> list[Commitment]:
+    """The commitments of these assets (None: of all assets) that overlap [start, end)
+    (None: unbounded on that side), by start, then asset."""
+    query = select(Commitment).order_by(Commitment.start, Commitment.asset_id, Commitment.id)
+    if asset_ids is not None:
+        query = query.where(Commitment.asset_id.in_(list(asset_ids)))
+    if end is not None:
+        query = query.where(Commitment.start < end)
+    if start is not None:
+        query = query.where(Commitment.end > start)
     return list(db.session.scalars(query))
 
 

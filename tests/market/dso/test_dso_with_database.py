@@ -96,6 +96,14 @@ def test_re_adding_a_dispatch_replaces_it(db, battery, dso_cli):
         assert result.exit_code == 0, result.output
     [commitment] = db.session.scalars(select(Commitment)).all()
     assert commitment.power_in_mw == -0.5 and commitment.external_id == "D-2"
+    listed = dso_cli("commitments", "--meterable-unit", "MU-1").output.splitlines()
+    assert listed == [
+        f"asset {battery.id}: 2026-03-29T10:00:00+00:00 to 2026-03-29T11:00:00+00:00, net power "
+        "at most -0.5 MW (national-grid-dso: National Grid DSO dispatch D-2 (OU_15, turn_down "
+        "0.5 MW))"
+    ]
+    later = dso_cli("commitments", "--from", "2026-03-29T12:00", "--time-zone", "uk")
+    assert later.output == "No commitments.\n"
 
 
 def test_a_dispatch_beyond_the_battery_gets_the_schedulers_explanation(db, battery, dso_cli):
