@@ -42,18 +42,17 @@ def commitments_overlapping(
 
 
 def record_commitments(commitments: Sequence[Commitment]) -> list[Commitment]:
-    """Add commitments (flushed, not committed); one with the same source, external id and
-    asset as a recorded one replaces it (a re-sent or amended instruction)."""
-    for commitment in commitments:
-        if commitment.external_id is not None:
-            db.session.execute(
-                delete(Commitment).where(
-                    Commitment.source == commitment.source,
-                    Commitment.external_id == commitment.external_id,
-                    Commitment.asset_id == commitment.asset_id,
-                )
+    """Add commitments (flushed, not committed). Those with a source and external id
+    replace every recorded commitment with that source and id (a re-sent or amended
+    instruction, whichever assets it addressed before)."""
+    references = {(c.source, c.external_id) for c in commitments if c.external_id is not None}
+    for source, external_id in references:
+        db.session.execute(
+            delete(Commitment).where(
+                Commitment.source == source, Commitment.external_id == external_id
             )
-        db.session.add(commitment)
+        )
+    db.session.add_all(commitments)
     db.session.flush()
     return list(commitments)
 

@@ -75,7 +75,7 @@ def test_a_dispatch_becomes_a_commitment_the_next_schedule_keeps(db, battery, ds
     assert (after["2026-03-29 11:00Z":"2026-03-29 11:45Z"] > 0).all()  # still charges after
 
 
-def test_re_adding_a_dispatch_replaces_it(db, battery, dso_cli):
+def test_re_adding_a_dispatch_replaces_it(db, users, battery, dso_cli):
     dso_cli("add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id))
     for mw in ("1", "0.5"):
         result = dso_cli(
@@ -104,6 +104,27 @@ def test_re_adding_a_dispatch_replaces_it(db, battery, dso_cli):
     ]
     later = dso_cli("commitments", "--from", "2026-03-29T12:00", "--time-zone", "uk")
     assert later.output == "No commitments.\n"
+
+    # amended to another unit: the first unit's asset is no longer committed
+    other = add_storage_asset(db, users["prosumer"], name="other")
+    dso_cli("add-meterable-unit", "--meterable-unit", "MU-2", "--asset-id", str(other.id))
+    result = dso_cli(
+        "add-dispatch",
+        "--product",
+        "OU_15",
+        "--mw",
+        "0.5",
+        "--meterable-unit",
+        "MU-2",
+        "--start",
+        "2026-03-29T10:00Z",
+        "--stop",
+        "2026-03-29T11:00Z",
+        "--dispatch-id",
+        "D-2",
+    )
+    assert result.exit_code == 0, result.output
+    assert [c.asset_id for c in db.session.scalars(select(Commitment))] == [other.id]
 
 
 def test_a_dispatch_beyond_the_battery_gets_the_schedulers_explanation(db, battery, dso_cli):
