@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from click.testing import CliRunner
 
+from flexmeasures.cli.groups import dso_group
 from flexmeasures.market.dso.products import (
     PRODUCTS,
     AmbiguousProductCodeError,
@@ -83,3 +85,12 @@ def test_product_for_either_code():
         product_for_code("su")
     with pytest.raises(UnknownProductCodeError, match="'FOO'"):
         product_for_code("FOO")
+
+
+def test_the_products_command_lists_the_table_without_an_app():
+    result = CliRunner().invoke(dso_group, ["products"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert len(lines) == 1 + len(PRODUCTS)
+    assert lines[1].split()[:2] == ["SAOU_DA", "saou_da"]
+    assert "SUSPM" in lines[13] and lines[13].endswith("Sustain PM (legacy)")
