@@ -31,6 +31,15 @@ def battery(db, users, structure):
     return asset
 
 
+def add_dispatch(dso_cli, product, mw, unit, start, stop, *more: str) -> str:
+    """Record a dispatch through ``flexmeasures dso add-dispatch``, which must succeed;
+    returns what it printed."""
+    options = ["--product", product, "--mw", mw, "--meterable-unit", unit]
+    result = dso_cli("add-dispatch", *options, "--start", start, "--stop", stop, *more)
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
 def schedule_power(asset_id: int) -> pd.Series:
     """The power (MW) of the asset's schedule for the day, from 2.5 MWh, per step start."""
     start, end = DAY.to_pydatetime(), (DAY + timedelta(days=1)).to_pydatetime()
@@ -47,26 +56,10 @@ def test_a_dispatch_becomes_a_commitment_the_next_schedule_keeps(db, battery, ds
         "add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id)
     )
     assert result.exit_code == 0, result.output
-    result = dso_cli(
-        "add-dispatch",
-        "--product",
-        "ou_15",
-        "--mw",
-        "1",
-        "--meterable-unit",
-        "MU-1",
-        "--start",
-        "2026-03-29T11:00",
-        "--stop",
-        "2026-03-29T12:00",
-        "--time-zone",
-        "uk",
-        "--dispatch-id",
-        "D-1",
-    )
-    assert result.exit_code == 0, result.output
+    uk_clock = ("2026-03-29T11:00", "2026-03-29T12:00", "--time-zone", "uk")
+    output = add_dispatch(dso_cli, "ou_15", "1", "MU-1", *uk_clock, "--dispatch-id", "D-1")
     assert "net power at most -1 MW (consumption positive) from 2026-03-29T10:00:00+00:00" in (
-        result.output
+        output
     )  # 11:00 BST is 10:00 UTC
 
     after, summary = schedule_power(battery.id)
@@ -77,23 +70,9 @@ def test_a_dispatch_becomes_a_commitment_the_next_schedule_keeps(db, battery, ds
 
 def test_re_adding_a_dispatch_replaces_it(db, users, battery, dso_cli):
     dso_cli("add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id))
+    window = ("2026-03-29T10:00Z", "2026-03-29T11:00Z")
     for mw in ("1", "0.5"):
-        result = dso_cli(
-            "add-dispatch",
-            "--product",
-            "OU_15",
-            "--mw",
-            mw,
-            "--meterable-unit",
-            "MU-1",
-            "--start",
-            "2026-03-29T10:00Z",
-            "--stop",
-            "2026-03-29T11:00Z",
-            "--dispatch-id",
-            "D-2",
-        )
-        assert result.exit_code == 0, result.output
+        add_dispatch(dso_cli, "OU_15", mw, "MU-1", *window, "--dispatch-id", "D-2")
     [commitment] = db.session.scalars(select(Commitment)).all()
     assert commitment.power_in_mw == -0.5 and commitment.external_id == "D-2"
     listed = dso_cli("commitments", "--meterable-unit", "MU-1").output.splitlines()
@@ -108,41 +87,13 @@ def test_re_adding_a_dispatch_replaces_it(db, users, battery, dso_cli):
     # amended to another unit: the first unit's asset is no longer committed
     other = add_storage_asset(db, users["prosumer"], name="other")
     dso_cli("add-meterable-unit", "--meterable-unit", "MU-2", "--asset-id", str(other.id))
-    result = dso_cli(
-        "add-dispatch",
-        "--product",
-        "OU_15",
-        "--mw",
-        "0.5",
-        "--meterable-unit",
-        "MU-2",
-        "--start",
-        "2026-03-29T10:00Z",
-        "--stop",
-        "2026-03-29T11:00Z",
-        "--dispatch-id",
-        "D-2",
-    )
-    assert result.exit_code == 0, result.output
+    add_dispatch(dso_cli, "OU_15", "0.5", "MU-2", *window, "--dispatch-id", "D-2")
     assert [c.asset_id for c in db.session.scalars(select(Commitment))] == [other.id]
 
 
 def test_a_dispatch_beyond_the_battery_gets_the_schedulers_explanation(db, battery, dso_cli):
     dso_cli("add-meterable-unit", "--meterable-unit", "MU-1", "--asset-id", str(battery.id))
-    result = dso_cli(
-        "add-dispatch",
-        "--product",
-        "SU_HV",
-        "--mw",
-        "3",
-        "--meterable-unit",
-        "MU-1",
-        "--start",
-        "2026-03-29T18:00Z",
-        "--stop",
-        "2026-03-29T18:30Z",
-    )
-    assert result.exit_code == 0, result.output
+    add_dispatch(dso_cli, "SU_HV", "3", "MU-1", "2026-03-29T18:00Z", "2026-03-29T18:30Z")
     power, summary = schedule_power(battery.id)
     assert summary["status"] == "infeasible"
     assert summary["explanation"][0].startswith(
