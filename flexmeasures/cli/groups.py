@@ -1,4 +1,4 @@
-"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs."""
+"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs, dso."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ def jobs_group() -> None:
     """Job queueing: run workers, clear queues."""
 
 
+@click.group("dso")
+def dso_group() -> None:
+    """National Grid DSO flexibility services: product codes, meterable units, dispatch
+    instructions (as schedule commitments) and meter readings (documentation/dso.md)."""
+
+
 def register_command_groups(cli: click.Group) -> None:
     """Attach the command groups (with their commands) to the top-level CLI group.
 
@@ -33,6 +39,6 @@ def register_command_groups(cli: click.Group) -> None:
     import flexmeasures.cli.commands  # noqa: F401  (attaches commands to the groups)
     from flexmeasures.cli.commands.run import run
 
-    for group in (add_group, delete_group, db_ops_group, jobs_group):
+    for group in (add_group, delete_group, db_ops_group, jobs_group, dso_group):
         cli.add_command(group)
     cli.add_command(run)

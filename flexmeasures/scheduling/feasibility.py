@@ -4,12 +4,15 @@ Checked before solving, on the physical device (never charging and discharging a
 per step, the net power the device may take (its capacities, and the site's connection
 capacity minus the inflexible load) bounds how far the SOC can move. Propagating the
 reachable SOC interval from the start SOC, clipped to the SOC bounds and reset at each
-target, is exact: the problem is feasible if and only if no obstacle is found.
+target, is exact: the problem is feasible if and only if no obstacle is found. Power
+commitments (``commitments.py``) narrow the net power per step further; one the device
+cannot keep (or commitments that contradict each other) is an obstacle of its own, and the
+SOC is then propagated with the device as close to the commitment as it can get.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -26,9 +29,10 @@ ROUND_OFF = 1e-9
 class Obstacle:
     """A constraint that no schedule can meet.
 
-    ``kind`` is "soc target", "soc maximum", "soc minimum" or "site capacity"; ``time`` is
-    when it first bites (UTC); ``amount`` is by how much it is missed at least (MWh, or MW
-    for the site capacity); ``message`` says why, in words.
+    ``kind`` is "soc target", "soc maximum", "soc minimum", "site capacity" or "power
+    commitment"; ``time`` is when it first bites (UTC); ``amount`` is by how much it is
+    missed at least (MWh, or MW for the site capacity and commitments); ``message`` says
+    why, in words.
     """
 
     kind: str
@@ -81,12 +85,15 @@ def find_obstacles(problem: StorageProblem) -> list[Obstacle]:
     overloaded, overfed = (lowest > highest) & (highest < 0), (lowest > highest) & (highest >= 0)
     highest = np.where(overloaded, lowest, highest)
     lowest = np.where(overfed, highest, lowest)
+    obstacles += _commitment_obstacles(problem, lowest, highest)
+    lowest, highest = _within_commitments(problem, lowest, highest)
     reach = _Reach(soc_change(problem, lowest), soc_change(problem, highest))
     anchor = _Anchor(problem.soc_start, -1, problem.start, "the starting state of charge")
     target_steps = problem.target_steps.tolist()
     for step, (moment, target) in zip(target_steps, problem.soc_targets.items(), strict=True):
         low, high = _propagate(problem, anchor, step, reach, obstacles)
-        obstacles += _target_obstacles(problem, anchor, moment, target, (low, high))
+        found = _target_obstacles(problem, anchor, moment, target, (low, high))
+        obstacles += [_with_commitments_named(problem, o, anchor.step + 1, step) for o in found]
         reached = float(np.clip(target, low, high))
         described = "the previous target"
         if reached != target:
@@ -147,6 +154,11 @@ def _bound_obstacles(
             )
             from_start = anchor.step == -1 and first == 0
             message = _bound_message(problem, above, worst, stretch, from_start)
+            if _committed_reasons(problem, anchor.step + 1, first_step + last - 1):
+                cause = "a power commitment"
+                if problem.site_capacity is not None:
+                    cause += " or the site's connection capacity"
+                message = message.replace("the site's connection capacity", cause)
             kind = "soc maximum" if above else "soc minimum"
             obstacles.append(Obstacle(kind, stretch[0], worst, message))
     return obstacles
@@ -253,3 +265,83 @@ def _site_obstacles(
             )
             obstacles.append(Obstacle("site capacity", moment, excess - device, message))
     return obstacles
+
+
+def _commitment_obstacles(
+    problem: StorageProblem, lowest: np.ndarray, highest: np.ndarray
+) -> list[Obstacle]:
+    """An obstacle per run of steps in which a commitment asks a net power beyond what the
+    device may take (``lowest``/``highest``, MW), and per run where commitments contradict
+    each other."""
+    obstacles = []
+    index = problem.prices.index
+    for commitment in problem.power_commitments:
+        binds = commitment.steps(index, problem.resolution)
+        miss = np.maximum(lowest - commitment.upper, 0) + np.maximum(commitment.lower - highest, 0)
+        miss = np.where(binds, miss, 0.0)
+        site = "" if problem.site_capacity is None else ", within the site's connection capacity"
+        for first, last in true_runs(miss > ROUND_OFF):
+            worst = first + int(np.argmax(miss[first:last]))
+            message = (
+                f"The device cannot keep {commitment.describe()}: from {format_time(index[first])} "
+                f"until {format_time(problem.step_ends[last - 1])} its net power can only be "
+                f"between {format_power(lowest[worst])} and {format_power(highest[worst])} "
+                f"(charging at most {format_power(problem.charging_capacity)}, discharging at "
+                f"most {format_power(problem.discharging_capacity)}{site}), "
+                f"{format_power(miss[worst])} short."
+            )
+            obstacles.append(Obstacle("power commitment", index[first], miss[worst], message))
+    return obstacles + _contradiction_obstacles(problem)
+
+
+def _contradiction_obstacles(problem: StorageProblem) -> list[Obstacle]:
+    """An obstacle per run of steps whose commitments ask for a least net power above the
+    most another one allows."""
+    lower, upper = problem.commitment_bounds
+    index, obstacles = problem.prices.index, []
+    for first, last in true_runs(lower > upper + ROUND_OFF):
+        worst = first + int(np.argmax(lower[first:last] - upper[first:last]))
+        reasons = "; ".join(_committed_reasons(problem, first, last - 1))
+        message = (
+            f"Power commitments contradict each other from {format_time(index[first])} "
+            f"until {format_time(problem.step_ends[last - 1])}: one needs a net power of at "
+            f"least {format_power(lower[worst])}, another at most {format_power(upper[worst])} "
+            f"({reasons})."
+        )
+        amount = float(lower[worst] - upper[worst])
+        obstacles.append(Obstacle("power commitment", index[first], amount, message))
+    return obstacles
+
+
+def _within_commitments(
+    problem: StorageProblem, lowest: np.ndarray, highest: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The net power limits (MW) narrowed by the commitments; where the device cannot keep
+    them, as close to them as it gets (contradicting ones: their most allowed power)."""
+    lower, upper = problem.commitment_bounds
+    narrowed_low = np.minimum(np.maximum(lowest, lower), highest)
+    narrowed_high = np.maximum(np.minimum(highest, upper), lowest)
+    return np.minimum(narrowed_low, narrowed_high), narrowed_high
+
+
+def _committed_reasons(problem: StorageProblem, first_step: int, last_step: int) -> list[str]:
+    """The reasons of the commitments binding any step from first_step to last_step."""
+    index, found = problem.prices.index, []
+    for commitment in problem.power_commitments:
+        binds = commitment.steps(index, problem.resolution)[max(first_step, 0) : last_step + 1]
+        if binds.any() and commitment.reason not in found:
+            found.append(commitment.reason)
+    return found
+
+
+def _with_commitments_named(
+    problem: StorageProblem, obstacle: Obstacle, first_step: int, last_step: int
+) -> Obstacle:
+    """The obstacle, with the commitments that bind meanwhile named in its message."""
+    reasons = _committed_reasons(problem, first_step, last_step)
+    if not reasons:
+        return obstacle
+    named = (
+        f"{obstacle.message} Meanwhile power commitments bind the device ({'; '.join(reasons)})."
+    )
+    return replace(obstacle, message=named)

@@ -12,7 +12,9 @@ Columns per step t (blocks of n_steps each, in this order):
 
 Rows: ``dynamics`` soc[t] - soc[t-1] - ηc·h·charge[t] + h/ηd·discharge[t] = 0 (soc[-1] is
 the start SOC, moved to the right-hand side), with h the step length in hours; ``site``
-(with a site capacity) -cap - load[t] <= charge[t] - discharge[t] <= cap - load[t].
+(with a site capacity) -cap - load[t] <= charge[t] - discharge[t] <= cap - load[t];
+``commitment_floor`` / ``commitment_ceiling`` (at steps a power commitment binds)
+charge[t] - discharge[t] >= lower[t] / <= upper[t] (see ``commitments.py``).
 SOC bounds and targets are column bounds of ``soc`` (a target fixes soc at its step).
 Every row touches at most four columns, so nonzeros grow linearly with the horizon.
 
@@ -38,7 +40,8 @@ SOC bounds become rows soc[t] + under[t] - over[t] within [soc_min, soc_max], ea
 row soc[k] + under - over = target, site rows get the same pair of slack columns, and every
 unit of slack costs ``shortfall_penalty`` (ten times that beyond the SOC bounds and the
 site capacity, which are physical limits, so a target beyond them is missed rather than a
-limit broken).
+limit broken). Commitment rows get slack at the price of a missed target: a promise the
+device cannot keep is broken rather than a physical limit.
 So the closest schedule misses the targets by the least total (MWh), and among such
 schedules it is the cheapest.
 """
@@ -188,6 +191,8 @@ def build_linear_program(
     _add_dynamics(builder, problem, charge, discharge, soc)
     if problem.site_capacity is not None:
         _add_site_rows(builder, problem, charge, discharge, elastic)
+    if problem.power_commitments:
+        _add_commitment_rows(builder, problem, (charge, discharge), elastic)
     can_overlap = problem.charging_capacity > 0 and problem.discharging_capacity > 0
     if exclusive_steps is not None and len(exclusive_steps) > 0 and can_overlap:
         _add_exclusivity(builder, problem, charge[exclusive_steps], discharge[exclusive_steps])
@@ -259,13 +264,48 @@ def _add_site_rows(
 ) -> None:
     """-cap - load[t] <= charge[t] - discharge[t] <= cap - load[t] (MW)."""
     load, capacity = problem.load_array(), float(problem.site_capacity)
-    lower, upper = -capacity - load, capacity - load
-    rows = builder.add_rows("site", lower, upper, problem.n_steps)
-    builder.add_entries(rows, charge, 1.0)
-    builder.add_entries(rows, discharge, -1.0)
+    penalty = None
     if elastic:
         penalty = BOUND_PENALTY_FACTOR * shortfall_penalty(problem) * problem.step_hours
-        _add_slack_columns(builder, "site", rows, penalty)
+    _add_net_power_rows(
+        builder, "site", (charge, discharge), (-capacity - load, capacity - load), penalty
+    )
+
+
+def _add_commitment_rows(
+    builder: _Builder,
+    problem: StorageProblem,
+    columns: tuple[np.ndarray, np.ndarray],
+    elastic: bool,
+) -> None:
+    """charge[t] - discharge[t] >= lower[t] and <= upper[t] (MW) where a commitment sets
+    them; two blocks, so that contradicting commitments still give an elastic program."""
+    lower, upper = problem.commitment_bounds
+    penalty = shortfall_penalty(problem) * problem.step_hours
+    for name, bounds, is_floor in (("floor", lower, True), ("ceiling", upper, False)):
+        steps = np.flatnonzero(np.isfinite(bounds))
+        if len(steps) > 0:
+            low, high = (bounds[steps], np.inf) if is_floor else (-np.inf, bounds[steps])
+            at_steps = (columns[0][steps], columns[1][steps])
+            soft = penalty[steps] if elastic else None
+            _add_net_power_rows(builder, f"commitment_{name}", at_steps, (low, high), soft)
+
+
+def _add_net_power_rows(
+    builder: _Builder,
+    name: str,
+    columns: tuple[np.ndarray, np.ndarray],
+    bounds: tuple[ArrayOrNumber, ArrayOrNumber],
+    penalty: np.ndarray | None,
+) -> None:
+    """Rows lower <= charge - discharge <= upper (MW) for the given charge and discharge
+    columns (of the same steps); with a penalty (per row), soft, with slack columns."""
+    charge, discharge = columns
+    rows = builder.add_rows(name, bounds[0], bounds[1], len(charge))
+    builder.add_entries(rows, charge, 1.0)
+    builder.add_entries(rows, discharge, -1.0)
+    if penalty is not None:
+        _add_slack_columns(builder, name, rows, penalty)
 
 
 def _add_exclusivity(

@@ -1,10 +1,12 @@
 """Scheduling jobs: read an asset's prices, solve its storage problem, save the schedule.
 
 ``make_schedule`` is what the "scheduling" queue runs (and what API v1.2 calls directly).
-It reads the most recent price beliefs (forecasts included) of the asset's market, builds
-the pure ``StorageProblem``, solves it with FLEXMEASURES_LP_SOLVER (or the solver given)
-and saves the power schedule (MW, consumption positive) as beliefs of the scheduler's data
-source, recorded at the schedule's start. Saving overwrites the same beliefs, so a retried
+It reads the most recent price beliefs (forecasts included) of the asset's market and the
+asset's power commitments overlapping the window (a DSO dispatch, a filled order: table
+``power_commitment``), builds the pure ``StorageProblem``, solves it with
+FLEXMEASURES_LP_SOLVER (or the solver given) and saves the power schedule (MW,
+consumption positive) as beliefs of the scheduler's data source, recorded at the
+schedule's start. Saving overwrites the same beliefs, so a retried
 job does not duplicate them (and a later schedule from the same start replaces an earlier
 one); the job also returns its own power values (``schedule_summary``).
 ``compute_schedule`` does the same without committing (the ``flexmeasures add schedule``
@@ -31,9 +33,11 @@ from flexmeasures.data import db
 from flexmeasures.data.ingest import save_beliefs
 from flexmeasures.data.models import Asset, DataSource, Sensor
 from flexmeasures.data.queries import resample_events, search_beliefs
+from flexmeasures.data.services.commitments import commitments_overlapping
 from flexmeasures.jobs import enqueue
 from flexmeasures.scheduling.asset_types import power_limits_for_asset_type, storage_settings
 from flexmeasures.scheduling.backends import resolve_solver
+from flexmeasures.scheduling.commitments import PowerCommitment
 from flexmeasures.scheduling.errors import InvalidProblemError, MissingPricesError
 from flexmeasures.scheduling.problem import StorageProblem, check_prices, step_starts
 from flexmeasures.scheduling.schedule import StorageSchedule, schedule_storage
@@ -122,7 +126,13 @@ def compute_schedule(
     inputs = with_market(job_inputs(asset_id), settings)
     prices = market_prices(inputs, start, end)
     problem = storage_problem(
-        inputs, prices, soc_at_start, list(soc_targets or []), prefer_charging_sooner, settings
+        inputs,
+        prices,
+        soc_at_start,
+        list(soc_targets or []),
+        prefer_charging_sooner,
+        settings,
+        power_commitments(inputs.id, start, end),
     )
     read_seconds = time.perf_counter() - started
     schedule = schedule_storage(problem, solver=solver_name)
@@ -279,11 +289,12 @@ def storage_problem(
     soc_targets: SocTargets,
     prefer_charging_sooner: bool = True,
     settings: DeviceSettings | None = None,
+    commitments: Sequence[PowerCommitment] = (),
 ) -> StorageProblem:
     """The storage problem of an asset facing prices (currency/MWh per step of the asset).
 
     SOC at start and targets (moment, value) in MWh; capacities from the asset (MW, MWh),
-    unless ``settings`` override them.
+    unless ``settings`` override them; ``commitments`` bound its net power (MW).
     """
     settings = settings or DeviceSettings()
     limits = settings.applied_to(asset)
@@ -313,7 +324,23 @@ def storage_problem(
         charging_efficiency=settings.charging_efficiency,
         discharging_efficiency=settings.discharging_efficiency,
         prefer_charging_sooner=prefer_charging_sooner,
+        power_commitments=tuple(commitments),
     )
+
+
+def power_commitments(asset_id: int, start: datetime, end: datetime) -> list[PowerCommitment]:
+    """The asset's recorded commitments overlapping [start, end), for the scheduler (net
+    power in MW, consumption positive)."""
+    return [
+        PowerCommitment(
+            start=row.start,
+            end=row.end,
+            kind=row.kind,
+            power=row.power_in_mw,
+            reason=row.reason or f"{row.source} {row.external_id or row.id}",
+        )
+        for row in commitments_overlapping([asset_id], start, end)
+    ]
 
 
 def market_prices(asset: JobInputs, start: datetime, end: datetime) -> pd.Series:

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from flexmeasures.scheduling.commitments import PowerCommitment, commitment_bounds
 from flexmeasures.scheduling.errors import InvalidProblemError, MissingPricesError
 from flexmeasures.scheduling.runs import true_runs
 from flexmeasures.scheduling.wording import format_time
@@ -97,7 +98,10 @@ class StorageProblem:
       into / comes out of storage (see ``split_round_trip_efficiency``);
     - inflexible_load: MW per step of the rest of the site (consumption positive), with
       site_capacity the connection's limit in MW in both directions;
-    - prefer_charging_sooner: the seed's tie-breaker (see ``tie_breaker_slope``).
+    - prefer_charging_sooner: the seed's tie-breaker (see ``tie_breaker_slope``);
+    - power_commitments: promises about the net power (MW, consumption positive) in some
+      windows, e.g. a DSO dispatch or a filled order, which bind the steps they overlap
+      (see ``commitments.py``).
     """
 
     prices: pd.Series
@@ -113,6 +117,7 @@ class StorageProblem:
     inflexible_load: pd.Series | None = None
     site_capacity: float | None = None
     prefer_charging_sooner: bool = True
+    power_commitments: tuple[PowerCommitment, ...] = ()
 
     def __post_init__(self) -> None:
         """Normalise indexes to UTC and refuse malformed inputs with InvalidProblemError."""
@@ -123,6 +128,10 @@ class StorageProblem:
         if self.inflexible_load is not None:
             load = _checked_load(self.inflexible_load, self.prices.index)
             object.__setattr__(self, "inflexible_load", load)
+        commitments = tuple(self.power_commitments)
+        if not all(isinstance(c, PowerCommitment) for c in commitments):
+            raise InvalidProblemError("Power commitments must be PowerCommitment objects.")
+        object.__setattr__(self, "power_commitments", commitments)
 
     @property
     def n_steps(self) -> int:
@@ -154,6 +163,12 @@ class StorageProblem:
         """For each SOC target, the index of the step at whose end it applies."""
         offsets = self.soc_targets.index.asi8 - self.start.value
         return offsets // pd.Timedelta(self.resolution).value - 1
+
+    @functools.cached_property
+    def commitment_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """Per step, the least and most net power (MW) the commitments allow (-inf / +inf
+        where none binds)."""
+        return commitment_bounds(self.power_commitments, self.prices.index, self.resolution)
 
     def load_array(self) -> np.ndarray:
         """The inflexible site load per step in MW (zeros without one)."""

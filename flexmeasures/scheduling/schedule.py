@@ -35,11 +35,12 @@ ROUND_OFF = 1e-12
 class Shortfall:
     """A constraint that the returned (closest feasible) schedule misses, and by how much.
 
-    ``constraint`` is "soc target", "soc maximum", "soc minimum" or "site capacity";
-    ``required`` and ``achieved`` are in ``unit`` (MWh, or MW for the site capacity), the
+    ``constraint`` is "soc target", "soc maximum", "soc minimum", "site capacity" or
+    "power commitment"; ``required`` and ``achieved`` are in ``unit`` (MWh, or MW for the
+    site capacity and commitments, as net power, consumption positive), the
     achieved value being the worst one from ``start`` to ``end`` (UTC; for the SOC these are
     step ends, equal for a target; for the site capacity the first step's start and the last
-    step's end).
+    step's end; likewise for commitments).
     """
 
     constraint: str
@@ -72,6 +73,7 @@ _CONSTRAINT_NAMES = {
     "soc maximum": "maximum state of charge",
     "soc minimum": "minimum state of charge",
     "site capacity": "site's connection capacity",
+    "power commitment": "power commitment",
 }
 
 
@@ -178,11 +180,13 @@ def _solve(problem: StorageProblem, solver: str, elastic: bool) -> _Solved:
 
 
 def _steps_that_may_overlap(problem: StorageProblem) -> np.ndarray:
-    """Steps where charging while discharging can pay: non-positive prices, or any step
-    when a site capacity applies (see formulation.py)."""
+    """Steps where charging while discharging can pay: non-positive prices, steps a power
+    commitment binds, or any step when a site capacity applies (see formulation.py)."""
     if problem.site_capacity is not None:
         return np.arange(problem.n_steps)
-    return np.flatnonzero(problem.prices.to_numpy() <= 0)
+    lower, upper = problem.commitment_bounds
+    committed = np.isfinite(lower) | np.isfinite(upper)
+    return np.flatnonzero((problem.prices.to_numpy() <= 0) | committed)
 
 
 def _overlaps(lp: LinearProgram, values: np.ndarray) -> bool:
@@ -224,7 +228,8 @@ def _schedule(
 def find_shortfalls(
     problem: StorageProblem, net_power: np.ndarray, soc: np.ndarray
 ) -> list[Shortfall]:
-    """Each SOC target, SOC bound (per run of steps) and site limit that a schedule misses.
+    """Each SOC target, SOC bound, site limit and power commitment (per run of steps) that
+    a schedule misses.
 
     ``net_power`` in MW per step, ``soc`` in MWh at step ends.
     """
@@ -245,6 +250,11 @@ def find_shortfalls(
         steps = (problem.prices.index, problem.step_ends)
         shortfalls += _runs_beyond("site capacity", site, limit, steps, True, "MW")
         shortfalls += _runs_beyond("site capacity", site, -limit, steps, False, "MW")
+    if problem.power_commitments:
+        lower, upper = problem.commitment_bounds
+        steps = (problem.prices.index, problem.step_ends)
+        shortfalls += _runs_beyond("power commitment", net_power, upper, steps, True, "MW")
+        shortfalls += _runs_beyond("power commitment", net_power, lower, steps, False, "MW")
     return shortfalls
 
 

@@ -4,6 +4,7 @@ from flexmeasures.cli.commands import (  # noqa: F401
     data_add,
     data_delete,
     db_ops,
+    dso,
     forecasts,
     jobs,
     schedules,

@@ -2,6 +2,7 @@
 
 from flexmeasures.data.models.account import Account
 from flexmeasures.data.models.asset import Asset, AssetType
+from flexmeasures.data.models.commitment import Commitment, MeterableUnitAsset
 from flexmeasures.data.models.data_source import DataSource
 from flexmeasures.data.models.market import Market, MarketType
 from flexmeasures.data.models.sensor import Sensor
@@ -14,10 +15,12 @@ __all__ = [
     "Account",
     "Asset",
     "AssetType",
+    "Commitment",
     "DataSource",
     "LatestTaskRun",
     "Market",
     "MarketType",
+    "MeterableUnitAsset",
     "Role",
     "Sensor",
     "TimedBelief",
