@@ -135,13 +135,15 @@ def find_opportunities(selection: Selection, hours: tuple[int, int]) -> Opportun
     result.found = by_value(found)
     for number, one in enumerate(result.found[:MAX_CHARTS]):
         chart_id = f"opportunity-{number}"
-        result.charts[chart_id] = embeddable(before_after_chart(power, one, grid), chart_id)
+        chart = before_after_chart(power, one, grid, current_app.config["FLEXMEASURES_TIMEZONE"])
+        result.charts[chart_id] = embeddable(chart, chart_id)
     return result
 
 
-def before_after_chart(power: PowerData, one: Opportunity, grid: ChartGrid):
+def before_after_chart(power: PowerData, one: Opportunity, grid: ChartGrid, zone: str):
     """The asset's forecast (before) and schedule (after) around the opportunity's hour
-    (CONTEXT either side, within the grid), the hour shaded by whether it gains or costs."""
+    (CONTEXT either side, within the grid), the hour shaded by whether it gains or costs;
+    the title names the hour in the time ``zone``."""
     start = max(grid.start, one.start - CONTEXT)
     end = min(grid.end, one.end + CONTEXT)
     shown_part = slice(start, end - pd.Timedelta(1))
@@ -152,6 +154,8 @@ def before_after_chart(power: PowerData, one: Opportunity, grid: ChartGrid):
         schedules=power.schedules.loc[shown_part, [one.asset]].rename(columns={one.asset: "after"}),
     )
     chart = power_chart(before_after, ChartWindow(start, end), one.asset)
+    hour = f"{one.start.tz_convert(zone):%Y-%m-%d %H:%M}–{one.end.tz_convert(zone):%H:%M}"
+    chart.title.text = f"{one.asset}, {hour}: before (forecast) and after (schedule)"
     add_highlights(chart, [Span(one.start, one.end, GAIN if one.value >= 0 else COST)])
     return chart
 

@@ -70,11 +70,13 @@ def _types_and_assets() -> dict[str, list]:
 
 
 def market_prices(market: Market | None, grid: ChartGrid, now: pd.Timestamp) -> pd.Series:
-    """The market's prices on the grid (EUR/MWh): measured before now, forecast after."""
+    """The market's prices on the grid (EUR/MWh): measured before now, forecast after (and
+    where no price was measured, e.g. the current hour's day-ahead price)."""
     if market is None:
         return pd.Series(dtype="float64")
     data = read_sensor(market, grid)
-    return past_then_future(data.measurements, data.forecasts, now)
+    prices = past_then_future(data.measurements, data.forecasts, now)
+    return prices.fillna(data.forecasts.reindex(prices.index))
 
 
 def _added(a: Finances, b: Finances) -> Finances:
