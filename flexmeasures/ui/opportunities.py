@@ -147,11 +147,11 @@ def before_after_chart(power: PowerData, one: Opportunity, grid: ChartGrid, zone
     start = max(grid.start, one.start - CONTEXT)
     end = min(grid.end, one.end + CONTEXT)
     shown_part = slice(start, end - pd.Timedelta(1))
-    before_after = PowerData(
-        forecasts=power.forecasts.loc[shown_part, [one.asset]].rename(
-            columns={one.asset: "before"}
-        ),
-        schedules=power.schedules.loc[shown_part, [one.asset]].rename(columns={one.asset: "after"}),
+    before_after = PowerData(  # the forecast (with its band) before, the schedule after
+        **{
+            part: getattr(power, part).loc[shown_part, [one.asset]]
+            for part in ("forecasts", "forecast_lower", "forecast_upper", "schedules")
+        }
     )
     chart = power_chart(before_after, ChartWindow(start, end), one.asset)
     hour = f"{one.start.tz_convert(zone):%Y-%m-%d %H:%M}–{one.end.tz_convert(zone):%H:%M}"

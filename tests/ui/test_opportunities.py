@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
-from flexmeasures.data.models import DataSource, Market
+from flexmeasures.data.models import DataSource, Market, TimedBelief
+from tests.charts.helpers import bands
 from tests.ui.conftest import hours_ago, log_in
-from tests.ui.test_analytics import add
+from tests.ui.test_analytics import add, chart_items
 
 HOUR = hours_ago(-24)  # tomorrow: schedules are about the future
 NEXT_HOUR = HOUR + timedelta(hours=1)
@@ -112,3 +113,27 @@ def test_no_deviations_is_said(client, assets):
 def test_bad_input_is_a_message_on_the_page(client, assets, params, message):
     html = page(client, **params)
     assert 'role="alert"' in html and message in html
+
+
+def test_the_before_after_chart_shows_the_forecasts_band(client, db, deviations, assets):
+    forecaster = db.session.scalar(select(DataSource).filter_by(user_id=assets["battery"].owner_id))
+    ahead = timedelta(hours=30)
+    for probability, values in ((0.1, [1.0] * 4), (0.9, [3.0] * 4)):
+        for i, value in enumerate(values):
+            db.session.add(
+                TimedBelief(
+                    sensor_id=assets["battery"].id,
+                    event_start=HOUR + i * timedelta(minutes=15),
+                    source_id=forecaster.id,
+                    belief_horizon=ahead,
+                    cumulative_probability=probability,
+                    event_value=value,
+                )
+            )
+    db.session.commit()
+    end = (HOUR + timedelta(days=1)).date().isoformat()
+    item = chart_items(page(client, end_date=end, market_id=deviations.id))["opportunity-0"]
+    (lower, upper), *others = bands(item)
+    assert not others
+    assert [v for v in lower if v == v][:4] == [1.0] * 4  # the 10 % quantile
+    assert [v for v in upper if v == v][:4] == [3.0] * 4  # the 90 % quantile
