@@ -93,16 +93,25 @@ def hourly_opportunities(
     resolution: pd.Timedelta,
 ) -> list[Opportunity]:
     """The asset's deviations per clock hour (UTC hours; for a resolution of at most an
-    hour), one Opportunity per hour in which the schedule deviates, in time order."""
-    scheduled = schedule.dropna()
-    found = []
-    for hour, steps in scheduled.groupby(scheduled.index.floor("h")):
-        one = opportunity(asset, steps, forecast, prices, resolution)
-        if one is not None:
-            found.append(
-                Opportunity(asset, one.volume, one.value, hour, hour + pd.Timedelta(hours=1))
-            )
-    return found
+    hour), one Opportunity per hour in which the schedule deviates, in time order; each
+    with the volume and value of its steps as ``opportunity`` computes them."""
+    change = energy_change(schedule, forecast, resolution)
+    hours = change.index.floor("h")
+    per_hour = pd.DataFrame(
+        {
+            "deviates": change.abs().gt(TOLERANCE),
+            "volume": change.abs(),
+            "value": slot_values(change, prices).fillna(0.0),
+        }
+    ).groupby(hours, sort=True)
+    sums = per_hour[["volume", "value"]].sum()[per_hour["deviates"].any()]
+    ends = sums.index + pd.Timedelta(hours=1)
+    return [
+        Opportunity(asset, float(volume), float(value), start, end)
+        for start, end, volume, value in zip(
+            sums.index, ends, sums["volume"].to_numpy(), sums["value"].to_numpy(), strict=True
+        )
+    ]
 
 
 def by_value(opportunities: list[Opportunity | None]) -> list[Opportunity]:

@@ -50,6 +50,8 @@ from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
 
 opportunities_ui = Blueprint("flexmeasures_opportunities", __name__)
 MAX_CHARTS = 10
+MAX_ROWS = 200
+"""The most opportunities listed (the most valuable; the totals count them all)."""
 CONTEXT = pd.Timedelta(hours=3)
 """How much of the profile each opportunity's chart shows before and after its hour."""
 HOUR = pd.Timedelta(hours=1)
@@ -184,6 +186,7 @@ def opportunities_view():
         selection=selection,
         hours=hours,
         opportunities=result,
+        max_rows=MAX_ROWS,
         resolutions={k: v for k, v in RESOLUTIONS.items() if pd.Timedelta(k) <= HOUR},
         bokeh_scripts=bokeh_script_urls(),
         timezone=current_app.config["FLEXMEASURES_TIMEZONE"],

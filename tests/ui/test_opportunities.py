@@ -137,3 +137,12 @@ def test_the_before_after_chart_shows_the_forecasts_band(client, db, deviations,
     assert not others
     assert [v for v in lower if v == v][:4] == [1.0] * 4  # the 10 % quantile
     assert [v for v in upper if v == v][:4] == [3.0] * 4  # the 90 % quantile
+
+
+def test_long_lists_show_the_most_valuable_and_count_all(client, deviations, monkeypatch):
+    monkeypatch.setattr("flexmeasures.ui.opportunities.MAX_ROWS", 1)
+    end = (HOUR + timedelta(days=1)).date().isoformat()
+    html = page(client, end_date=end, market_id=deviations.id)
+    assert [row[3] for row in ROW.findall(html)] == ["160.00"]
+    assert "… and 1 less valuable hours" in html
+    assert re.search(r'"row">Total</th><td>6.000</td><td>140.00</td>', html)
