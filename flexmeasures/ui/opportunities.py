@@ -95,8 +95,10 @@ def read_hours(args: Mapping[str, str], errors: list[str]) -> tuple[int, int]:
 
 def _local(day: date, hour: int, zone: str) -> pd.Timestamp:
     """The local time at ``hour`` (24: the next midnight) of a day, in UTC."""
-    moment = datetime.combine(day, time(0)) + timedelta(hours=hour)
-    return pd.Timestamp(moment).tz_localize(zone).tz_convert("UTC")
+    moment = pd.Timestamp(datetime.combine(day, time(0)) + timedelta(hours=hour))
+    # an hour skipped by a change to summer time starts when it ends; a doubled one the first time
+    local = moment.tz_localize(zone, nonexistent="shift_forward", ambiguous=True)
+    return local.tz_convert("UTC")
 
 
 def hours_grid(selection: Selection, hours: tuple[int, int]) -> ChartGrid:
@@ -163,13 +165,12 @@ def before_after_chart(power: PowerData, one: Opportunity, grid: ChartGrid, zone
 
 
 def _default_days(args: Mapping[str, str]) -> dict[str, str]:
-    """The query parameters, with today and tomorrow as the default days (upcoming hours)."""
+    """The query parameters; without days, today and tomorrow (the upcoming hours)."""
+    if args.get("start_date") or args.get("end_date"):
+        return dict(args)
     today = pd.Timestamp.now(tz=current_app.config["FLEXMEASURES_TIMEZONE"]).date()
-    return {
-        "start_date": today.isoformat(),
-        "end_date": (today + timedelta(days=1)).isoformat(),
-        **args,
-    }
+    tomorrow = today + timedelta(days=1)
+    return {**args, "start_date": today.isoformat(), "end_date": tomorrow.isoformat()}
 
 
 @opportunities_ui.route("/control", methods=["GET"])

@@ -146,3 +146,10 @@ def test_long_lists_show_the_most_valuable_and_count_all(client, deviations, mon
     assert [row[3] for row in ROW.findall(html)] == ["160.00"]
     assert "… and 1 less valuable hours" in html
     assert re.search(r'"row">Total</th><td>6.000</td><td>140.00</td>', html)
+
+
+def test_an_hour_skipped_by_summer_time_is_no_server_error(app, client, assets, monkeypatch):
+    monkeypatch.setitem(app.config, "FLEXMEASURES_TIMEZONE", "Europe/Amsterdam")
+    # 02:00 does not exist on 30 March 2025 in Amsterdam: the window starts at 03:00 CEST
+    html = page(client, start_date="2025-03-30", end_date="2025-03-30", from_hour="2", to_hour="4")
+    assert 'role="alert"' not in html and "No schedule deviates" in html
