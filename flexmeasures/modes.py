@@ -21,7 +21,7 @@ same question the same way instead of comparing mode strings themselves.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 DEMO_MODE = "demo"
@@ -67,6 +67,15 @@ def demo_year_translation(
         return dt.replace(year=year)
     except ValueError:  # 29 February in a non-leap year
         return dt.replace(year=year, day=28)
+
+
+def demo_year_offset(start: datetime, config: Config, current_year: int | None = None) -> timedelta:
+    """How far data reads of a window starting at ``start`` move in demo mode: the
+    translation of ``start`` to the demo year (see ``demo_year_translation``) as one
+    duration (whole days), so that the window keeps its length and its grid; zero
+    outside demo mode or without a demo year. Data read from ``window + offset`` is shown
+    at ``event time − offset``."""
+    return demo_year_translation(start, config, current_year) - start
 
 
 def server_now(config: Config) -> datetime:

@@ -189,3 +189,11 @@ def clean_env_app_factory(tmp_path):
         return create_app("development", settings=settings, instance_path=tmp_path)
 
     return make
+
+
+def test_demo_year_offset_moves_a_window_by_whole_days():
+    start = datetime(2026, 3, 1, tzinfo=UTC)
+    offset = modes.demo_year_offset(start, DEMO, current_year=2026)
+    assert start + offset == datetime(2015, 3, 1, tzinfo=UTC)
+    assert offset % timedelta(days=1) == timedelta(0)
+    assert modes.demo_year_offset(start, NORMAL, current_year=2026) == timedelta(0)

@@ -21,6 +21,7 @@ from flask import Flask
 
 from flexmeasures.config import ENVIRONMENTS, default_settings
 from flexmeasures.data import db
+from tests.live_server import stop_process
 
 SETTING_NAMES = {name for env in ENVIRONMENTS for name in default_settings(env)}
 EMAIL = "smoke@example.com"
@@ -171,12 +172,7 @@ def test_flexmeasures_run_serves_the_api(tmp_path):
         assert "versions" in answer
         assert (tmp_path / "instance" / "flexmeasures.db").is_file()
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+        stop_process(server, timeout=10)
     assert "applying migrations" in log_path.read_text()
 
 

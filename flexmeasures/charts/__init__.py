@@ -11,7 +11,11 @@ queries), so neither imports the other.
 - ``figures``: traces (measurements, forecasts with their band, schedules) on a time axis;
 - ``power``, ``sensors``: the power chart (consumption positive or negative, one trace per
   asset or their sum) and the price and weather charts;
-- ``summary``: realised and expected totals, MAE and WAPE of the forecasts.
+- ``summary``: realised and expected totals, MAE and WAPE of the forecasts;
+- ``portfolio``, ``opportunities``: the portfolio overview's finances and charts, and the
+  schedules' deviations from the forecasts per hour with their value, and the time slots
+  highlighted on charts where they deviate;
+- ``mocked_bands``: the uncertainty bands demo servers mock where forecasts have none.
 """
 
 from flexmeasures.charts.figures import ChartWindow, Trace, chart_json, json_text

@@ -19,7 +19,9 @@ def pixel_buckets(index: pd.DatetimeIndex, start: pd.Timestamp, end: pd.Timestam
     pixels showing [start, end)."""
     span = max(int((end - start).value), 1)
     offsets = np.asarray(index.asi8, dtype="int64") - start.value
-    return np.clip(offsets * width // span, 0, width - 1)
+    # as fractions of the window: offsets × width in nanoseconds would overflow int64 for
+    # a year at a width over ~290 pixels
+    return np.clip(np.floor(offsets / span * width), 0, width - 1).astype("int64")
 
 
 def kept_positions(values: pd.Series, buckets: np.ndarray) -> np.ndarray:
@@ -75,3 +77,17 @@ def downsample_band(
         pd.Series(lowest[positions], index=index),
         pd.Series(highest[positions], index=index),
     )
+
+
+def downsample_mean(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, width: int):
+    """Keep at most POINTS_PER_PIXEL rows per pixel column of a ``width``-pixel chart of
+    [start, end): each half pixel's mean per column, at the time of its first row. For
+    stacked areas, whose layers must stay on one time axis and keep their energy (a
+    mean per time slice does; the lowest and highest values do not stack). ``frame`` is
+    indexed by time (sorted); a frame that already fits is returned as is."""
+    if len(frame) <= POINTS_PER_PIXEL * width:
+        return frame
+    buckets = pixel_buckets(frame.index, start, end, POINTS_PER_PIXEL * width)
+    means = frame.groupby(buckets, sort=True).mean()
+    means.index = pd.DatetimeIndex(frame.index.to_series().groupby(buckets, sort=True).first())
+    return means

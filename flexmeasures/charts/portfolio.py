@@ -1,6 +1,6 @@
 """The portfolio overview's numbers and charts: energy, costs, revenues and profit or loss
 per asset type from power and market prices, the stacked power profile per asset type and
-the change in power due to schedules.
+the change in power due to schedules, both with the opportunities highlighted.
 
 Pure: frames in, numbers and bokeh figures out. Units: power in MW (stored USEF-signed:
 consumption positive, production negative), energy in MWh, prices in EUR/MWh, money in EUR.
@@ -15,7 +15,9 @@ from bokeh.models import Range1d
 from bokeh.palettes import Category10_10
 from bokeh.plotting import figure
 
+from flexmeasures.charts.downsampling import downsample_mean
 from flexmeasures.charts.figures import ChartWindow, Trace, epoch_ms, time_series_figure
+from flexmeasures.charts.opportunities import Span, add_highlights
 from flexmeasures.charts.power import total
 
 
@@ -73,13 +75,26 @@ def schedule_change(schedules: pd.DataFrame, forecasts: pd.DataFrame) -> pd.Seri
     return total(schedules - baseline.where(schedules.notna())).fillna(0.0)
 
 
-def stacked_power_chart(
+def stacked_profiles(
     profiles: dict[str, pd.Series], window: ChartWindow, consumption_as_positive: bool = True
+) -> pd.DataFrame:
+    """The areas to stack (MW, one column per asset type, missing values as zero): each
+    type's consumption (``consumption_as_positive``) or production as a positive number
+    (the other side as zero), downsampled to the window's width (a mean per half pixel)."""
+    sign = 1.0 if consumption_as_positive else -1.0
+    frame = pd.DataFrame({n: (sign * p).clip(lower=0) for n, p in profiles.items()}).fillna(0)
+    return downsample_mean(frame, window.start, window.end, window.width)
+
+
+def stacked_power_chart(
+    profiles: dict[str, pd.Series],
+    window: ChartWindow,
+    consumption_as_positive: bool = True,
+    highlights: list[Span] | None = None,
 ):
     """A bokeh figure of the profiles (MW, one per asset type) stacked as areas: the
     consumption (``consumption_as_positive``) or the production of each type, so the top
-    edge is the portfolio's total consumption or production."""
-    sign = 1.0 if consumption_as_positive else -1.0
+    edge is the portfolio's total consumption or production; ``highlights`` shaded."""
     what = "consumption" if consumption_as_positive else "production"
     chart = figure(
         title=f"Stacked {what} per asset type",
@@ -90,9 +105,10 @@ def stacked_power_chart(
         sizing_mode="stretch_width",
         y_axis_label=f"Power (MW, {what})",
     )
+    add_highlights(chart, highlights or [])
     names = list(profiles)
     if names:
-        frame = pd.DataFrame({n: (sign * profiles[n]).clip(lower=0) for n in names}).fillna(0)
+        frame = stacked_profiles(profiles, window, consumption_as_positive)
         data = {name: frame[name].to_numpy() for name in names}
         data["time"] = epoch_ms(frame.index)
         chart.varea_stack(
@@ -106,9 +122,14 @@ def stacked_power_chart(
     return chart
 
 
-def schedule_change_chart(change: pd.Series, window: ChartWindow):
-    """A bokeh figure of the change in power due to schedules (MW, consumption positive)."""
+def schedule_change_chart(
+    change: pd.Series, window: ChartWindow, highlights: list[Span] | None = None
+):
+    """A bokeh figure of the change in power due to schedules (MW, consumption positive),
+    ``highlights`` shaded."""
     trace = Trace("Schedule minus forecast", change, "schedules")
-    return time_series_figure(
+    chart = time_series_figure(
         [trace], "Change in power due to schedules", "Power change (MW, consumption +)", window
     )
+    add_highlights(chart, highlights or [])
+    return chart

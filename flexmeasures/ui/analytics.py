@@ -4,8 +4,10 @@ sensor; realised and expected totals, MAE and WAPE of the forecasts per data typ
 
 The selection comes as query parameters (a GET form), so a view can be bookmarked and
 linked to (e.g. from the dashboard's map). Dates are days in FLEXMEASURES_TIMEZONE, the
-end date included. Bad input (an unknown asset, an end before the start, an absurd
-resolution) is said on the page, never a server error.
+end date included. In demo mode the data come from FLEXMEASURES_DEMO_YEAR (shown as if
+they were now) and forecasts without an uncertainty band get a mocked one. Bad input (an
+unknown asset, an end before the start, an absurd resolution) is said on the page, never a
+server error.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from flask_security import current_user, login_required
 from sqlalchemy import select
 
 from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart, sensor_chart
+from flexmeasures.charts.mocked_bands import power_with_mocked_bands, sensor_with_mocked_band
 from flexmeasures.charts.power import total
 from flexmeasures.charts.summary import Summary, summarise
 from flexmeasures.data import db
@@ -30,10 +33,10 @@ from flexmeasures.data.services.charts import (
     ChartGrid,
     ChartInputError,
     check_grid,
-    power_data,
     resolve_resource,
-    sensor_data,
 )
+from flexmeasures.data.services.demo_year import read_power, read_sensor
+from flexmeasures.modes import mocks_confidence_intervals
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.bokeh_static import bokeh_script_urls
 from flexmeasures.ui.utils.view_utils import render_flexmeasures_template
@@ -198,7 +201,9 @@ def build_analytics(selection: Selection) -> Analytics:
     market = known_sensor(Market, selection.market_id, "market")
     weather_sensor = known_sensor(WeatherSensor, selection.weather_sensor_id, "weather sensor")
     window = ChartWindow(grid.start, grid.end)
-    power = power_data(assets, grid, summed=True)  # the page shows sums only
+    power = read_power(assets, grid, summed=True)  # the page shows sums only
+    if mocks_confidence_intervals(current_app.config):
+        power = power_with_mocked_bands(power)
     result = Analytics(title=name)
     result.charts["power-chart"] = embeddable(power_chart(power, window, name), "power-chart")
     result.summaries["Power"] = summarise(
@@ -221,7 +226,9 @@ def _add_sensor(
     window: ChartWindow,
 ) -> None:
     """Add a market's or weather sensor's chart and summary (``quantity``, e.g. "Price")."""
-    data = sensor_data(sensor, grid)
+    data = read_sensor(sensor, grid)
+    if mocks_confidence_intervals(current_app.config):
+        data = sensor_with_mocked_band(data)
     figure = sensor_chart(data, window, data.name, quantity)
     result.charts[f"{key}-chart"] = embeddable(figure, f"{key}-chart")
     result.summaries[f"{quantity} ({data.name})"] = summarise(

@@ -1,7 +1,9 @@
 """The portfolio overview (``/portfolio``): per asset type the production, consumption,
 costs, revenues and profit or loss at the market's prices over a time window (the past
 measured, the future forecast), the stacked power profile per asset type (consumption or
-production, as switched) and the change in power due to schedules.
+production, as switched) and the change in power due to schedules, both with the time
+slots highlighted where schedules deviate from the forecasts (green where that earns money
+at the market's prices, red where it costs, grey where no price is known).
 
 The selection is read like the analytics page's (days in FLEXMEASURES_TIMEZONE, the end
 date included, a resolution and a market); bad input is said on the page, never a 500.
@@ -17,6 +19,7 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 
 from flexmeasures.charts import ChartWindow
+from flexmeasures.charts.opportunities import highlight_spans
 from flexmeasures.charts.portfolio import (
     Finances,
     finances,
@@ -28,7 +31,8 @@ from flexmeasures.charts.portfolio import (
 from flexmeasures.charts.power import total
 from flexmeasures.data import db
 from flexmeasures.data.models import Market
-from flexmeasures.data.services.charts import ChartGrid, power_data, sensor_data
+from flexmeasures.data.services.charts import ChartGrid
+from flexmeasures.data.services.demo_year import read_power, read_sensor
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
@@ -48,12 +52,13 @@ portfolio_ui = Blueprint("flexmeasures_portfolio", __name__)
 
 @dataclass
 class Portfolio:
-    """What the page shows: finances per asset type (and their ``sum``) and chart JSON
-    items (HTML-safe JSON text) by div id."""
+    """What the page shows: finances per asset type (and their ``sum``), chart JSON items
+    (HTML-safe JSON text) by div id, and whether opportunities are ``highlighted``."""
 
     rows: dict[str, Finances] = field(default_factory=dict)
     sum: Finances | None = None
     charts: dict[str, str] = field(default_factory=dict)
+    highlighted: bool = False
 
 
 def _types_and_assets() -> dict[str, list]:
@@ -65,11 +70,13 @@ def _types_and_assets() -> dict[str, list]:
 
 
 def market_prices(market: Market | None, grid: ChartGrid, now: pd.Timestamp) -> pd.Series:
-    """The market's prices on the grid (EUR/MWh): measured before now, forecast after."""
+    """The market's prices on the grid (EUR/MWh): measured before now, forecast after (and
+    where no price was measured, e.g. the current hour's day-ahead price)."""
     if market is None:
         return pd.Series(dtype="float64")
-    data = sensor_data(market, grid)
-    return past_then_future(data.measurements, data.forecasts, now)
+    data = read_sensor(market, grid)
+    prices = past_then_future(data.measurements, data.forecasts, now)
+    return prices.fillna(data.forecasts.reindex(prices.index))
 
 
 def _added(a: Finances, b: Finances) -> Finances:
@@ -92,18 +99,21 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     profiles: dict[str, pd.Series] = {}
     changes: list[pd.Series] = []
     for type_name, assets in _types_and_assets().items():
-        power = power_data(assets, grid)
+        power = read_power(assets, grid)
         profile = past_then_future(total(power.measurements), total(power.forecasts), now)
         profiles[type_name] = profile
         result.rows[type_name] = finances(profile, prices, grid.resolution)
         changes.append(schedule_change(power.schedules, power.forecasts))
     result.sum = _sum(list(result.rows.values()))
     window = ChartWindow(grid.start, grid.end)
-    stacked = stacked_power_chart(profiles, window, consumption_as_positive)
-    result.charts["stacked-chart"] = embeddable(stacked, "stacked-chart")
     change = pd.concat(changes, axis=1).sum(axis=1, min_count=1) if changes else pd.Series()
-    change_chart = schedule_change_chart(change.astype("float64"), window)
+    change = change.astype("float64")
+    spans = highlight_spans(change, prices, grid.resolution, window)
+    stacked = stacked_power_chart(profiles, window, consumption_as_positive, spans)
+    result.charts["stacked-chart"] = embeddable(stacked, "stacked-chart")
+    change_chart = schedule_change_chart(change, window, spans)
     result.charts["schedule-change-chart"] = embeddable(change_chart, "schedule-change-chart")
+    result.highlighted = bool(spans)
     return result
 
 

@@ -49,3 +49,12 @@ def test_a_band_still_covers_every_value():
     assert len(line) <= 1000 and line.index.equals(low.index) and low.index.equals(high.index)
     assert low.min() == lower.min() and high.max() == upper.max()
     assert (low <= line).all() and (line <= high).all()
+
+
+def test_every_pixel_of_a_wide_chart_of_a_year_gets_its_points():
+    # a year in nanoseconds times 1000 pixels is beyond int64: the buckets must not wrap
+    values = pd.Series(np.sin(np.arange(len(YEAR)) / 50), index=YEAR)
+    shown = downsample(values, START, END, width=1000)
+    pixel = (END - START) / 1000
+    assert shown.index.to_series().diff().max() <= 2 * pixel  # no stretch left out
+    assert len(shown) > 1000

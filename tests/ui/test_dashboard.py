@@ -104,3 +104,20 @@ def test_only_in_play_mode_the_latest_state_may_lie_in_the_future(
     assert battery_state() == "1.000 MW"
     monkeypatch.setitem(app.config, "FLEXMEASURES_MODE", "play")
     assert battery_state() == "4.000 MW"
+
+
+def test_in_demo_mode_the_latest_state_comes_from_the_demo_year_shown_as_now(
+    client, app, assets, users, monkeypatch
+):
+    two_hours_ago = hours_ago(2)
+    a_year_earlier = two_hours_ago.replace(year=two_hours_ago.year - 1)
+    measure(assets["battery"], {two_hours_ago: 1.0, a_year_earlier: 3.0})
+    measure(assets["battery"], {a_year_earlier + (hours_ago(0) - two_hours_ago) * 2: 5.0})
+    monkeypatch.setitem(app.config, "FLEXMEASURES_MODE", "demo")
+    monkeypatch.setitem(app.config, "FLEXMEASURES_DEMO_YEAR", a_year_earlier.year)
+    log_in(client, users["prosumer"].email)
+    markers = map_data(client.get("/").get_data(as_text=True))["assets"]
+    battery = next(m for m in markers if m["name"] == "home battery")["state"]
+    # last year's value two hours before "now" there, not this year's, nor one after that now
+    assert battery["value"] == "3.000 MW"
+    assert battery["time"].startswith(f"{two_hours_ago.year}-")  # shown at this year's date

@@ -81,3 +81,21 @@ def test_bad_input_is_a_message_on_the_page(client, portfolio, params, message):
 
 def test_the_page_needs_a_login(client, portfolio):
     assert client.get("/portfolio").status_code == 302
+
+
+def test_opportunities_are_highlighted_on_both_charts(client, db, portfolio, assets):
+    # the battery is scheduled to consume 1 MW more than forecast (it has no forecast) in
+    # the hour, at 40 EUR/MWh: a cost; both charts shade that hour and the page says so
+    scheduler = DataSource(name="FlexMeasures", type="scheduling script", model="Storage")
+    db.session.add(scheduler)
+    db.session.flush()
+    add(db, assets["battery"].id, scheduler.id, [1.0] * 4, horizon=timedelta(hours=30), start=HOUR)
+    db.session.commit()
+    html = page(client, market_id=portfolio.id)
+    assert "Shaded in the charts: opportunities" in html
+    assert html.count('"name":"opportunity-cost"') == 2
+
+
+def test_no_schedules_no_highlights(client, portfolio):
+    html = page(client, market_id=portfolio.id)
+    assert "Shaded in the charts" not in html and '"name":"opportunity-' not in html

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
@@ -13,7 +13,7 @@ from flask_security import current_user
 
 from flexmeasures.data.models import Asset
 from flexmeasures.data.services.latest_state import LatestState, latest_measurements
-from flexmeasures.modes import may_show_future_power, server_now
+from flexmeasures.modes import demo_year_offset, may_show_future_power
 from flexmeasures.ui.maps import asset_type_icon, tile_layer
 
 ANALYTICS_PATH = "/analytics"  # the analytics page (asset=<id> or asset_type=<name>)
@@ -40,10 +40,17 @@ def format_time(moment: datetime) -> str:
 
 
 def latest_states(assets: Sequence[Asset]) -> dict[int, LatestState]:
-    """The latest measurement of each asset, at or before now (play mode: any time)."""
+    """The latest measurement of each asset, at or before now (play mode: any time). In
+    demo mode with a demo year, read from the demo year and shown as if it were now
+    (moved back by ``demo_year_offset``)."""
     config = current_app.config
-    until = None if may_show_future_power(config) else server_now(config)
-    return latest_measurements([asset.id for asset in assets], until)
+    now = datetime.now(UTC)
+    offset = demo_year_offset(now, config)
+    until = None if may_show_future_power(config) else now + offset
+    states = latest_measurements([asset.id for asset in assets], until)
+    if not offset:
+        return states
+    return {i: LatestState(s.event_start - offset, s.value) for i, s in states.items()}
 
 
 def describe_state(state: LatestState | None, asset: Asset) -> dict[str, str] | None:

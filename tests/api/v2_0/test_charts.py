@@ -3,7 +3,7 @@ with the seed's parameters; bad parameters get 400 with a message."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -164,3 +164,18 @@ def test_web_pages_elsewhere_may_fetch_charts_with_a_token():
     )
     assert answer.headers["Access-Control-Allow-Origin"] == origin
     assert "authorization" in answer.headers["Access-Control-Allow-Headers"].lower()
+
+
+def test_in_demo_mode_the_demo_years_data_are_shown_as_this_years(
+    app, client, tokens, beliefs, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FLEXMEASURES_MODE", "demo")
+    monkeypatch.setitem(app.config, "FLEXMEASURES_DEMO_YEAR", 2015)  # the beliefs' year
+    this_year = datetime.now(UTC).year
+    shown = {
+        "start_time": f"{this_year}-01-01T00:00:00+00:00",
+        "end_time": f"{this_year}-01-01T01:00:00+00:00",
+    }
+    answer = chart(client, tokens, resource="battery", **shown)
+    assert answer.status_code == 200
+    assert lines(answer.get_json()) == {"battery (measurements)": [0.0, 1.0, 2.0, 3.0]}

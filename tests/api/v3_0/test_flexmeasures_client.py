@@ -17,14 +17,13 @@ from flexmeasures.data import db
 from flexmeasures.data.services.structure import add_default_structure
 from flexmeasures.data.services.users import create_user
 from tests.conftest import TEST_DATABASE_URI, TEST_PASSWORD, TEST_REDIS_URL
-
-from .live_server import (
+from tests.live_server import (
     LiveServer,
     migrated_app,
     recreate_schema,
     serve,
     start_worker,
-    stop_worker,
+    stop_process,
 )
 
 SCHEMA = "live_client_test"
@@ -38,7 +37,6 @@ def live_server() -> Iterator[LiveServer]:
     """A live server on a schema of its own, with the standard structure and two users
     (admin@live-example.org, an admin, and prosumer@live-example.org), and a scheduling worker."""
     uri = TEST_DATABASE_URI
-    recreate_schema(TEST_DATABASE_URI, SCHEMA)
     Redis.from_url(TEST_REDIS_URL).flushdb()
     app = migrated_app(uri, SCHEMA, TEST_REDIS_URL)
     with app.app_context():
@@ -53,7 +51,7 @@ def live_server() -> Iterator[LiveServer]:
         yield next(servers)
     finally:
         servers.close()
-        stop_worker(worker)
+        stop_process(worker)
         recreate_schema(TEST_DATABASE_URI, SCHEMA, drop_only=True)
         Redis.from_url(TEST_REDIS_URL).flushdb()
 

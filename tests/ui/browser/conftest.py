@@ -1,9 +1,10 @@
 """End-to-end UI tests in headless Chromium (Debian's /usr/bin/chromium, driven by Playwright).
 
-The app runs on a live server thread (werkzeug, a free port on 127.0.0.1) against its own
-PostgreSQL schema in the test database, ``browser_tests``, built by the migrations and
-filled with committed demo data (``demo_data.py``); the schema is dropped afterwards. The
-rolled-back transaction of ``tests/conftest.py`` cannot be shared with a server thread.
+The app runs on a live server thread (``tests/live_server.py``: werkzeug, a free port on
+127.0.0.1) against its own PostgreSQL schema in the test database, ``browser_tests``, built
+by the migrations and filled with committed demo data (``demo_data.py``); the schema is
+dropped afterwards. The rolled-back transaction of ``tests/conftest.py`` cannot be shared
+with a server thread. Its job queues are on the test Redis (no worker runs them).
 
 Every test fails on a JavaScript error, a console error (e.g. a file that did not load) or
 a request to any host but the test server: such requests are aborted and recorded.
@@ -14,9 +15,7 @@ installs it) these tests are skipped, except in CI (``CI`` set), where they fail
 
 from __future__ import annotations
 
-import copy
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,18 +23,11 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import text
-from werkzeug.serving import make_server
+from redis import Redis
 
-from flexmeasures.app import create_app
-from flexmeasures.config import Config
 from flexmeasures.data import db
-from tests.conftest import (
-    TEST_DATABASE_URI,
-    TEST_PASSWORD,
-    _check_is_test_database,
-    _reset_schema,
-)
+from tests.conftest import TEST_DATABASE_URI, TEST_PASSWORD, TEST_REDIS_URL
+from tests.live_server import migrated_app, recreate_schema, serve
 from tests.ui.browser.demo_data import add_demo_data
 
 SCHEMA = "browser_tests"
@@ -57,61 +49,48 @@ SCREENSHOTS = Path(__file__).resolve().parents[3] / "documentation" / "screensho
 CONTRAST_SCRIPT = (Path(__file__).parent / "contrast.js").read_text()
 
 
-def _engine_options_with_schema(schema: str) -> dict[str, Any]:
-    """The default engine options, with connections using ``schema`` first."""
-    options = copy.deepcopy(Config.SQLALCHEMY_ENGINE_OPTIONS)
-    connect_args = options.setdefault("connect_args", {})
-    connect_args["options"] = f"{connect_args.get('options', '')} -c search_path={schema}".strip()
-    return options
+LISTED_VIEWS = [  # the seed's menu plus the pages anyone may open, so every page is visited
+    "dashboard",
+    "analytics",
+    "portfolio",
+    "assets",
+    "users",
+    "upload",
+    "control",
+]
 
 
 @pytest.fixture(scope="session")
 def live_app() -> Iterator[Flask]:
-    """The app on the browser tests' own schema, migrated and with committed demo data."""
-    _check_is_test_database(TEST_DATABASE_URI)
-    app = create_app(
-        "testing",
-        settings={
-            "SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URI,
-            "SQLALCHEMY_ENGINE_OPTIONS": _engine_options_with_schema(SCHEMA),
-            "FLEXMEASURES_REDIS_URL": None,
-            "WTF_CSRF_ENABLED": True,  # the forms as in production
-            # the seed's menu plus the pages anyone may open, so every page is visited
-            "FLEXMEASURES_LISTED_VIEWS": [
-                "dashboard",
-                "analytics",
-                "portfolio",
-                "assets",
-                "users",
-                "upload",
-                "control",
-            ],
-        },
+    """The app on the browser tests' own schema, migrated and with committed demo data; its
+    job queues on the test Redis (emptied), so that /rq shows rq-dashboard."""
+    redis = Redis.from_url(TEST_REDIS_URL)
+    redis.flushdb()
+    app = migrated_app(
+        TEST_DATABASE_URI,
+        SCHEMA,
+        TEST_REDIS_URL,
+        settings={"WTF_CSRF_ENABLED": True, "FLEXMEASURES_LISTED_VIEWS": LISTED_VIEWS},
     )
     with app.app_context():
-        from flask_migrate import upgrade
-
-        _reset_schema(SCHEMA)
-        upgrade()
         app.config["DEMO_ASSET_IDS"] = {name: a.id for name, a in add_demo_data().items()}
         db.session.commit()
         db.session.remove()
     yield app
     with app.app_context():
-        with db.engine.begin() as connection:
-            connection.execute(text(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE"))
         db.engine.dispose()
+    recreate_schema(TEST_DATABASE_URI, SCHEMA, drop_only=True)
+    redis.flushdb()
 
 
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """The app served on a free port of 127.0.0.1 by a thread; yields its base URL."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    servers = serve(live_app)
+    try:
+        yield next(servers).url
+    finally:
+        servers.close()
 
 
 @pytest.fixture(scope="session")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -14,7 +15,12 @@ from tests.ui.browser.conftest import (
     screenshot,
     wait_for_map,
 )
-from tests.ui.browser.demo_data import ADMIN_EMAIL, PROSUMER_ASSETS, PROSUMER_EMAIL
+from tests.ui.browser.demo_data import (
+    ADMIN_EMAIL,
+    PROSUMER_ASSETS,
+    PROSUMER_EMAIL,
+    latest_measurement,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +36,13 @@ def test_log_in_and_see_the_map_with_assets(page, live_app, tmp_path):
     assert markers.count() == len(PROSUMER_ASSETS)
     page.get_by_title("Suwon battery").click()
     popup = page.locator(".leaflet-popup-content")
-    assert "Latest state: 0.250 MW at 2025-06-01 14:00 CEST" in popup.inner_text()
+    page.wait_for_function(  # the pop-up has faded in (for the screenshot)
+        "() => getComputedStyle(document.querySelector('.leaflet-popup')).opacity === '1'"
+    )
+    assert low_contrast_texts(page) == []  # the pop-up's texts too
+    moment, value = latest_measurement("Suwon battery")
+    when = moment.astimezone(ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%d %H:%M %Z")
+    assert f"Latest state: {value:.3f} MW at {when}" in popup.inner_text()  # the user's zone
     battery_id = live_app.config["DEMO_ASSET_IDS"]["Suwon battery"]
     assert popup.get_by_role("link", name="Analytics").get_attribute("href") == (
         f"/analytics?asset={battery_id}"
@@ -123,7 +135,9 @@ def test_every_listed_view_works_at_desktop_and_phone_width(page, email, tmp_pat
 
 def test_form_fields_have_labels(page, live_app):
     log_in(page, ADMIN_EMAIL)
-    for url in ["/assets/new", f"/assets/{live_app.config['DEMO_ASSET_IDS']['Suwon battery']}"]:
+    battery_id = live_app.config["DEMO_ASSET_IDS"]["Suwon battery"]
+    forms = ["/assets/new", f"/assets/{battery_id}", "/analytics", "/portfolio", "/control"]
+    for url in [*forms, "/upload", "/assets", "/users"]:
         page.goto(url)
         unlabelled = page.evaluate(
             """() => [...document.querySelectorAll("input, select, textarea")]

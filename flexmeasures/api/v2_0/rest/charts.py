@@ -4,7 +4,8 @@ with ``Bokeh.embed.embed_item(item, "<div id>")`` (seed: Chart).
 
 Bad parameters get 400 (INVALID_REQUEST naming each parameter, UNEXPECTED_PARAMS,
 INVALID_RESOLUTION), an unknown resource 400 UNRECOGNIZED_ASSET, another user's asset 403
-INVALID_SENDER. Power in MW.
+INVALID_SENDER. Power in MW. In demo mode the data come from FLEXMEASURES_DEMO_YEAR, shown
+as if they were now.
 """
 
 from __future__ import annotations
@@ -36,9 +37,9 @@ from flexmeasures.data.services.charts import (
     ChartGrid,
     ChartInputError,
     check_grid,
-    power_data,
     resolve_resource,
 )
+from flexmeasures.data.services.demo_year import read_power
 
 charts_api = Blueprint("charts", __name__)
 
@@ -138,7 +139,7 @@ def power_chart_item() -> dict[str, Any]:
             raise RestError(invalid_sender(message=error.message)) from error
         raise RestError(response(error.status, error.message, BAD_REQUEST)) from error
     chart = power_chart(
-        power_data(assets, grid, summed=args["show_individual_traces_for"] == "none"),
+        read_power(assets, grid, summed=args["show_individual_traces_for"] == "none"),
         ChartWindow(grid.start, grid.end),
         name,
         consumption_as_positive=args["consumption_as_positive"],

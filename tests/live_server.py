@@ -1,10 +1,12 @@
-"""A live FlexMeasures server for end-to-end tests with real HTTP clients.
+"""A live FlexMeasures server for end-to-end tests with real HTTP clients (the
+FlexMeasures client, a headless browser).
 
 The tests' ``db`` fixture keeps each test in one rolled-back transaction on one
 connection, which a server thread cannot share. So the live server gets a PostgreSQL
 schema of its own in the test database (``search_path`` set per connection), built by the
 migrations and filled with committed data, and dropped again afterwards. The app is served
-by werkzeug in a thread on a free port; scheduling jobs go to the test Redis, where a
+by werkzeug in a thread on a free port of 127.0.0.1 (over TLS when given an
+``ssl_context``); with Redis, jobs go to the test Redis, where a
 ``flexmeasures jobs run-worker`` process (the real worker) picks them up.
 """
 
@@ -28,22 +30,30 @@ from werkzeug.serving import make_server
 
 from flexmeasures.app import create_app
 from flexmeasures.data import db
+from tests.conftest import _check_is_test_database
 
-ROOT = Path(__file__).resolve().parents[3]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @dataclass
 class LiveServer:
-    """A running server: its app (for setting up data) and where it listens."""
+    """A running server: its app (for setting up data), where it listens and whether it
+    speaks TLS."""
 
     app: Flask
     host: str
     port: int
+    tls: bool = False
 
     @property
     def address(self) -> str:
         """``host:port``, as the FlexMeasures client takes it."""
         return f"{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. ``http://127.0.0.1:5123``."""
+        return f"{'https' if self.tls else 'http'}://{self.address}"
 
 
 def engine_options(schema: str) -> dict[str, Any]:
@@ -56,6 +66,7 @@ def engine_options(schema: str) -> dict[str, Any]:
 
 def recreate_schema(database_uri: str, schema: str, drop_only: bool = False) -> None:
     """Drop the schema (with everything in it) and, unless ``drop_only``, create it empty."""
+    _check_is_test_database(database_uri)
     engine = create_engine(database_uri)
     try:
         with engine.begin() as connection:
@@ -66,16 +77,21 @@ def recreate_schema(database_uri: str, schema: str, drop_only: bool = False) -> 
         engine.dispose()
 
 
-def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
-    """A testing app on this database's schema, built by the migrations."""
+def migrated_app(
+    uri: str, schema: str, redis_url: str | None, settings: dict[str, Any] | None = None
+) -> Flask:
+    """A testing app on this database's (fresh) schema, built by the migrations; jobs go to
+    ``redis_url`` (None: they run in-process). ``settings`` override further settings."""
     from flask_migrate import upgrade
 
+    recreate_schema(uri, schema)
     app = create_app(
         "testing",
         settings={
             "SQLALCHEMY_DATABASE_URI": uri,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(schema),
             "FLEXMEASURES_REDIS_URL": redis_url,
+            **(settings or {}),
         },
     )
     with app.app_context():
@@ -83,13 +99,15 @@ def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
     return app
 
 
-def serve(app: Flask) -> Iterator[LiveServer]:
-    """Serve the app in a thread on a free port until the generator is closed."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(app: Flask, ssl_context: Any = None) -> Iterator[LiveServer]:
+    """Serve the app in a thread on a free port of 127.0.0.1 until the generator is closed;
+    ``ssl_context`` (an ``ssl.SSLContext``, or werkzeug's (cert file, key file) pair)
+    makes it serve HTTPS."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield LiveServer(app, "127.0.0.1", server.server_port)
+        yield LiveServer(app, "127.0.0.1", server.server_port, tls=ssl_context is not None)
     finally:
         server.shutdown()
         thread.join(timeout=10)
@@ -133,16 +151,17 @@ def _wait_for_worker(name: str, redis_url: str, worker: subprocess.Popen) -> Non
         if any(w.name == name for w in Worker.all(connection=connection)):
             return
         time.sleep(0.2)
-    stop_worker(worker)
+    stop_process(worker)
     raise RuntimeError(f"The worker {name} did not start (exit code {worker.poll()}).")
 
 
-def stop_worker(worker: subprocess.Popen) -> None:
-    """Stop the worker process (the one this module started)."""
-    if worker.poll() is None:
-        worker.terminate()
+def stop_process(process: subprocess.Popen, timeout: float = 20) -> None:
+    """Stop a process a test started (a worker, a server): terminate it, and kill it if it
+    has not ended within ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
         try:
-            worker.wait(timeout=20)
+            process.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            process.kill()
+            process.wait()
