@@ -1,0 +1,2 @@
+"""Flexibility trading: a GLocalFlex-compatible marketplace
+(order book, matching, verification, streams)."""
