@@ -76,8 +76,9 @@ def utc_now() -> datetime:
 class MarketOrder(db.Model):
     """A buy or sell order for flexibility: ``power_w`` W during the delivery window.
 
-    ``remaining_power_w`` is what is still to be bought (buys fill partially across sells;
-    a sell's is its full power until it fills, then 0). ``baseline`` and ``metering`` hold
+    ``remaining_w`` is the power (W) still to be traded in each quarter hour of the delivery
+    window (as ``flexmeasures.market.engine.BookOrder.remaining_w``: buys fill partially
+    across sells, per quarter hour; a sell's is all ``power_w`` until it fills, then all 0). ``baseline`` and ``metering`` hold
     the seller's meter data objects as posted (kWh per quarter hour). ``idempotency_key``
     is unique per user: a retried submit with the same key returns this order.
     ``location_ids`` None and ``country_code`` None mean "any".
@@ -94,7 +95,7 @@ class MarketOrder(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("fm_user.id", ondelete="CASCADE"))
     side: Mapped[str] = mapped_column(String(4))
     power_w: Mapped[float] = mapped_column(Float)
-    remaining_power_w: Mapped[float] = mapped_column(Float)
+    remaining_w: Mapped[list[float]] = mapped_column(JSON)
     price_eur_per_kwh: Mapped[float] = mapped_column(Float)
     delivery_start: Mapped[datetime] = mapped_column(UTCDateTime)
     delivery_end: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -30,7 +30,7 @@ def _create_orders():
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('side', sa.String(length=4), nullable=False),
     sa.Column('power_w', sa.Float(), nullable=False),
-    sa.Column('remaining_power_w', sa.Float(), nullable=False),
+    sa.Column('remaining_w', sa.JSON(), nullable=False),
     sa.Column('price_eur_per_kwh', sa.Float(), nullable=False),
     sa.Column('delivery_start', sa.DateTime(timezone=True), nullable=False),
     sa.Column('delivery_end', sa.DateTime(timezone=True), nullable=False),
