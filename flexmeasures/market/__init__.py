@@ -1,0 +1,1 @@
+"""Flexibility trading: a GLocalFlex-compatible marketplace (order book, matching, verification, streams)."""
