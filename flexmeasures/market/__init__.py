@@ -1,1 +1,2 @@
-"""Flexibility trading: a GLocalFlex-compatible marketplace (order book, matching, verification, streams)."""
+"""Flexibility trading: a GLocalFlex-compatible marketplace
+(order book, matching, verification, streams)."""

@@ -54,8 +54,9 @@ from __future__ import annotations
 import heapq
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Iterable, Iterator, Literal
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Literal
 
 Side = Literal["buy", "sell"]
 
@@ -64,7 +65,7 @@ EXPIRY_LEAD = timedelta(minutes=15)  # orders leave the book at the latest this 
 EPSILON_W = 1e-6  # power differences below this (W) count as zero (float rounding)
 
 _SIDES = ("buy", "sell")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _slot(moment: datetime, name: str) -> int:
@@ -224,7 +225,9 @@ def _priority_key(order: BookOrder) -> tuple[float, int, int]:
 
 def _places_agree(a: BookOrder, b: BookOrder) -> bool:
     """Location ids intersect, or either order accepts any location (country checked elsewhere)."""
-    return a.location_ids is None or b.location_ids is None or not a.location_ids.isdisjoint(b.location_ids)
+    if a.location_ids is None or b.location_ids is None:
+        return True
+    return not a.location_ids.isdisjoint(b.location_ids)
 
 
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
@@ -239,7 +242,7 @@ def _fits(buy: BookOrder, sell: BookOrder) -> bool:
 
 
 def _take(buy: BookOrder, sell: BookOrder) -> None:
-    """Lower the buy's remaining power by the sell's power over the sell's window; empty the sell."""
+    """Lower the buy's remaining power by the sell's power over the sell's window; empty sell."""
     offset = sell.start_slot - buy.start_slot
     remaining = buy.remaining_w
     for i in range(offset, offset + sell.slots):
@@ -392,7 +395,7 @@ class OrderBook:
                 yield sell
 
     def _crossing_sells(self, keys: list, buy: BookOrder, now: datetime | None) -> list[tuple]:
-        """Keys of a bucket's sells whose price crosses the buy's and whose window and place match."""
+        """Keys of a bucket's sells crossing the buy's price, with matching window and place."""
         limit = bisect_right(keys, (buy.price_eur_per_kwh, float("inf"), 0))
         found = []
         for i in range(limit):
