@@ -18,9 +18,9 @@ Units: power in W, price in €/kWh, energy in kWh, times aware UTC.
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
