@@ -51,7 +51,7 @@ def committed_traders(app: Flask, clock) -> Iterator[dict[str, dict[str, str]]]:
         db.session.commit()
         headers = {
             name: {"Authorization": f"Bearer {issue_tokens(user)['access_token']}"}
-            for name, user in zip(names, users)
+            for name, user in zip(names, users, strict=True)
         }
         try:
             yield headers
