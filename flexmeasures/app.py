@@ -109,3 +109,6 @@ def _register_blueprints(app: Flask) -> None:
     from flexmeasures.market.api import register_market_at
 
     register_market_at(app)
+    from flexmeasures.market.streams import register_streams_at
+
+    register_streams_at(app)
