@@ -78,8 +78,9 @@ class MarketOrder(db.Model):
 
     ``remaining_w`` is the power (W) still to be traded in each quarter hour of the delivery
     window (as ``flexmeasures.market.engine.BookOrder.remaining_w``: buys fill partially
-    across sells, per quarter hour; a sell's is all ``power_w`` until it fills, then all 0). ``baseline`` and ``metering`` hold
-    the seller's meter data objects as posted (kWh per quarter hour). ``idempotency_key``
+    across sells, per quarter hour; a sell's is all ``power_w`` until it fills, then all 0).
+    ``baseline`` and ``metering`` hold the seller's meter data objects as posted (kWh per
+    quarter hour). ``idempotency_key``
     is unique per user: a retried submit with the same key returns this order.
     ``location_ids`` None and ``country_code`` None mean "any".
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -47,3 +49,59 @@ def auth(client: FlaskClient, traders) -> dict[str, dict[str, str]]:
         token = password_grant(client, user.username).get_json()["access_token"]
         headers[key] = {"Authorization": f"Bearer {token}"}
     return headers
+
+
+NOW = datetime(2030, 1, 7, 8, 0, tzinfo=UTC)  # the market's clock in these tests (a Monday)
+
+
+@pytest.fixture
+def clock(monkeypatch) -> dict[str, datetime]:
+    """The market's clock, frozen at NOW; set ``clock["now"]`` to move it."""
+    current = {"now": NOW}
+    monkeypatch.setattr("flexmeasures.market.service.utc_now", lambda: current["now"])
+    return current
+
+
+def at(hours: float) -> str:
+    """A time ``hours`` after NOW, as the API writes it."""
+    return (NOW + timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def order_body(side: str = "buy", **changes) -> dict:
+    """An order in the seed's shape: 1000 W from NOW+2h to NOW+3h, expiring at NOW+1h, in
+    CZ; sells come with a baseline of 0.25 kWh per quarter hour."""
+    body = {
+        "side": side,
+        "power": 1000,
+        "price": 0.1,
+        "delivery_start": at(2),
+        "delivery_end": at(3),
+        "expiry_time": at(1),
+        "location": {"location_id": ["some_id"], "country_code": "CZ"},
+    }
+    if side == "sell":
+        body["baseline"] = meter_data([0.25] * 4, start_hours=2)
+    body.update(changes)
+    return body
+
+
+def meter_data(values: list[float], start_hours: float = 2) -> dict:
+    """A meter data object: one value (kWh) per quarter hour from NOW+start_hours, each
+    stamped with the end of its quarter hour."""
+    start = NOW + timedelta(hours=start_hours)
+    points = [
+        {
+            "timestamp": (start + timedelta(minutes=15 * (i + 1))).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "value": value,
+        }
+        for i, value in enumerate(values)
+    ]
+    return {
+        "metering_id": "ce15bc33-2bda-4d26-8ddd-b958b22b569b",
+        "created_at": at(0),
+        "reading_start": points[0]["timestamp"],
+        "reading_end": points[-1]["timestamp"],
+        "resolution": 900,
+        "unit_measured": "kWh",
+        "data_points": points,
+    }
