@@ -163,7 +163,8 @@ def test_a_trade_reaches_all_three_streams_in_the_seeds_shapes(market):
     buyer_trade = connect(market.ws_url("/api/v1/ws/trade/"), market.tokens["buyer"])
     book = connect(market.ws_url("/api/v1/ws/orderbook/"), market.tokens["buyer"])
     ticker = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
-    starts = {ws: receive(ws)["data"]["sequence"] for ws in (seller_trade, buyer_trade, book, ticker)}
+    sockets = (seller_trade, buyer_trade, book, ticker)
+    starts = {ws: receive(ws)["data"]["sequence"] for ws in sockets}
     low_bid = submit(market, "buyer", order("buy", 0.05, hours_ahead=4))
     sell = submit(market, "seller", order("sell", 0.10))
     buy = submit(market, "buyer", order("buy", 0.20))
@@ -234,12 +235,16 @@ def test_a_client_resumes_after_a_gap(market):
     ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
     seen = receive(ws)["data"]["sequence"]
     ws.close()
-    missed = [record(market, "ticker", {"type": "ticker_update", "data": {"n": n}}) for n in range(3)]
+    missed = [
+        record(market, "ticker", {"type": "ticker_update", "data": {"n": n}}) for n in (0, 1, 2)
+    ]
     ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
     assert receive(ws)["data"]["sequence"] == missed[-1]
     ws.send(json.dumps({"action": "resume", "after_sequence": seen}))
     replayed = [receive(ws) for _ in missed]
-    assert [(m["sequence"], m["data"]["n"]) for m in replayed] == list(zip(missed, range(3)))
+    assert [(m["sequence"], m["data"]["n"]) for m in replayed] == list(
+        zip(missed, (0, 1, 2), strict=True)
+    )
     done = receive(ws)
     assert done["type"] == "control" and done["data"] == {
         "message": "Resumed",
