@@ -126,7 +126,8 @@ def tls_context(cert: str | None, key: str | None) -> ssl.SSLContext | str | Non
 def run(ctx: click.Context, **kwargs: Any) -> None:
     """Check the TLS files if any, prepare the embedded database if used, check the
     database, then start Flask's development server."""
-    kwargs["cert"], kwargs["key"] = tls_context(kwargs.get("cert"), kwargs.get("key")), None
+    # Flask's own run takes the key folded into its cert argument (an SSL context here)
+    kwargs["cert"] = tls_context(kwargs.get("cert"), kwargs.pop("key", None))
     upgrade_embedded_database()
     check_database()
     ctx.invoke(run_command, **kwargs)
