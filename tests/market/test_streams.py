@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-import requests
 import websocket
 from itsdangerous import TimestampSigner
 
@@ -20,7 +19,7 @@ from flexmeasures.market.fanout import publish_committed
 from flexmeasures.market.outbox import record_stream_message
 from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
 
-from .live_streams import Market, connect, live_market, receive
+from .live_streams import Market, connect, live_market, order, receive, submit
 
 STREAMS = ("trade", "orderbook", "ticker")
 
@@ -30,60 +29,6 @@ def market(tmp_path_factory) -> Iterator[Market]:
     """One live TLS server, fanning out through Redis."""
     with live_market(TEST_DATABASE_URI, TEST_REDIS_URL, tmp_path_factory.mktemp("tls")) as m:
         yield m
-
-
-def next_quarter(moment: dt.datetime) -> dt.datetime:
-    """The first quarter hour after the moment."""
-    moment = moment.replace(second=0, microsecond=0)
-    return moment + dt.timedelta(minutes=15 - moment.minute % 15)
-
-
-def at(moment: dt.datetime) -> str:
-    """A time as the seed writes it."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def order(side: str, price: float, hours_ahead: int = 3) -> dict[str, Any]:
-    """A 1 kW order for the hour starting ``hours_ahead`` hours from now (sells with a
-    baseline), expiring in an hour, in FI."""
-    start = next_quarter(dt.datetime.now(dt.UTC)) + dt.timedelta(hours=hours_ahead)
-    body: dict[str, Any] = {
-        "side": side,
-        "power": 1000,
-        "price": price,
-        "delivery_start": at(start),
-        "delivery_end": at(start + dt.timedelta(hours=1)),
-        "expiry_time": at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)),
-        "location": {"location_id": ["FI_1"], "country_code": "FI"},
-    }
-    if side == "sell":
-        points = [
-            {"timestamp": at(start + dt.timedelta(minutes=15 * (i + 1))), "value": 0.25}
-            for i in range(4)
-        ]
-        body["baseline"] = {
-            "metering_id": "m-1",
-            "created_at": at(dt.datetime.now(dt.UTC)),
-            "reading_start": at(start),
-            "reading_end": at(start + dt.timedelta(hours=1)),
-            "resolution": 900,
-            "unit_measured": "kWh",
-            "data_points": points,
-        }
-    return body
-
-
-def submit(market: Market, who: str, body: dict[str, Any]) -> dict[str, Any]:
-    """POST an order over HTTPS as the trader; the order object answered."""
-    response = requests.post(
-        market.https_url("/api/v1/order/"),
-        json=body,
-        headers={"Authorization": f"Bearer {market.tokens[who]}"},
-        verify=str(market.cert_file),
-        timeout=30,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def record(market: Market, stream: str, message: dict[str, Any], user: str | None = None) -> int:
