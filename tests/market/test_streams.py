@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,18 +16,16 @@ from flexmeasures.data import db
 from flexmeasures.market import outbox
 from flexmeasures.market.fanout import publish_committed
 from flexmeasures.market.outbox import record_stream_message
-from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
 
-from .live_streams import Market, connect, live_market, order, receive, submit
+from .live_streams import Market, connect, order, receive, submit
 
 STREAMS = ("trade", "orderbook", "ticker")
 
 
-@pytest.fixture(scope="module")
-def market(tmp_path_factory) -> Iterator[Market]:
-    """One live TLS server, fanning out through Redis."""
-    with live_market(TEST_DATABASE_URI, TEST_REDIS_URL, tmp_path_factory.mktemp("tls")) as m:
-        yield m
+@pytest.fixture
+def market(live_tls_market) -> Market:
+    """The shared live TLS marketplace (tests/market/conftest.py)."""
+    return live_tls_market
 
 
 def record(market: Market, stream: str, message: dict[str, Any], user: str | None = None) -> int:
