@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -408,15 +409,5 @@ def test_random_flow_never_overfills_a_buy_and_every_trade_is_valid(seed):
 
 
 def _copy(o: BookOrder, order_id: int) -> BookOrder:
-    """The same order under another id (to probe a book without changing the original)."""
-    return order(
-        order_id,
-        o.side,
-        power_w=o.power_w,
-        price=o.price_eur_per_kwh,
-        start=o.delivery_start,
-        end=o.delivery_end,
-        country=o.country_code,
-        places=o.location_ids,
-        sequence=o.sequence,
-    )
+    """The same order, untraded, under another id (to probe a book without changing it)."""
+    return replace(o, order_id=order_id, remaining_w=None)
