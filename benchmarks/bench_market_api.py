@@ -16,9 +16,7 @@ import argparse
 import json
 import os
 import random
-import socket
 import statistics
-import subprocess
 import sys
 import time
 import urllib.error
@@ -96,53 +94,6 @@ def client_run(port: int, client: int, token: str, deadline: float) -> tuple[lis
     return latencies, errors
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(uri: str, port: int) -> subprocess.Popen:
-    """Start gunicorn with 2 workers x 4 threads, and wait until it answers."""
-    from flexmeasures.config import TestingConfig
-
-    env = {
-        **os.environ,
-        "SQLALCHEMY_DATABASE_URI": uri,
-        "SECRET_KEY": TestingConfig.SECRET_KEY,  # the tokens were signed by the testing app
-        "SECURITY_PASSWORD_SALT": TestingConfig.SECURITY_PASSWORD_SALT,
-        "FLEXMEASURES_ENV": "production",
-        "FLEXMEASURES_MARKET_RATE_LIMIT": "0",
-        "LOGGING_LEVEL": "WARNING",
-    }
-    command = ["gunicorn", "-w", "2", "--threads", "4", "-b", f"127.0.0.1:{port}"]
-    server = subprocess.Popen(
-        [*command, "flexmeasures.app:create_app()"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    for _ in range(150):
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/market/openapi.json", timeout=1)
-            return server
-        except OSError:
-            time.sleep(0.2)
-    server.terminate()
-    raise RuntimeError("gunicorn did not start")
-
-
-def stop(server: subprocess.Popen) -> None:
-    """Stop gunicorn (killing it if it does not stop within 30 s)."""
-    server.terminate()
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
-
-
 def count_trades(app) -> int:
     """Trades made during the run."""
     from sqlalchemy import func, select
@@ -156,23 +107,25 @@ def count_trades(app) -> int:
 
 def run() -> str:
     """Run the clients against a fresh server; return the results table."""
+    from benchmarks.bench_api_concurrency import PORT, start_server
     from benchmarks.bench_api_timeseries import make_app
     from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
 
     uri = os.environ.get("SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI)
     app = make_app()
     tokens = set_up(app)
-    port = free_port()
-    server = start_server(uri, port)
+    os.environ["FLEXMEASURES_MARKET_RATE_LIMIT"] = "0"  # the server (gunicorn) inherits it
+    server = start_server(uri)  # gunicorn, 2 workers x 4 threads, production settings
     try:
         deadline = time.monotonic() + DEADLINE_SECONDS
         started = time.perf_counter()
         with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            jobs = [pool.submit(client_run, port, i, t, deadline) for i, t in enumerate(tokens)]
+            jobs = [pool.submit(client_run, PORT, i, t, deadline) for i, t in enumerate(tokens)]
             results = [job.result() for job in jobs]
         elapsed = time.perf_counter() - started
     finally:
-        stop(server)
+        server.terminate()
+        server.wait(timeout=60)
     latencies = sorted(latency for result in results for latency in result[0])
     errors = sum(result[1] for result in results)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
