@@ -52,10 +52,12 @@ so the cost of a submit depends on the matching part of the book, not on its siz
 from __future__ import annotations
 
 import heapq
-from bisect import bisect_left, bisect_right, insort
+from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -65,6 +67,8 @@ EXPIRY_LEAD = timedelta(minutes=15)  # orders leave the book at the latest this 
 EPSILON_W = 1e-6  # power differences below this (W) count as zero (float rounding)
 
 _SIDES = ("buy", "sell")
+_LENGTH_BITS = 20  # a window key is start slot << 20 | window length in quarter hours
+_LENGTH_MASK = (1 << _LENGTH_BITS) - 1
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -119,8 +123,11 @@ class BookOrder:
     location_ids: frozenset[str] | None = None
     sequence: int = 0
     remaining_w: list[float] | None = None
-    start_slot: int = field(init=False, repr=False)
+    start_slot: int = field(init=False, repr=False)  # quarter hours since 1970 (UTC)
     end_slot: int = field(init=False, repr=False)
+    window_key: int = field(init=False, repr=False)  # identifies the delivery window
+    deadline_at: datetime = field(init=False, repr=False)  # see ``deadline``
+    max_remaining_w: float = field(init=False, repr=False)  # max(remaining_w), kept by the engine
 
     def __post_init__(self) -> None:
         """Check the order and fill in derived fields; raise ValueError for a malformed one."""
@@ -130,13 +137,16 @@ class BookOrder:
             raise ValueError("power_w must be > 0")
         self.start_slot = _slot(self.delivery_start, "delivery_start")
         self.end_slot = _slot(self.delivery_end, "delivery_end")
-        if self.end_slot <= self.start_slot:
-            raise ValueError("delivery_start must be before delivery_end")
+        if not 0 < self.end_slot - self.start_slot <= _LENGTH_MASK:
+            raise ValueError("delivery_start must be before delivery_end (at most 29 years)")
+        self.window_key = _window_key(self.start_slot, self.end_slot - self.start_slot)
         if self.expiry_time.tzinfo is None:
             raise ValueError("expiry_time must be timezone-aware (UTC)")
         self.country_code = _any_if_empty_country(self.country_code)
         self.location_ids = _any_if_empty_locations(self.location_ids)
+        self.deadline_at = min(self.expiry_time, self.delivery_start - EXPIRY_LEAD)
         self._init_remaining()
+        self.max_remaining_w = max(self.remaining_w)
 
     def _init_remaining(self) -> None:
         """Default ``remaining_w`` to the full power per slot, or check a given one."""
@@ -153,7 +163,7 @@ class BookOrder:
     @property
     def deadline(self) -> datetime:
         """When the order leaves the book: its expiry time, at the latest 15 min before delivery."""
-        return min(self.expiry_time, self.delivery_start - EXPIRY_LEAD)
+        return self.deadline_at
 
     @property
     def slots(self) -> int:
@@ -163,7 +173,7 @@ class BookOrder:
     @property
     def is_filled(self) -> bool:
         """True when nothing is left to trade in any quarter hour."""
-        return all(r <= EPSILON_W for r in self.remaining_w)
+        return self.max_remaining_w <= EPSILON_W
 
     @property
     def is_partially_filled(self) -> bool:
@@ -223,6 +233,11 @@ def _priority_key(order: BookOrder) -> tuple[float, int, int]:
     return (price, order.sequence, order.order_id)
 
 
+def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
+    """A bucket entry: the priority key (unique, so the order itself is never compared) + order."""
+    return (*_priority_key(order), order)
+
+
 def _places_agree(a: BookOrder, b: BookOrder) -> bool:
     """Location ids intersect, or either order accepts any location (country checked elsewhere)."""
     if a.location_ids is None or b.location_ids is None:
@@ -248,40 +263,140 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
     for i in range(offset, offset + sell.slots):
         left = remaining[i] - sell.power_w
         remaining[i] = left if left > EPSILON_W else 0.0
+    buy.max_remaining_w = max(remaining)
     sell.remaining_w = [0.0] * sell.slots
+    sell.max_remaining_w = 0.0
+
+
+def _takes(buy: BookOrder, sell: BookOrder, now: datetime | None) -> bool:
+    """Whether a buy whose window contains the sell's can take it: places agree, neither is past
+    its deadline (when ``now`` is given), and the buy has the sell's power left in every slot."""
+    if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
+        return False
+    places = sell.location_ids
+    if places is None or buy.location_ids is None or not places.isdisjoint(buy.location_ids):
+        return _fits(buy, sell)
+    return False
+
+
+def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
+    """Append to ``found`` the entries of a bucket of sells (inside the buy's window) whose price
+    crosses the buy's and whose place and deadline agree."""
+    price = buy.price_eur_per_kwh
+    places = buy.location_ids
+    for entry in entries:
+        if entry[0] > price:
+            return
+        sell = entry[3]
+        if now is not None and sell.deadline_at <= now:
+            continue
+        if places is None or sell.location_ids is None or not places.isdisjoint(sell.location_ids):
+            found.append(entry)
+
+
+def _window_key(start_slot: int, slots: int) -> int:
+    """The bucket key of a delivery window (its start slot and its length in quarter hours)."""
+    return (start_slot << _LENGTH_BITS) | slots
+
+
+@lru_cache(maxsize=4096)
+def _containing_offsets(slots: int, longest: int) -> tuple[int, ...]:
+    """Key offsets, from a window's own key with length 0, of all windows of at most
+    ``longest`` quarter hours that contain a window of ``slots`` quarter hours."""
+    return tuple(
+        -(before << _LENGTH_BITS) + length
+        for before in range(0, longest - slots + 1)
+        for length in range(before + slots, longest + 1)
+    )
+
+
+@lru_cache(maxsize=4096)
+def _inside_offsets(slots: int, longest: int) -> tuple[int, ...]:
+    """Key offsets, from a window's own key with length 0, of all windows of at most
+    ``longest`` quarter hours that lie inside a window of ``slots`` quarter hours."""
+    return tuple(
+        (after << _LENGTH_BITS) + length
+        for after in range(0, slots)
+        for length in range(1, min(longest, slots - after) + 1)
+    )
+
+
+def _contains(key: int, start_slot: int, end_slot: int) -> bool:
+    """Whether the window with this bucket key contains [start_slot, end_slot)."""
+    start = key >> _LENGTH_BITS
+    return start <= start_slot and start + (key & _LENGTH_MASK) >= end_slot
+
+
+def _inside(key: int, start_slot: int, end_slot: int) -> bool:
+    """Whether the window with this bucket key lies inside [start_slot, end_slot)."""
+    start = key >> _LENGTH_BITS
+    return start >= start_slot and start + (key & _LENGTH_MASK) <= end_slot
 
 
 class _Side:
-    """Resting orders of one side, in buckets {country or None: {start slot: sorted keys}}."""
+    """Resting orders of one side, in buckets {country or None: {window key: entries}}.
+
+    A window key (``_window_key``) stands for one delivery window; each bucket's entries are
+    sorted by priority key (``_entry``), best first. To find the windows that contain (or lie
+    inside) a given one, the side either looks up every possible key, using the longest window
+    it has held, or, when that would be more look-ups than it has buckets, scans its buckets.
+    """
 
     def __init__(self) -> None:
         """An empty side."""
-        self.buckets: dict[str | None, dict[int, list[tuple[float, int, int]]]] = {}
+        self.buckets: dict[str | None, dict[int, list[tuple]]] = {}
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
 
     def add(self, order: BookOrder) -> None:
         """Put an order in its bucket, keeping the bucket sorted by priority."""
-        by_start = self.buckets.setdefault(order.country_code, {})
-        insort(by_start.setdefault(order.start_slot, []), _priority_key(order))
+        by_window = self.buckets.setdefault(order.country_code, {})
+        insort(by_window.setdefault(order.window_key, []), _entry(order))
         self.longest = max(self.longest, order.slots)
 
     def remove(self, order: BookOrder) -> None:
         """Take an order out of its bucket (it must be there)."""
-        by_start = self.buckets[order.country_code]
-        keys = by_start[order.start_slot]
-        del keys[bisect_left(keys, _priority_key(order))]
-        if not keys:
-            del by_start[order.start_slot]
+        by_window = self.buckets[order.country_code]
+        entries = by_window[order.window_key]
+        del entries[bisect_left(entries, _priority_key(order))]
+        if not entries:
+            del by_window[order.window_key]
 
-    def country_buckets(self, country_code: str | None) -> Iterator[dict[int, list]]:
-        """The buckets whose country agrees with ``country_code`` (None = any country)."""
+    def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
+        """The buckets {window key: entries} of the countries agreeing with ``country_code``.
+
+        Countries agree when equal, or when either is None ("any").
+        """
         if country_code is None:
-            yield from self.buckets.values()
-            return
-        for key in (country_code, None):
-            by_start = self.buckets.get(key)
-            if by_start:
-                yield by_start
+            return list(self.buckets.values())
+        return [self.buckets.get(country_code) or {}, self.buckets.get(None) or {}]
+
+    def containing(self, order: BookOrder, bound: tuple) -> list[list[tuple]]:
+        """Buckets (entry lists) of agreeing country whose window contains the order's and whose
+        best entry ranks above ``bound``."""
+        offsets = _containing_offsets(order.slots, max(self.longest, order.slots))
+        base = order.start_slot << _LENGTH_BITS
+        found = []
+        for by_window in self.countries(order.country_code):
+            if len(offsets) <= len(by_window):
+                found += [e for o in offsets if (e := by_window.get(base + o)) and e[0] < bound]
+            else:
+                s, e = order.start_slot, order.end_slot
+                found += [v for k, v in by_window.items() if v[0] < bound and _contains(k, s, e)]
+        return found
+
+    def inside(self, order: BookOrder) -> list[list[tuple]]:
+        """Buckets (non-empty entry lists) of agreeing country whose window lies inside the
+        order's."""
+        offsets = _inside_offsets(order.slots, self.longest)
+        base = order.start_slot << _LENGTH_BITS
+        found = []
+        for by_window in self.countries(order.country_code):
+            if len(offsets) <= len(by_window):
+                found += [e for o in offsets if (e := by_window.get(base + o))]
+            else:
+                s, e = order.start_slot, order.end_slot
+                found += [v for k, v in by_window.items() if _inside(k, s, e)]
+        return found
 
 
 class OrderBook:
@@ -357,65 +472,51 @@ class OrderBook:
         )
 
     def _best_buy_for(self, sell: BookOrder, now: datetime | None) -> BookOrder | None:
-        """The best-ranked resting buy that matches an incoming sell, or None."""
-        best_key, best = None, None
-        first_start = sell.end_slot - self._sides["buy"].longest
-        for by_start in self._sides["buy"].country_buckets(sell.country_code):
-            for start in range(first_start, sell.start_slot + 1):
-                keys = by_start.get(start)
-                if keys:
-                    key = self._first_buy_in(keys, sell, now)
-                    if key is not None and (best_key is None or key < best_key):
-                        best_key, best = key, self._orders[key[2]]
-        return best
+        """The best-ranked resting buy that matches an incoming sell, or None.
 
-    def _first_buy_in(self, keys: list, sell: BookOrder, now: datetime | None) -> tuple | None:
-        """The first key in a bucket of buys (sorted by rank) whose buy matches the sell."""
-        limit = bisect_right(keys, (-sell.price_eur_per_kwh, float("inf"), 0))
-        for i in range(limit):
-            buy = self._orders[keys[i][2]]
-            if buy.end_slot >= sell.end_slot and self._agree(buy, sell, now) and _fits(buy, sell):
-                return keys[i]
-        return None
+        Looks only at buy buckets whose window contains the sell's and whose best bid crosses;
+        visits them best bid first and stops as soon as the next bucket's best bid ranks below
+        the match found so far.
+        """
+        best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
+        buckets = self._sides["buy"].containing(sell, best)
+        buckets.sort(key=itemgetter(0))
+        need = sell.power_w - EPSILON_W
+        for entries in buckets:
+            if entries[0] >= best:
+                break
+            for entry in entries:
+                if entry >= best:
+                    break
+                buy = entry[3]
+                if buy.max_remaining_w >= need and _takes(buy, sell, now):
+                    best = entry
+                    break
+        return best[3] if len(best) > 3 else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
-        """Resting sells matching an incoming buy, in rank order, each fitting what is left."""
-        candidates = []
-        for by_start in self._sides["sell"].country_buckets(buy.country_code):
-            for start in range(buy.start_slot, buy.end_slot):
-                keys = by_start.get(start)
-                if keys:
-                    candidates.extend(self._crossing_sells(keys, buy, now))
+        """Resting sells matching an incoming buy, in rank order, each fitting what is left.
+
+        Looks only at sell buckets whose window lies inside the buy's and, in each, at the asks
+        crossing the buy's price.
+        """
+        candidates: list[tuple] = []
+        price = buy.price_eur_per_kwh
+        for entries in self._sides["sell"].inside(buy):
+            if entries[0][0] <= price:
+                _add_crossing_sells(entries, buy, now, candidates)
         candidates.sort()
-        for key in candidates:
+        for entry in candidates:
             if buy.is_filled:
                 return
-            sell = self._orders[key[2]]
-            if _fits(buy, sell):
-                yield sell
-
-    def _crossing_sells(self, keys: list, buy: BookOrder, now: datetime | None) -> list[tuple]:
-        """Keys of a bucket's sells crossing the buy's price, with matching window and place."""
-        limit = bisect_right(keys, (buy.price_eur_per_kwh, float("inf"), 0))
-        found = []
-        for i in range(limit):
-            sell = self._orders[keys[i][2]]
-            if sell.end_slot <= buy.end_slot and self._agree(buy, sell, now):
-                found.append(keys[i])
-        return found
-
-    @staticmethod
-    def _agree(buy: BookOrder, sell: BookOrder, now: datetime | None) -> bool:
-        """Locations agree, and (with ``now``) neither order is past its deadline."""
-        if not _places_agree(buy, sell):
-            return False
-        return now is None or (buy.deadline > now and sell.deadline > now)
+            if _fits(buy, entry[3]):
+                yield entry[3]
 
     def _rest(self, order: BookOrder) -> None:
         """Put an order into the book (no matching)."""
         self._orders[order.order_id] = order
         self._sides[order.side].add(order)
-        heapq.heappush(self._deadlines, (order.deadline, order.sequence, order.order_id))
+        heapq.heappush(self._deadlines, (order.deadline_at, order.sequence, order.order_id))
 
     def _drop(self, order: BookOrder) -> None:
         """Take a resting order out of the book."""
@@ -439,7 +540,7 @@ class OrderBook:
         while self._deadlines and self._deadlines[0][0] <= now:
             deadline, _, order_id = heapq.heappop(self._deadlines)
             order = self._orders.get(order_id)
-            if order is not None and order.deadline == deadline:
+            if order is not None and order.deadline_at == deadline:
                 self._drop(order)
                 expired.append(order)
         return expired

@@ -6,9 +6,11 @@ contracts (one transaction each, with its stream messages).
   ``awaiting_baseline_data`` into matching; while the sell is open it may be replaced.
 - **Metering** data is posted after delivery (``delivery_end`` has passed) for a filled sell.
   Each of its contracts is then verified per quarter hour (``settlement.verify``: delivered
-  = min(max(baseline − metering, 0), contracted)) and settled (``settlement.settle``), the
-  contract moving verification_initiated → verification_completed_success|failed →
-  settlement_initiated → settlement_completed_success|failed.
+  = min(max(baseline − metering, 0), contracted); a success when at least 90 % of the
+  contracted energy was delivered) and settled (``settlement.settle``: payment for what was
+  delivered, a penalty of the price for every missing kWh), the contract moving
+  verification_initiated → verification_completed_success|failed → settlement_initiated →
+  settlement_completed_success|failed (failed when the verification failed).
 
 Data points are energies (kWh) per quarter hour, stamped with the END of their quarter hour
 (as the seed's example: reading 14:00–14:30, points 14:15 and 14:30). A quarter hour of the
@@ -26,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
-from flexmeasures.market import service
+from flexmeasures.market import service, settlement
 from flexmeasures.market.rules import MeterDataInput, RuleError, format_time, parse_meter_data
 from flexmeasures.market.service import (
     MarketError,
@@ -106,10 +108,11 @@ def _quarter_ends(order: m.MarketOrder) -> list[datetime]:
     return [order.delivery_start + QUARTER * (i + 1) for i in range(count)]
 
 
-def series_for(ends: list[datetime], points: dict[datetime, float], fill: float = 0.0):
-    """Energies (kWh) at the given quarter-hour ends, missing ones filled with ``fill``."""
-    index = pd.DatetimeIndex(ends, name="quarter_hour_end")
-    return pd.Series([points.get(t, fill) for t in ends], index=index, dtype=float)
+def series_for(starts: pd.DatetimeIndex, points: dict[datetime, float], fill: float = 0.0):
+    """Energies (kWh) per quarter hour, indexed by quarter-hour start, from data points
+    stamped with the end of their quarter hour; missing ones filled with ``fill``."""
+    values = [points.get(start + QUARTER, fill) for start in starts]
+    return pd.Series(values, index=starts, dtype=float)
 
 
 def verify_and_settle(
@@ -119,28 +122,32 @@ def verify_and_settle(
     metering: dict[datetime, float],
     now: datetime,
 ) -> None:
-    """Verify a contract's delivery and settle it, storing both results and moving the
-    contract through its statuses (a message for buyer and seller at each step)."""
-    from flexmeasures.market import settlement  # fix-mkt-core's pure verification/settlement
-
+    """Verify a contract's delivery and settle it (``flexmeasures.market.settlement``),
+    storing both results and moving the contract through its statuses (a message for buyer
+    and seller at each step)."""
     trade = contract.trade
-    ends = [t for t in _quarter_ends(sell) if trade.delivery_start < t <= trade.delivery_end]
-    baseline = series_for(ends, parse_meter_data(sell.baseline)[1] if sell.baseline else {})
-    contracted = series_for(ends, {}, fill=trade.power_w * 0.25 / 1000)
-    result = settlement.verify(baseline, series_for(ends, metering), contracted)
+    contracted = settlement.contracted_energy(
+        trade.power_w, trade.delivery_start, trade.delivery_end
+    )
+    starts = contracted.index
+    baseline = parse_meter_data(sell.baseline)[1] if sell.baseline else {}
+    result = settlement.verify(
+        series_for(starts, baseline), series_for(starts, metering), contracted
+    )
     verified = result.to_dict()
-    success = bool(verified.get("success"))
-    session.add(m.MarketVerification(contract_id=contract.id, success=success, result=verified))
-    status = m.VERIFICATION_SUCCESS if success else m.VERIFICATION_FAILED
-    set_contract_status(session, contract, status, now, {"verification_result": verified})
+    session.add(
+        m.MarketVerification(contract_id=contract.id, success=result.success, result=verified)
+    )
+    set_contract_status(session, contract, result.status, now, {"verification_result": verified})
     set_contract_status(session, contract, m.SETTLEMENT_INITIATED, now)
-    settled = settlement.settle(result, trade.price_eur_per_kwh).to_dict()
-    net = float(settled.get("net_amount_eur", 0.0))
+    settled = settlement.settle(result, trade.price_eur_per_kwh)
+    details = {"verification_result": verified, "settlement": settled.to_dict()}
     session.add(
         m.MarketSettlement(
-            contract_id=contract.id, success=success, net_amount_eur=net, result=settled
+            contract_id=contract.id,
+            success=result.success,
+            net_amount_eur=settled.net_eur,
+            result=details["settlement"],
         )
     )
-    status = m.SETTLEMENT_SUCCESS if success else m.SETTLEMENT_FAILED
-    details = {"verification_result": verified, "settlement": settled}
-    set_contract_status(session, contract, status, now, details)
+    set_contract_status(session, contract, settled.status, now, details)

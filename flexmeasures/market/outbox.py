@@ -30,6 +30,7 @@ from sqlalchemy import (
     Table,
     UniqueConstraint,
     event,
+    insert,
     select,
     update,
 )
@@ -91,25 +92,62 @@ def channel_of(stream: str, user_id: int | None) -> str:
     return f"{stream}:{'*' if user_id is None else user_id}"
 
 
-def _next_sequence(session: Session, channel: str) -> int:
-    """Take the channel's next sequence number, locking its counter until the transaction
-    ends (so concurrent writers to the channel wait, and numbers stay gap-free)."""
+def _take_sequences(session: Session, channel: str, count: int) -> range:
+    """Take the channel's next ``count`` sequence numbers, locking its counter until the
+    transaction ends (so concurrent writers to the channel wait, and numbers stay gap-free)."""
     bump = (
         update(stream_counter)
         .where(stream_counter.c.channel == channel)
-        .values(last_sequence=stream_counter.c.last_sequence + 1)
+        .values(last_sequence=stream_counter.c.last_sequence + count)
         .returning(stream_counter.c.last_sequence)
     )
-    sequence = session.execute(bump).scalar()
-    if sequence is not None:
-        return sequence
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(
-        dialect.insert(stream_counter)
-        .values(channel=channel, last_sequence=0)
-        .on_conflict_do_nothing(index_elements=["channel"])
-    )
-    return session.execute(bump).scalar_one()
+    last = session.execute(bump).scalar()
+    if last is None:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(stream_counter)
+            .values(channel=channel, last_sequence=0)
+            .on_conflict_do_nothing(index_elements=["channel"])
+        )
+        last = session.execute(bump).scalar_one()
+    return range(last - count + 1, last + 1)
+
+
+def record_stream_messages(
+    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+) -> list[dict[str, Any]]:
+    """Add messages (stream, message, user id) in the caller's transaction (never committed
+    here), numbered per channel in the given order; return them as the listeners get them.
+    One counter update per channel and one insert for all: cheaper than one at a time."""
+    by_channel: dict[str, list[int]] = {}
+    for index, (stream, _, user_id) in enumerate(items):
+        by_channel.setdefault(channel_of(stream, user_id), []).append(index)
+    rows: list[dict[str, Any]] = [{} for _ in items]
+    now = utc_now()
+    for channel, indices in by_channel.items():
+        for index, sequence in zip(
+            indices, _take_sequences(session, channel, len(indices)), strict=True
+        ):
+            stream, message, user_id = items[index]
+            rows[index] = {
+                "stream": stream,
+                "user_id": user_id,
+                "channel": channel,
+                "sequence": sequence,
+                "message": {**message, "sequence": sequence},
+                "created_at": now,
+            }
+    if not rows:
+        return []
+    table = StreamMessage.__table__
+    insert_rows = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = session.execute(insert_rows, rows).scalars().all()
+    recorded = [
+        {"id": id_, **{k: row[k] for k in ("stream", "user_id", "sequence", "message")}}
+        for id_, row in zip(ids, rows, strict=True)
+    ]
+    session.info.setdefault(PENDING_KEY, []).extend(recorded)
+    return recorded
 
 
 def record_stream_message(
@@ -117,19 +155,8 @@ def record_stream_message(
 ) -> StreamMessage:
     """Add a message to a stream's channel in the caller's transaction (flushed, never
     committed here); its ``sequence`` is set in the stored message too."""
-    channel = channel_of(stream, user_id)
-    sequence = _next_sequence(session, channel)
-    row = StreamMessage(
-        stream=stream,
-        user_id=user_id,
-        channel=channel,
-        sequence=sequence,
-        message={**message, "sequence": sequence},
-    )
-    session.add(row)
-    session.flush()
-    session.info.setdefault(PENDING_KEY, []).append(row.to_dict())
-    return row
+    [recorded] = record_stream_messages(session, [(stream, message, user_id)])
+    return session.get(StreamMessage, recorded["id"])
 
 
 def messages_after(

@@ -3,7 +3,7 @@
 Orders (the GLocalFlex seed's rules), each broken rule named by its field:
 
 - ``side``: "buy" or "sell";
-- ``power``: a number of W, > 0; ``price``: a number of €/kWh (finite);
+- ``power``: a number of W, > 0; ``price``: a number of €/kWh, >= 0;
 - ``delivery_start`` and ``delivery_end``: UTC, on the quarter hour (minutes 00, 15, 30, 45)
   with seconds 0, in the future, start before end;
 - ``expiry_time``: UTC, any precision, in the future and before ``delivery_start``;
@@ -135,6 +135,14 @@ def _power(value: Any) -> float:
     return power
 
 
+def _price(value: Any) -> float:
+    """Price in €/kWh: a number >= 0."""
+    price = _number(value)
+    if price < 0:
+        raise ValueError("must be 0 or more (€/kWh)")
+    return price
+
+
 def _side(value: Any) -> str:
     """'buy' or 'sell'."""
     if value not in SIDES:
@@ -219,7 +227,7 @@ def parse_order(body: Any, now: datetime, idempotency_key: str | None = None) ->
     errors.raise_any()
     side = _field(errors, "side", _side, body["side"])
     power = _field(errors, "power", _power, body["power"])
-    price = _field(errors, "price", _number, body["price"])
+    price = _field(errors, "price", _price, body["price"])
     times = {
         "delivery_start": _field(errors, "delivery_start", _quarter_hour, body["delivery_start"]),
         "delivery_end": _field(errors, "delivery_end", _quarter_hour, body["delivery_end"]),

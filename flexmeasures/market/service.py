@@ -32,7 +32,7 @@ from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
 from flexmeasures.market import shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Trade
-from flexmeasures.market.outbox import record_stream_message
+from flexmeasures.market.outbox import record_stream_messages
 from flexmeasures.market.rules import OrderInput
 
 EXPIRY_LEAD = timedelta(minutes=15)
@@ -55,10 +55,14 @@ def utc_now() -> datetime:
     return m.utc_now()
 
 
+QUEUE_KEY = "market_queued_messages"
+BOOK_CHANGED_KEY = "market_book_changed"
+
+
 @contextmanager
 def locked_transaction() -> Iterator[Session]:
-    """The session in a transaction holding the market lock; commits at the end, rolls
-    back on any error (nothing half-written)."""
+    """The session in a transaction holding the market lock; records the queued stream
+    messages and commits at the end, rolls back on any error (nothing half-written)."""
     session = db.session
     with _process_lock:
         try:
@@ -67,10 +71,30 @@ def locked_transaction() -> Iterator[Session]:
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
                 )
             yield session
+            _record_queued(session)
             session.commit()
         except BaseException:
+            session.info.pop(QUEUE_KEY, None)
+            session.info.pop(BOOK_CHANGED_KEY, None)
             session.rollback()
             raise
+
+
+def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None):
+    """Queue a stream message of this transaction (recorded, in order, before it commits)."""
+    session.info.setdefault(QUEUE_KEY, []).append((stream, message, user_id))
+
+
+def _record_queued(session: Session) -> None:
+    """Record the queued messages, and one orderbook_update if the book changed."""
+    changed_at = session.info.pop(BOOK_CHANGED_KEY, None)
+    if changed_at is not None:
+        session.flush()
+        queue_message(session, "orderbook", shapes.event("orderbook_update", changed_at, book()))
+    queued = session.info.pop(QUEUE_KEY, [])
+    if queued:
+        session.flush()
+        record_stream_messages(session, queued)
 
 
 def set_status(session: Session, order: m.MarketOrder, status: str, now: datetime) -> None:
@@ -79,24 +103,27 @@ def set_status(session: Session, order: m.MarketOrder, status: str, now: datetim
     order.updated_at = now
     data = shapes.order_object(order)
     message = shapes.event("order_status_update", now, data, name=status)
-    record_stream_message(session, "trade", message, user_id=order.user_id)
+    queue_message(session, "trade", message, user_id=order.user_id)
 
 
 def record_orderbook(session: Session, now: datetime) -> None:
-    """Queue an orderbook_update with the book as this transaction leaves it."""
-    session.flush()
-    record_stream_message(session, "orderbook", shapes.event("orderbook_update", now, book()))
+    """Note that the book changed: an orderbook_update with the book as this transaction
+    leaves it is recorded before it commits."""
+    session.info[BOOK_CHANGED_KEY] = now
 
 
-def _book_rows(side: str) -> list[m.MarketOrder]:
-    """Resting orders of a side in priority order (bids: price desc; asks: price asc)."""
-    price = m.MarketOrder.price_eur_per_kwh
+def _book_rows(side: str) -> list[Any]:
+    """Resting orders of a side in priority order (bids: price desc; asks: price asc), as
+    rows of the columns the order book shows (lighter than ORM objects)."""
+    o = m.MarketOrder
+    columns = [o.side, o.power_w, o.price_eur_per_kwh, o.delivery_start, o.delivery_end]
+    columns += [o.location_ids, o.country_code, o.remaining_w]
     query = (
-        select(m.MarketOrder)
-        .where(m.MarketOrder.side == side, m.MarketOrder.status.in_(m.BOOK_STATUSES))
-        .order_by(price.desc() if side == "buy" else price.asc(), m.MarketOrder.id)
+        select(*columns)
+        .where(o.side == side, o.status.in_(m.BOOK_STATUSES))
+        .order_by(o.price_eur_per_kwh.desc() if side == "buy" else o.price_eur_per_kwh, o.id)
     )
-    return list(db.session.scalars(query))
+    return list(db.session.execute(query))
 
 
 def book() -> dict[str, Any]:
@@ -132,7 +159,7 @@ def expire_due_orders(session: Session, now: datetime) -> list[m.MarketOrder]:
         in_book = order.status in m.BOOK_STATUSES
         set_status(session, order, m.EXPIRED, now)
         if in_book:
-            record_stream_message(session, "ticker", shapes.expired_order_update(order, now))
+            queue_message(session, "ticker", shapes.expired_order_update(order, now))
     return due
 
 
@@ -285,7 +312,7 @@ def _record_trade(
         session, resting, m.FILLED if resting is sell or trade.buy_filled else m.PARTIAL_FILLED, now
     )
     set_contract_status(session, contract, m.VERIFICATION_INITIATED, now)
-    record_stream_message(session, "ticker", shapes.ticker_update(row, sell, now))
+    queue_message(session, "ticker", shapes.ticker_update(row, sell, now))
     return row
 
 
@@ -299,7 +326,7 @@ def set_contract_status(
     data = shapes.contract_object(contract, details)
     message = shapes.event("contract_status_update", now, data, name=status)
     for user_id in sorted({contract.buyer_id, contract.seller_id}):
-        record_stream_message(session, "trade", message, user_id=user_id)
+        queue_message(session, "trade", message, user_id=user_id)
 
 
 def own_order(session: Session, user: User, order_id: int) -> m.MarketOrder:

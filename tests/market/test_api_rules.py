@@ -35,6 +35,7 @@ def broken(body: dict) -> dict[str, list[str]]:
         ({"power": "1000"}, "power", "number"),
         ({"power": True}, "power", "number"),
         ({"price": "1"}, "price", "number"),
+        ({"price": -0.1}, "price", "0 or more"),
         ({"price": float("nan")}, "price", "finite"),
         ({"delivery_start": "2030-01-07T10:05:00Z"}, "delivery_start", "quarter hour"),
         ({"delivery_start": at(2)[:-3] + "30Z"}, "delivery_start", "seconds 0"),
