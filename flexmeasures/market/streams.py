@@ -59,9 +59,26 @@ market_streams = Blueprint("market_streams", __name__)
 sock = Sock()
 
 
+@market_streams.route(STREAM_RULE, endpoint="plain")
+@market_streams.route(STREAM_RULE + "/", endpoint="plain_slash")
+def plain_request(stream: str) -> Any:
+    """A request without WebSocket upgrade: 426, saying how to connect."""
+    response = jsonify(
+        error="upgrade_required",
+        error_description=f"/api/v1/ws/{stream}/ is a WebSocket stream: connect with "
+        "wss:// (see documentation/market-streams.md).",
+    )
+    response.status_code = 426
+    response.headers["Upgrade"] = "websocket"
+    return response
+
+
 @market_streams.before_request
 def authenticate() -> Any:
-    """Refuse the handshake (401) without a valid access token; else remember the user."""
+    """Refuse the handshake (401) without a valid access token; else remember the user.
+    (Requests without WebSocket upgrade pass on, to be answered 426.)"""
+    if request.environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+        return None
     token = (
         bearer_token(request.headers.get("Authorization"))
         or request.args.get("token")

@@ -9,6 +9,7 @@ import json
 from typing import Any
 
 import pytest
+import requests
 import websocket
 from itsdangerous import TimestampSigner
 
@@ -259,3 +260,10 @@ def test_a_bad_request_is_answered_with_an_error_and_the_stream_goes_on(
     sequence = record(market, "ticker", {"type": "ticker_update", "data": {}})
     assert receive(ws)["sequence"] == sequence
     ws.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ws/ticker/", "/api/v1/ws/trade"])
+def test_a_request_without_websocket_upgrade_is_told_to_upgrade(market, path):
+    response = requests.get(market.https_url(path), verify=str(market.cert_file), timeout=30)
+    assert response.status_code == 426 and response.headers["Upgrade"] == "websocket"
+    assert "is a WebSocket stream" in response.json()["error_description"]
