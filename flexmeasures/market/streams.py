@@ -50,6 +50,8 @@ from flexmeasures.market.tokens import user_for_access_token
 STREAM_RULE = "/api/v1/ws/<any(trade, orderbook, ticker):stream>"
 REPLAY_PAGE = 1000
 SNAPSHOT_WINDOW = 1000
+# After this long without messages, a stream checks the outbox for messages that never
+# arrived (e.g. published while Redis was unreachable), so none is late by more than this.
 IDLE_CHECK_SECONDS = 30.0
 # simple-websocket options: ping the client every 25 s (closing the stream if no pong comes
 # back within the next interval), and refuse client messages over 64 kB.
@@ -142,8 +144,8 @@ class StreamConnection:
         while self.ws.connected:
             try:
                 kind, item = subscriber.inbox.get(timeout=IDLE_CHECK_SECONDS)
-            except queue.Empty:
-                continue
+            except queue.Empty:  # quiet for a while: check that nothing went missing
+                kind, item = "check", None
             if kind == "closed":
                 return
             if kind == "message":
