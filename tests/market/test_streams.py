@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -200,18 +202,36 @@ def test_a_client_resumes_after_a_gap(market):
     ws.close()
 
 
+@contextmanager
+def unpublished() -> Iterator[None]:
+    """Commits in this block are recorded in the outbox but never published (as if Redis
+    had lost them)."""
+    outbox.on_commit_listeners.remove(publish_committed)
+    try:
+        yield
+    finally:
+        outbox.on_commit_listeners.append(publish_committed)
+
+
 def test_a_live_message_lost_on_the_way_is_replayed_from_the_outbox(market):
     ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
     start = receive(ws)["data"]["sequence"]
-    outbox.on_commit_listeners.remove(publish_committed)  # this one is never published
-    try:
+    with unpublished():
         lost = record(market, "ticker", {"type": "expired_order_update", "data": {"n": 1}})
-    finally:
-        outbox.on_commit_listeners.append(publish_committed)
     published = record(market, "ticker", {"type": "ticker_update", "data": {"n": 2}})
     messages = [receive(ws), receive(ws)]
     assert [m["sequence"] for m in messages] == [lost, published] == [start + 1, start + 2]
     assert [m["type"] for m in messages] == ["expired_order_update", "ticker_update"]
+    ws.close()
+
+
+def test_a_quiet_stream_finds_a_message_that_never_arrived(market, monkeypatch):
+    monkeypatch.setattr("flexmeasures.market.streams.IDLE_CHECK_SECONDS", 0.2)
+    ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
+    start = receive(ws)["data"]["sequence"]
+    with unpublished():
+        lost = record(market, "ticker", {"type": "ticker_update", "data": {"n": 1}})
+    assert receive(ws)["sequence"] == lost == start + 1  # no later message needed
     ws.close()
 
 
