@@ -80,7 +80,7 @@ def locked_transaction() -> Iterator[Session]:
             raise
 
 
-def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None):
+def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None) -> None:
     """Queue a stream message of this transaction (recorded, in order, before it commits)."""
     session.info.setdefault(QUEUE_KEY, []).append((stream, message, user_id))
 
@@ -308,7 +308,11 @@ def _record_trade(
 
 
 def set_contract_status(
-    session: Session, contract: m.MarketContract, status: str, now: datetime, details=None
+    session: Session,
+    contract: m.MarketContract,
+    status: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Change a contract's status; queue a contract_status_update for buyer and seller."""
     contract.status = status
