@@ -247,13 +247,10 @@ def _places_agree(a: BookOrder, b: BookOrder) -> bool:
 
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
     """The buy has at least the sell's power left in every quarter hour of the sell's window."""
-    offset = sell.start_slot - buy.start_slot
-    need = sell.power_w - EPSILON_W
-    remaining = buy.remaining_w
-    for i in range(offset, offset + sell.slots):
-        if remaining[i] < need:
-            return False
-    return True
+    first = sell.start_slot - buy.start_slot
+    return min(buy.remaining_w[first : first + sell.end_slot - sell.start_slot]) >= (
+        sell.power_w - EPSILON_W
+    )
 
 
 def _take(buy: BookOrder, sell: BookOrder) -> None:
@@ -268,15 +265,27 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
     sell.max_remaining_w = 0.0
 
 
-def _takes(buy: BookOrder, sell: BookOrder, now: datetime | None) -> bool:
-    """Whether a buy whose window contains the sell's can take it: places agree, neither is past
-    its deadline (when ``now`` is given), and the buy has the sell's power left in every slot."""
-    if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
-        return False
+def _best_in(entries: list, sell: BookOrder, bound: tuple, now: datetime | None) -> tuple:
+    """The first entry of a bucket of buys (whose window contains the sell's) ranked above
+    ``bound`` whose buy can take the sell, or ``bound`` if there is none. A buy can take it
+    when places agree, neither is past its deadline (with ``now``), and the buy has the sell's
+    power left in every quarter hour of the sell's window."""
+    need = sell.power_w - EPSILON_W
     places = sell.location_ids
-    if places is None or buy.location_ids is None or not places.isdisjoint(buy.location_ids):
-        return _fits(buy, sell)
-    return False
+    for entry in entries:
+        if entry >= bound:
+            return bound
+        buy = entry[3]
+        if buy.max_remaining_w < need:
+            continue
+        if places is not None and buy.location_ids is not None:
+            if places.isdisjoint(buy.location_ids):
+                continue
+        if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
+            continue
+        if _fits(buy, sell):
+            return entry
+    return bound
 
 
 def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
@@ -481,17 +490,10 @@ class OrderBook:
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
         buckets = self._sides["buy"].containing(sell, best)
         buckets.sort(key=itemgetter(0))
-        need = sell.power_w - EPSILON_W
         for entries in buckets:
             if entries[0] >= best:
                 break
-            for entry in entries:
-                if entry >= best:
-                    break
-                buy = entry[3]
-                if buy.max_remaining_w >= need and _takes(buy, sell, now):
-                    best = entry
-                    break
+            best = _best_in(entries, sell, best, now)
         return best[3] if len(best) > 3 else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
