@@ -449,13 +449,16 @@ class OrderBook:
     def submit(self, order: BookOrder, now: datetime | None = None) -> list[Trade]:
         """Match an incoming order against the book; rest whatever is left of it.
 
-        Returns the trades it made, best-ranked counterpart first. With ``now`` given, resting
-        orders past their deadline (see ``expire``) are not traded with; call ``expire(now)`` to
-        remove and report them. Raises ValueError for an order id already in the book.
+        Returns the trades it made, best-ranked counterpart first. With ``now`` given, no order
+        past its deadline (see ``expire``) trades: not the resting ones, nor the incoming one
+        (it rests, untraded); ``expire(now)`` removes and reports them. Raises ValueError for an
+        order id already in the book.
         """
         if order.order_id in self._orders:
             raise ValueError(f"order {order.order_id} is already in the book")
-        if order.side == "sell":
+        if now is not None and order.deadline_at <= now:
+            trades = []
+        elif order.side == "sell":
             buy = self._best_buy_for(order, now)
             trades = [self._trade(buy, order, buy)] if buy is not None else []
         else:

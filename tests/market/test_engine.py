@@ -289,6 +289,14 @@ def test_submit_with_now_does_not_trade_with_orders_past_their_deadline():
     assert [o.order_id for o in book.expire(T0 - H)] == [1]
 
 
+def test_an_incoming_order_past_its_deadline_does_not_trade_and_expires():
+    book = book_of(order(1, "buy", expiry=T0 - H))
+    now = T0 - H - Q  # 08:45: after the sell's expiry (08:00), before the buy's (09:00)
+    assert book.submit(order(2, "sell", expiry=T0 - 2 * H), now=now) == []
+    assert [o.order_id for o in book.expire(now)] == [2]
+    assert book.get(1) is not None
+
+
 def test_expire_reports_each_order_once_and_skips_removed_ones():
     book = book_of(order(1, "buy"), order(2, "buy", price=0.1))
     book.cancel(1)
