@@ -69,6 +69,7 @@ EPSILON_W = 1e-6  # power differences below this (W) count as zero (float roundi
 _SIDES = ("buy", "sell")
 _LENGTH_BITS = 20  # a window key is start slot << 20 | window length in quarter hours
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+_MAX_LOOKUPS = 2048  # beyond this many candidate windows, scan the buckets instead
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -238,13 +239,6 @@ def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     return (*_priority_key(order), order)
 
 
-def _places_agree(a: BookOrder, b: BookOrder) -> bool:
-    """Location ids intersect, or either order accepts any location (country checked elsewhere)."""
-    if a.location_ids is None or b.location_ids is None:
-        return True
-    return not a.location_ids.isdisjoint(b.location_ids)
-
-
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
     """The buy has at least the sell's power left in every quarter hour of the sell's window."""
     first = sell.start_slot - buy.start_slot
@@ -308,7 +302,19 @@ def _window_key(start_slot: int, slots: int) -> int:
     return (start_slot << _LENGTH_BITS) | slots
 
 
-@lru_cache(maxsize=4096)
+def _containing_count(slots: int, longest: int) -> int:
+    """How many windows of at most ``longest`` quarter hours contain one of ``slots``."""
+    n = max(longest - slots + 1, 0)
+    return n * (n + 1) // 2
+
+
+def _inside_count(slots: int, longest: int) -> int:
+    """How many windows of at most ``longest`` quarter hours lie inside one of ``slots``."""
+    m = min(longest, slots)
+    return m * (m + 1) // 2 + m * (slots - m)
+
+
+@lru_cache(maxsize=1024)
 def _containing_offsets(slots: int, longest: int) -> tuple[int, ...]:
     """Key offsets, from a window's own key with length 0, of all windows of at most
     ``longest`` quarter hours that contain a window of ``slots`` quarter hours."""
@@ -319,7 +325,7 @@ def _containing_offsets(slots: int, longest: int) -> tuple[int, ...]:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _inside_offsets(slots: int, longest: int) -> tuple[int, ...]:
     """Key offsets, from a window's own key with length 0, of all windows of at most
     ``longest`` quarter hours that lie inside a window of ``slots`` quarter hours."""
@@ -379,32 +385,31 @@ class _Side:
             return list(self.buckets.values())
         return [self.buckets.get(country_code) or {}, self.buckets.get(None) or {}]
 
-    def containing(self, order: BookOrder, bound: tuple) -> list[list[tuple]]:
-        """Buckets (entry lists) of agreeing country whose window contains the order's and whose
-        best entry ranks above ``bound``."""
-        offsets = _containing_offsets(order.slots, max(self.longest, order.slots))
-        base = order.start_slot << _LENGTH_BITS
-        found = []
-        for by_window in self.countries(order.country_code):
-            if len(offsets) <= len(by_window):
-                found += [e for o in offsets if (e := by_window.get(base + o)) and e[0] < bound]
-            else:
-                s, e = order.start_slot, order.end_slot
-                found += [v for k, v in by_window.items() if v[0] < bound and _contains(k, s, e)]
-        return found
+    def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
+        """Buckets (entry lists) of agreeing country whose window contains the order's
+        (``containing``) or lies inside it.
 
-    def inside(self, order: BookOrder) -> list[list[tuple]]:
-        """Buckets (non-empty entry lists) of agreeing country whose window lies inside the
-        order's."""
-        offsets = _inside_offsets(order.slots, self.longest)
-        base = order.start_slot << _LENGTH_BITS
-        found = []
+        Looks up every window key that could qualify (windows are at most as long as the
+        longest this side has held) when there are fewer of those than buckets (and at most
+        ``_MAX_LOOKUPS``); otherwise scans the buckets.
+        """
+        if containing:
+            longest = max(self.longest, order.slots)
+            count = _containing_count(order.slots, longest)
+        else:
+            longest = self.longest
+            count = _inside_count(order.slots, longest)
+        base, start, end = order.start_slot << _LENGTH_BITS, order.start_slot, order.end_slot
+        found: list[list[tuple]] = []
         for by_window in self.countries(order.country_code):
-            if len(offsets) <= len(by_window):
+            if count <= min(len(by_window), _MAX_LOOKUPS):
+                offsets = (_containing_offsets if containing else _inside_offsets)(
+                    order.slots, longest
+                )
                 found += [e for o in offsets if (e := by_window.get(base + o))]
             else:
-                s, e = order.start_slot, order.end_slot
-                found += [v for k, v in by_window.items() if _inside(k, s, e)]
+                qualifies = _contains if containing else _inside
+                found += [v for k, v in by_window.items() if qualifies(k, start, end)]
         return found
 
 
@@ -491,7 +496,7 @@ class OrderBook:
         the match found so far.
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        buckets = self._sides["buy"].containing(sell, best)
+        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
         buckets.sort(key=itemgetter(0))
         for entries in buckets:
             if entries[0] >= best:
@@ -507,7 +512,7 @@ class OrderBook:
         """
         candidates: list[tuple] = []
         price = buy.price_eur_per_kwh
-        for entries in self._sides["sell"].inside(buy):
+        for entries in self._sides["sell"].related(buy, False):
             if entries[0][0] <= price:
                 _add_crossing_sells(entries, buy, now, candidates)
         candidates.sort()

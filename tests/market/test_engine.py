@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flexmeasures.market import engine
 from flexmeasures.market.engine import BookOrder, OrderBook
 
 T0 = datetime(2026, 8, 1, 10, 0, tzinfo=UTC)
@@ -419,3 +420,26 @@ def test_random_flow_never_overfills_a_buy_and_every_trade_is_valid(seed):
 def _copy(o: BookOrder, order_id: int) -> BookOrder:
     """The same order, untraded, under another id (to probe a book without changing it)."""
     return replace(o, order_id=order_id, remaining_w=None)
+
+
+def test_window_look_ups_and_bucket_scans_find_the_same_trades(monkeypatch):
+    """The book finds related windows by key look-ups or, past a limit, by scanning its
+    buckets: both ways must make the same trades."""
+
+    def flow() -> list:
+        rng = random.Random(7)
+        book = OrderBook()
+        return [t for i in range(1, 801) for t in book.submit(random_order(rng, i))]
+
+    by_look_ups = flow()
+    monkeypatch.setattr(engine, "_MAX_LOOKUPS", 0)
+    assert flow() == by_look_ups
+    assert by_look_ups
+
+
+def test_a_month_long_buy_matches():
+    month = order(1, "buy", power_w=5000, start=T0, end=T0 + timedelta(days=30))
+    book = book_of(month, order(2, "buy", price=0.1))
+    (trade,) = book.submit(order(3, "sell", start=T0 + timedelta(days=20), end=T0 + 21 * 24 * H))
+    assert trade.buy_order_id == 1
+    assert book.submit(order(4, "sell", power_w=9000)) == []
