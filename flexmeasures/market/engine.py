@@ -52,6 +52,7 @@ so the cost of a submit depends on the matching part of the book, not on its siz
 from __future__ import annotations
 
 import heapq
+import math
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -110,7 +111,8 @@ class BookOrder:
     the power (W) still to be traded in that quarter hour. It starts at ``power_w`` everywhere
     (leave it None when submitting a new order); the engine lowers it as trades happen and the
     service stores it, so that ``OrderBook.restore`` can resume partially filled buys. For a sell
-    (all-or-nothing) it is either all ``power_w`` or all 0.
+    (all-or-nothing) it is either all ``power_w`` or all 0. Give it when constructing the order
+    and let the engine change it afterwards (it keeps ``max_remaining_w`` in step).
     """
 
     order_id: int
@@ -134,8 +136,10 @@ class BookOrder:
         """Check the order and fill in derived fields; raise ValueError for a malformed one."""
         if self.side not in _SIDES:
             raise ValueError(f"side must be 'buy' or 'sell', not {self.side!r}")
-        if not self.power_w > 0:
-            raise ValueError("power_w must be > 0")
+        if not (self.power_w > 0 and math.isfinite(self.power_w)):
+            raise ValueError("power_w must be a finite number > 0")
+        if not math.isfinite(self.price_eur_per_kwh):
+            raise ValueError("price_eur_per_kwh must be a finite number")
         self.start_slot = _slot(self.delivery_start, "delivery_start")
         self.end_slot = _slot(self.delivery_end, "delivery_end")
         if not 0 < self.end_slot - self.start_slot <= _LENGTH_MASK:

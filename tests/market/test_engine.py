@@ -342,6 +342,8 @@ def test_restore_refuses_duplicate_ids():
     [
         ({"side": "hold"}, "side"),
         ({"power_w": 0}, "power_w"),
+        ({"power_w": float("inf")}, "power_w"),
+        ({"price": float("nan")}, "price_eur_per_kwh"),
         ({"start": T0 + timedelta(minutes=7)}, "quarter hour"),
         ({"end": T0}, "before delivery_end"),
         ({"start": datetime(2026, 8, 1, 10)}, "timezone-aware"),
