@@ -201,3 +201,22 @@ def test_a_foreign_publication_on_the_redis_channel_does_not_stop_the_fan_out():
         fanout.close()
     assert kinds_and_sequences[-1] == ("message", 7)
     assert {kind for kind, _ in kinds_and_sequences[:-1]} <= {"check"}
+
+
+def test_committed_messages_reach_this_apps_subscribers_through_redis_or_directly(app):
+    from flexmeasures.app import create_app
+    from flexmeasures.market.fanout import fanout_of, publish_committed
+    from tests.conftest import TEST_DATABASE_URI
+
+    assert fanout_of(app).redis is app.redis_connection  # the test app has Redis
+    embedded = create_app(
+        "testing",
+        settings={"SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URI, "FLEXMEASURES_REDIS_URL": None},
+    )
+    fanout = fanout_of(embedded)
+    assert fanout.redis is None
+    subscriber = fanout.subscribe("orderbook", None)
+    with embedded.app_context():
+        publish_committed([message("orderbook", 3)])
+    publish_committed([message("orderbook", 4)])  # outside an app context: not published
+    assert [item["sequence"] for _, item in drain(subscriber.inbox)] == [3]
