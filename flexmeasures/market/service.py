@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flexmeasures.data import db
@@ -198,8 +199,23 @@ def submit_order(
 ) -> tuple[m.MarketOrder, bool]:
     """Submit an order and match it: (the order, True), or (the first order, False) when
     the user already submitted one with the same idempotency key. A sell without baseline
-    waits (awaiting_baseline_data); other orders go accepted → matching_active and trade."""
+    waits (awaiting_baseline_data); other orders go accepted → matching_active and trade.
+
+    Retries with one key are serialised by the market lock; should two still meet (e.g.
+    SQLite files shared by several processes), the unique key refuses the second, which
+    then answers the first order."""
     now = now or utc_now()
+    try:
+        return _submit(user, data, now)
+    except IntegrityError:
+        existing = _existing(db.session, user, data.idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _submit(user: User, data: OrderInput, now: datetime) -> tuple[m.MarketOrder, bool]:
+    """``submit_order`` in one locked transaction."""
     with locked_transaction() as session:
         existing = _existing(session, user, data.idempotency_key)
         if existing is not None:

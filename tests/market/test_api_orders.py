@@ -297,3 +297,23 @@ def test_the_example_clients_sell_with_an_older_baseline_is_accepted(client, aut
     response = submit(client, auth["seller"], body)
     assert response.status_code == 200, response.get_json()
     assert response.get_json()["status"] == "matching_active"
+
+
+def test_a_duplicate_key_that_slips_past_the_lock_answers_the_first_order(
+    client, auth, clock, monkeypatch
+):
+    from flexmeasures.market import service
+
+    first = submit(client, auth["buyer"], order_body("buy", idempotency_key="k")).get_json()
+    real_lookup = service._existing
+    calls = []
+
+    def miss_once(session, user, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_lookup(session, user, key)
+
+    monkeypatch.setattr(service, "_existing", miss_once)
+    again = submit(client, auth["buyer"], order_body("buy", idempotency_key="k"))
+    assert again.status_code == 200
+    assert again.get_json()["order_id"] == first["order_id"]
+    assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1
