@@ -150,6 +150,13 @@ class Config:
     FLEXMEASURES_REDIS_PORT: int = 6379
     FLEXMEASURES_REDIS_DB_NR: int = 0
     FLEXMEASURES_REDIS_PASSWORD: str | None = None
+    # Not in the seed: the Redis pub/sub channel on which the marketplace's stream messages
+    # reach every server process (flexmeasures.market.fanout).
+    FLEXMEASURES_MARKET_STREAMS_CHANNEL: str = "flexmeasures-market-streams"
+
+    # Not in the seed: HTTPS for `flexmeasures run` (PEM files; --cert/--key override them).
+    FLEXMEASURES_TLS_CERT_FILE: str | None = None
+    FLEXMEASURES_TLS_KEY_FILE: str | None = None
 
     # Demonstrations
     FLEXMEASURES_PUBLIC_DEMO_CREDENTIALS: tuple[str, str] | None = None
@@ -171,6 +178,13 @@ class Config:
 
     # Flask-WTF: forms keep CSRF protection; the token-authenticated API does not use forms.
     WTF_CSRF_ENABLED: bool = True
+
+    # Not in the seed: the flexibility marketplace (flexmeasures.market, documentation/market.md).
+    # Lifetimes of its OAuth2 access and refresh tokens, in seconds.
+    FLEXMEASURES_MARKET_ACCESS_TOKEN_TTL: int = 3600
+    FLEXMEASURES_MARKET_REFRESH_TOKEN_TTL: int = 86400
+    # Requests per user per minute to the marketplace's REST API (429 above it; 0: no limit).
+    FLEXMEASURES_MARKET_RATE_LIMIT: int = 600
 
 
 class DevelopmentConfig(Config):
