@@ -142,7 +142,7 @@ def flexmeasures_script() -> str:
     return str(script) if script.exists() else shutil.which("flexmeasures")
 
 
-def wait_for_json(url: str, server: subprocess.Popen, seconds: float = 20) -> dict:
+def wait_for_json(url: str, server: subprocess.Popen, seconds: float = 60) -> dict:
     """Poll ``url`` until it answers with JSON; fail if the server exits or time runs out."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
