@@ -166,7 +166,12 @@ README_NOTES = (
     "matches it against the candidate orders read from the database, and records its "
     "stream messages (order statuses, ticker, and an orderbook_update holding the whole "
     "book). Submits are therefore serialised: the throughput is that of one transaction "
-    "at a time, and the latency grows with the number of clients waiting for the lock."
+    "at a time, and the latency grows with the number of clients waiting for the lock. "
+    "A profile of one submit (in-process, ~300 resting orders, same loaded machine: about "
+    "0.2 s) spent half of it in ~14 database round trips and about a third building and "
+    "storing the orderbook_update, whose size grows with the book. What helped: recording a "
+    "transaction's messages in one batch (one counter update per channel, one insert) and "
+    "reading the book as plain rows in one query (0.27 s → 0.20 s per submit)."
 )
 
 

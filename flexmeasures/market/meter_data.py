@@ -91,6 +91,10 @@ def _take_metering(
     """Store a filled sell's metering data after delivery; verify and settle its contracts."""
     if order.status != m.FILLED:
         raise MarketError(409, f"Order {order.id} is {order.status}: it has no contract to verify.")
+    if order.metering is not None:
+        raise MarketError(
+            409, f"Order {order.id} has its metering data: its contracts are settled."
+        )
     if now < order.delivery_end:
         raise RuleError({"measurement_type": ["metering data can only be sent after delivery"]})
     missing = [t for t in _quarter_ends(order) if t not in data.points]
