@@ -58,7 +58,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -241,6 +240,11 @@ def _priority_key(order: BookOrder) -> tuple[float, int, int]:
 def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     """A bucket entry: the priority key (unique, so the order itself is never compared) + order."""
     return (*_priority_key(order), order)
+
+
+def _top_price(entries: list[tuple]) -> float:
+    """The price key of a bucket's best entry (-price for bids, price for asks)."""
+    return entries[0][0]
 
 
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
@@ -501,11 +505,12 @@ class OrderBook:
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
         buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
-        buckets.sort(key=itemgetter(0))
+        buckets.sort(key=_top_price)  # float keys: a fast sort; equal prices are sorted out below
         for entries in buckets:
-            if entries[0] >= best:
-                break
-            best = _best_in(entries, sell, best, now)
+            if entries[0][0] > best[0]:
+                break  # this and all later buckets' best bids rank below the best match so far
+            if entries[0] < best:
+                best = _best_in(entries, sell, best, now)
         return best[3] if len(best) > 3 else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:

@@ -185,6 +185,17 @@ def test_best_bid_is_found_across_different_windows():
     assert trade.buy_order_id == 2
 
 
+@pytest.mark.parametrize("first_sequence, second_sequence, winner", [(20, 10, 2), (10, 20, 1)])
+def test_equal_bids_in_different_windows_rank_by_time(first_sequence, second_sequence, winner):
+    book = book_of(
+        order(1, "buy", price=0.25, start=T0, end=T0 + H, sequence=first_sequence),
+        order(2, "buy", price=0.25, start=T0 - H, end=T0 + H, sequence=second_sequence),
+        order(3, "buy", price=0.25, start=T0, end=T0 + 2 * H, sequence=30),
+    )
+    (trade,) = book.submit(order(4, "sell", power_w=100, price=0.2, start=T0 + Q, end=T0 + H))
+    assert trade.buy_order_id == winner
+
+
 def test_a_better_bid_that_cannot_take_the_sell_is_passed_over():
     book = book_of(
         order(1, "buy", power_w=500, price=0.30),  # too small for the sell
