@@ -128,7 +128,7 @@ price).
 | {count:,} | {seconds:.2f} | {rate:,.0f} | > {TARGET_ORDERS_PER_S:,} | {result["wall"]:.2f} | \
 {result["trades"]:,} | {result["resting"]:,} |
 
-What makes it fast: resting orders sit per side in buckets, one per (country, delivery
+How it works: resting orders sit per side in buckets, one per (country, delivery
 window), each a list kept sorted by (price, sequence) with `bisect`. An incoming sell looks up
 only the buy buckets of its country (and "any") whose window contains its own (every window of
 at most the longest buy's length around it: a few dozen dictionary look-ups), keeps those whose
