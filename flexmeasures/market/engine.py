@@ -363,35 +363,49 @@ class _Side:
     sorted by priority key (``_entry``), best first. To find the windows that contain (or lie
     inside) a given one, the side either looks up every possible key, using the longest window
     it has held, or, when that would be more look-ups than it has buckets, scans its buckets.
+
+    An order for any country (None) is filed under None *and* under every country, so an order
+    for one country finds all the orders that agree with it in that country's buckets alone;
+    an order for any country looks everywhere and may meet the same "any" order more than once.
     """
 
     def __init__(self) -> None:
         """An empty side."""
-        self.buckets: dict[str | None, dict[int, list[tuple]]] = {}
+        self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
 
+    def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
+        """The bucket dictionaries an order belongs in (creating its country's if new)."""
+        if order.country_code is None:
+            return list(self.buckets.values())
+        by_window = self.buckets.get(order.country_code)
+        if by_window is None:  # a new country starts with every "any" order
+            by_window = {key: list(v) for key, v in self.buckets[None].items()}
+            self.buckets[order.country_code] = by_window
+        return [by_window]
+
     def add(self, order: BookOrder) -> None:
-        """Put an order in its bucket, keeping the bucket sorted by priority."""
-        by_window = self.buckets.setdefault(order.country_code, {})
-        insort(by_window.setdefault(order.window_key, []), _entry(order))
+        """Put an order in its bucket(s), keeping each bucket sorted by priority."""
+        entry = _entry(order)
+        for by_window in self._filed_under(order):
+            insort(by_window.setdefault(order.window_key, []), entry)
         self.longest = max(self.longest, order.slots)
 
     def remove(self, order: BookOrder) -> None:
-        """Take an order out of its bucket (it must be there)."""
-        by_window = self.buckets[order.country_code]
-        entries = by_window[order.window_key]
-        del entries[bisect_left(entries, _priority_key(order))]
-        if not entries:
-            del by_window[order.window_key]
+        """Take an order out of its bucket(s) (it must be there)."""
+        key = _priority_key(order)
+        for by_window in self._filed_under(order):
+            entries = by_window[order.window_key]
+            del entries[bisect_left(entries, key)]
+            if not entries:
+                del by_window[order.window_key]
 
     def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The buckets {window key: entries} of the countries agreeing with ``country_code``.
-
-        Countries agree when equal, or when either is None ("any").
-        """
+        """The bucket dictionaries holding every order whose country agrees with
+        ``country_code`` (equal, or either is None: "any")."""
         if country_code is None:
             return list(self.buckets.values())
-        return [self.buckets.get(country_code) or {}, self.buckets.get(None) or {}]
+        return [self.buckets.get(country_code) or self.buckets[None]]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
@@ -524,6 +538,8 @@ class OrderBook:
         for entries in self._sides["sell"].related(buy, False):
             if entries[0][0] <= price:
                 _add_crossing_sells(entries, buy, now, candidates)
+        if buy.country_code is None:  # "any" sells were met under every country: once each
+            candidates = list(set(candidates))
         candidates.sort()
         for entry in candidates:
             if buy.is_filled:
