@@ -44,9 +44,12 @@ on the quarter hour. The engine raises ``ValueError`` for malformed orders; the 
 orders first and answers 422 with field messages, so the engine's errors are a last guard.
 
 Data structures: resting orders are kept per side in buckets keyed by (country, delivery
-start slot), each bucket a list sorted by priority key (bisect), plus a heap of deadlines for
-expiry. A match only looks at the buckets whose start slots and countries can match at all,
-so the cost of a submit depends on the matching part of the book, not on its size.
+window), each bucket a list sorted by priority key (bisect); orders for any country are filed
+under every country too. A heap of deadlines serves expiry. A match only looks at the buckets
+whose window and country can match at all (an incoming sell visits them best bid first and
+stops once no bucket can beat the match found), so the cost of a submit depends on the part
+of the book that could match, not on the size of the book. ``benchmarks/bench_market_engine.py``
+measures it.
 """
 
 from __future__ import annotations
