@@ -15,7 +15,8 @@ midpoints of sub-intervals of at most SUBSTEP.
 The index is power / (scale × max(irradiance, FLOOR_IRRADIANCE)). ``scale`` (sensor unit
 per W/m²) is fitted so that clear moments have an index near 1 (negative power, USEF's sign
 of production, gives a negative scale). The floor keeps the index finite at night and at
-low sun, and the transformation exactly invertible everywhere.
+low sun. The way back is exact for events with any sun; events without sun (the sun below
+the horizon throughout) get no power.
 """
 
 from __future__ import annotations
@@ -97,5 +98,8 @@ class ClearSkyIndex:
         return power / self.expected(irradiance.reindex(power.index))
 
     def to_power(self, index: pd.Series, irradiance: pd.Series) -> pd.Series:
-        """Power (sensor unit) of each event of ``index``: the inverse of ``to_index``."""
-        return index * self.expected(irradiance.reindex(index.index))
+        """Power (sensor unit) of each event of ``index``: the inverse of ``to_index`` for
+        events with sun, and 0 for events with the sun below the horizon throughout (no
+        light, no power; the index a model carries over from dusk would say otherwise)."""
+        sun = irradiance.reindex(index.index)
+        return (index * self.expected(sun)).where(sun != 0, 0.0)
