@@ -72,19 +72,28 @@ def residual_quantiles(
     residuals: pd.Series, probabilities: Sequence[float], timezone: str = "UTC"
 ) -> pd.DataFrame:
     """Quantiles of the residuals per local hour of the day (rows 0 to 23; columns the
-    probabilities), over the residuals within NEIGHBOUR_HOURS hours of it (around
-    midnight too); hours without any get the quantiles of all residuals."""
+    probabilities, sensor unit).
+
+    Each hour's size is its own mean absolute residual; its shape (quantiles of residuals
+    divided by the size of their own hour) is pooled with the NEIGHBOUR_HOURS hours on
+    either side (around midnight too), or over all hours if those have none. So an hour
+    next to the night (solar) gets its own width, not one shrunk by the night's zeros."""
     residuals = residuals.dropna()
     if residuals.empty:
         raise ValueError("No residuals to take quantiles of.")
     hours = np.asarray(residuals.index.tz_convert(timezone).hour)
     values = residuals.to_numpy(float)
-    overall = np.quantile(values, probabilities)
+    sizes = pd.Series(np.abs(values)).groupby(hours).mean().reindex(range(24)).fillna(0)
+    own_size = sizes.to_numpy()[hours]
+    scaled = np.divide(values, own_size, out=np.zeros_like(values), where=own_size > 0)
+    sized = own_size > 0
+    overall = np.quantile(scaled[sized], probabilities) if sized.any() else 0 * values[:1]
     rows = {}
     for hour in range(24):
         distance = np.abs((hours - hour + 12) % 24 - 12)
-        near = values[distance <= NEIGHBOUR_HOURS]
-        rows[hour] = np.quantile(near, probabilities) if near.size else overall
+        near = scaled[sized & (distance <= NEIGHBOUR_HOURS)]
+        shape = np.quantile(near, probabilities) if near.size else overall
+        rows[hour] = sizes[hour] * np.broadcast_to(shape, (len(probabilities),))
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(probabilities))
 
 
