@@ -122,7 +122,7 @@ _ORDER_BY = {
         f"tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon, {_MEDIAN_FIRST}"
     ),
     False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, "
-    "tb.cumulative_probability",
+    f"{_MEDIAN_FIRST}, tb.cumulative_probability",
 }
 
 
@@ -259,7 +259,16 @@ def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.Da
     distance = (frame["cumulative_probability"] - 0.5).abs().rename("distance")
     frame = (
         frame.assign(distance=distance)
-        .sort_values(["sensor_id", "event_start", "belief_horizon", "source_id", "distance"])
+        .sort_values(
+            [
+                "sensor_id",
+                "event_start",
+                "belief_horizon",
+                "source_id",
+                "distance",
+                "cumulative_probability",
+            ]
+        )
         .drop(columns="distance")
     )
     if belief_filter.most_recent in keys:

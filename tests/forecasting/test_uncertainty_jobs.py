@@ -6,6 +6,7 @@ never observed weather, never a forecast made too late."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import numpy as np
@@ -14,6 +15,7 @@ import pytest
 
 from flexmeasures.charts import ChartWindow, chart_json, power_chart
 from flexmeasures.data.models import Asset, WeatherSensor
+from flexmeasures.data.queries import BeliefFilter, _filter_in_pandas
 from flexmeasures.data.services.charts import ChartGrid, power_data
 from flexmeasures.forecasting.jobs import make_rolling_forecasts, weather_forecasts
 from flexmeasures.forecasting.solar import clear_sky_irradiance
@@ -129,3 +131,23 @@ def test_weather_regressors_are_forecasts_known_at_the_horizon(db, structure, us
     assert (known[1] == 3.0).all()
     assert (known[2] == 4.0).all()  # 2 h 45 min ahead for the hour: the 3-hour forecast
     assert weather_forecasts(sky, 3 * HOUR, asset, DAY, NEXT_DAY).isna().all()  # none in time
+
+
+def test_the_most_recent_belief_of_a_forecast_with_quantiles_is_its_median_on_sqlite_too():
+    """SQLite's belief search (pandas) keeps the 0.5 belief per event, as PostgreSQL's does;
+    every belief comes median first, like PostgreSQL's."""
+    frame = pd.DataFrame(
+        {
+            "sensor_id": 1,
+            "event_start": [DAY] * 3,
+            "belief_horizon": [6 * HOUR] * 3,
+            "source_id": 1,
+            "cumulative_probability": [0.1, 0.9, 0.5],
+            "event_value": [1.0, 3.0, 2.0],
+        }
+    )
+    query = BeliefFilter(sensor_ids=(1,), start=DAY, end=NEXT_DAY)
+
+    assert _filter_in_pandas(frame, query)["event_value"].tolist() == [2.0]
+    every = _filter_in_pandas(frame, replace(query, most_recent=False))
+    assert every["cumulative_probability"].tolist() == [0.5, 0.1, 0.9]
