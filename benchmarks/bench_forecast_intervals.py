@@ -155,7 +155,7 @@ def skill_markdown(table: pd.DataFrame, days: int) -> str:
 
 
 INTRODUCTION = """`python benchmarks/bench_forecast_intervals.py --write-readme` (no database;
-run by `make bench`). The series of the forecasting benchmark above. Forecasts carry the
+run by `make bench`). The series of the Forecasting section. Forecasts carry the
 10 %, 50 % and 90 % quantiles: the point forecast plus the quantiles of the model's errors
 in a backtest over the last 28 days of its history (at most a third of it), per local hour
 of the day (`flexmeasures/forecasting/quantiles.py`). Coverage is the share of outcomes
