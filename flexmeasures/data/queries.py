@@ -4,7 +4,9 @@
 filtered by a rolling horizon (recorded at least ``horizon`` before the end of each event),
 a prior (recorded at or before a moment) and sources; by default it keeps only the most
 recent belief per event (the smallest horizon; on a tie, the lowest source id), or per
-event and source. On PostgreSQL all of this happens in one indexed SQL statement; on
+event and source; of a belief given as several probabilities (a forecast's quantiles) it
+keeps the expected value, the row whose cumulative probability is closest to 0.5.
+On PostgreSQL all of this happens in one indexed SQL statement; on
 SQLite (the embedded default) the window is read and the rest is done with pandas.
 
 Returned frames have the columns of ``BELIEF_COLUMNS``: sensor_id, event_start (aware
@@ -111,10 +113,16 @@ _DISTINCT_ON = {
     "per_source": "DISTINCT ON (tb.sensor_id, tb.event_start, tb.source_id)",
     False: "",
 }
+# Of one belief given as several probabilities (quantiles), the most recent belief is its
+# expected value: the row with the probability closest to the median (0.5).
+_MEDIAN_FIRST = "abs(tb.cumulative_probability - 0.5)"
 _ORDER_BY = {
-    True: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
-    "per_source": "tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon",
-    False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
+    True: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_MEDIAN_FIRST}",
+    "per_source": (
+        f"tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon, {_MEDIAN_FIRST}"
+    ),
+    False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, "
+    f"{_MEDIAN_FIRST}, tb.cumulative_probability",
 }
 
 
@@ -248,7 +256,21 @@ def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.Da
         True: ["sensor_id", "event_start"],
         "per_source": ["sensor_id", "event_start", "source_id"],
     }
-    frame = frame.sort_values(["sensor_id", "event_start", "belief_horizon", "source_id"])
+    distance = (frame["cumulative_probability"] - 0.5).abs().rename("distance")
+    frame = (
+        frame.assign(distance=distance)
+        .sort_values(
+            [
+                "sensor_id",
+                "event_start",
+                "belief_horizon",
+                "source_id",
+                "distance",
+                "cumulative_probability",
+            ]
+        )
+        .drop(columns="distance")
+    )
     if belief_filter.most_recent in keys:
         frame = frame.drop_duplicates(subset=keys[belief_filter.most_recent], keep="first")
     return frame

@@ -11,7 +11,12 @@ calls per day (through ``compute_rolling_forecasts``, which does not commit). It
   the most recent forecast known at that event's belief time for this horizon;
 
 and hands them to the pure core (``rolling_forecasts``), which uses only the data known at
-each forecast's belief time. The forecasts are saved with belief horizon = the forecast
+each forecast's belief time. Solar assets are forecast as a clear-sky index at their
+location, wind assets with hour-of-day and season terms (``forecasting.physics``).
+
+Each forecast is saved as one belief per probability of DEFAULT_PROBABILITIES (the 10 %,
+50 % and 90 % quantiles, ``forecasting.quantiles``), with its cumulative_probability; the
+50 % belief is the point forecast. The forecasts are saved with belief horizon = the forecast
 horizon, by a data source of type "forecasting script" named FORECASTER_NAME whose model and
 version are those of the model that made them: e.g. "ols" 1.0, or "naive (fallback from
 ols)" 1.0 when the regression model fell back to the last known value. Saving overwrites
@@ -40,6 +45,7 @@ from flexmeasures.data.services.data_sources import METER_DATA, source_ids_of_ki
 from flexmeasures.data.services.forecast_triggers import FORECAST_HISTORY
 from flexmeasures.data.services.weather_sensors import find_weather_sensor
 from flexmeasures.forecasting.models import MODELS
+from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, MEDIAN, quantile_column
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
 FORECASTER_NAME = "FlexMeasures"
@@ -138,7 +144,8 @@ def compute_rolling_forecasts(
         end,
         model_name=model_name,
         regressors=regressors,
-        model_options={"timezone": sensor.timezone or "UTC"},
+        model_options=model_options(sensor),
+        quantiles=DEFAULT_PROBABILITIES,
     )
     saved = save_forecasts(sensor, forecasts, model_name)
     return ForecastRun(
@@ -151,6 +158,19 @@ def compute_rolling_forecasts(
         regressors=tuple(regressors.columns) if regressors is not None else (),
         saved=saved,
     )
+
+
+def model_options(sensor: Sensor) -> dict[str, Any]:
+    """Options of the core's models for a sensor: its time zone, and for assets their type
+    and location (so solar and wind assets are forecast with their physics)."""
+    options: dict[str, Any] = {"timezone": sensor.timezone or "UTC"}
+    if isinstance(sensor, Asset):
+        options.update(
+            asset_type=sensor.asset_type_name,
+            latitude=sensor.latitude,
+            longitude=sensor.longitude,
+        )
+    return options
 
 
 def forecastable_sensor(sensor_id: int) -> Sensor:
@@ -259,23 +279,32 @@ def weather_forecasts(
 
 
 def save_forecasts(sensor: Sensor, forecasts: pd.DataFrame, model_name: str) -> int:
-    """Save the core's forecasts as beliefs of the forecaster sources that made them,
-    replacing the same beliefs of an earlier run; returns how many. Does not commit."""
+    """Save the core's forecasts as beliefs of the forecaster sources that made them: the
+    point forecast at probability 0.5 and each quantile column at its probability, where
+    known; replacing the same beliefs of an earlier run. Returns how many forecasts (events)
+    were saved. Does not commit."""
     if forecasts.empty:
         return 0
     source_ids = {
         label: forecaster_source(label, model_name).id for label in forecasts["source"].unique()
     }
-    beliefs = pd.DataFrame(
+    base = pd.DataFrame(
         {
             "sensor_id": sensor.id,
             "event_start": pd.DatetimeIndex(forecasts["event_start"]),
-            "belief_horizon": pd.to_timedelta(forecasts["belief_horizon"]),
+            "belief_horizon": pd.to_timedelta(forecasts["belief_horizon"]).to_numpy(),
             "source_id": forecasts["source"].map(source_ids).to_numpy(),
-            "event_value": forecasts["value"].to_numpy(float),
         }
     )
-    return save_beliefs(beliefs, on_conflict="overwrite")
+    parts = []
+    for probability in DEFAULT_PROBABILITIES:
+        column = "value" if probability == MEDIAN else quantile_column(probability)
+        if column in forecasts:
+            values = forecasts[column].to_numpy(float)
+            parts.append(base.assign(cumulative_probability=probability, event_value=values))
+    beliefs = pd.concat(parts, ignore_index=True).dropna(subset=["event_value"])
+    saved = save_beliefs(beliefs, on_conflict="overwrite")
+    return len(forecasts) if saved else 0
 
 
 def source_model(label: str, requested_model: str) -> tuple[str, str]:

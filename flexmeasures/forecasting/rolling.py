@@ -9,13 +9,16 @@ step's own belief time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
-from flexmeasures.forecasting.models import get_model
+from flexmeasures.forecasting.physics import physical_model
+from flexmeasures.forecasting.quantiles import MEDIAN, QuantileForecaster, quantile_column
 
 DEFAULT_HORIZONS = tuple(pd.Timedelta(hours=hours) for hours in (1, 6, 24, 48))
 COLUMNS = ["event_start", "belief_time", "belief_horizon", "value", "source"]
@@ -30,6 +33,7 @@ def rolling_forecasts(
     regressors: pd.DataFrame | None = None,
     refit_every: pd.Timedelta = DAY,
     model_options: dict | None = None,
+    quantiles: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Forecasts for every step in [start, end) at the series' resolution.
 
@@ -38,12 +42,19 @@ def rolling_forecasts(
     for this horizon (e.g. weather forecasts issued before it). Returns one row per step
     with a forecast: event_start, belief_time, belief_horizon (= horizon), value (sensor's
     unit) and source (the label of the model that made it, see ModelSource.label).
+
+    ``model_options`` go to ``physical_model`` (e.g. timezone, and asset_type, latitude
+    and longitude for solar and wind physics). With ``quantiles`` (probabilities, e.g.
+    (0.1, 0.5, 0.9)), each row also has a column per probability other than the median
+    (named by ``quantile_column``, e.g. "p10"), NaN where the model has no band.
     """
     series = regular_series(series)
     horizon = pd.Timedelta(horizon)
     steps = pd.date_range(_utc(start), _utc(end), freq=infer_resolution(series), inclusive="left")
     frames = [
-        _forecast_window(series, window, horizon, model_name, regressors, model_options or {})
+        _forecast_window(
+            series, window, horizon, model_name, regressors, model_options or {}, quantiles
+        )
         for window in refit_windows(steps, refit_every)
     ]
     if not frames:
@@ -67,22 +78,36 @@ def _forecast_window(
     model_name: str,
     regressors: pd.DataFrame | None,
     model_options: dict,
+    quantiles: Sequence[float] | None = None,
 ) -> pd.DataFrame:
     """Fit on the data known at the window's first belief time; predict the window."""
     resolution = infer_resolution(series)
     known_at_fit = series.loc[: window[0] - horizon]
-    model = get_model(model_name, **model_options).fit(known_at_fit, horizon, regressors)
+    factory = partial(physical_model, model_name, **model_options)
+    if quantiles:
+        timezone = model_options.get("timezone", "UTC")
+        model = QuantileForecaster(factory, quantiles, timezone)
+    else:
+        model = factory()
+    model.fit(known_at_fit, horizon, regressors)
     known_at_last_step = series.loc[: window[-1] - horizon]
-    values = model.predict(window, history=known_at_last_step, regressors=regressors)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "event_start": window,
             "belief_time": window + resolution - horizon,
             "belief_horizon": horizon,
-            "value": values.to_numpy(float),
+            "value": np.nan,
             "source": model.source.label,
         }
     )
+    if not quantiles:
+        values = model.predict(window, history=known_at_last_step, regressors=regressors)
+        return frame.assign(value=values.to_numpy(float))
+    table = model.predict_quantiles(window, history=known_at_last_step, regressors=regressors)
+    frame["value"] = table.pop(MEDIAN).to_numpy(float)
+    for probability in table.columns:
+        frame[quantile_column(probability)] = table[probability].to_numpy(float)
+    return frame
 
 
 def _utc(moment: datetime | pd.Timestamp) -> pd.Timestamp:

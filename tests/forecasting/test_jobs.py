@@ -97,8 +97,14 @@ def building(db, structure, users) -> Asset:
     return asset
 
 
-def forecasts_of(db, sensor: Sensor) -> pd.DataFrame:
-    """Every forecast belief of the sensor, with its source's model and version."""
+def forecasts_of(db, sensor: Sensor, probability: float | None = 0.5) -> pd.DataFrame:
+    """Every forecast belief of the sensor at a cumulative probability (None: at any, with
+    a column for it), with its source's model and version."""
+    if probability is None:
+        return pd.concat(
+            [forecasts_of(db, sensor, p).assign(cumulative_probability=p) for p in (0.1, 0.5, 0.9)],
+            ignore_index=True,
+        )
     rows = db.session.execute(
         select(
             TimedBelief.event_start,
@@ -109,7 +115,11 @@ def forecasts_of(db, sensor: Sensor) -> pd.DataFrame:
             DataSource.version,
         )
         .join(DataSource, DataSource.id == TimedBelief.source_id)
-        .where(TimedBelief.sensor_id == sensor.id, TimedBelief.belief_horizon > timedelta(0))
+        .where(
+            TimedBelief.sensor_id == sensor.id,
+            TimedBelief.belief_horizon > timedelta(0),
+            TimedBelief.cumulative_probability == probability,
+        )
         .order_by(TimedBelief.belief_horizon, TimedBelief.event_start)
     ).all()
     columns = ["event_start", "belief_horizon", "event_value", "type", "model", "version"]

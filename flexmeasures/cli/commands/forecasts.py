@@ -64,10 +64,12 @@ def add_forecasts(**options: Any) -> None:
     """Make rolling forecasts of a sensor for every step of some days and save them.
 
     Days are those of the sensor's time zone. Each forecast uses only the data known at its
-    belief time (the event's end minus the horizon); the model is refitted daily. Prints
-    per horizon how many forecasts each model made and, where measurements exist, their
-    accuracy. With --as-job, workers do this (see `flexmeasures jobs run-worker --queue
-    forecasting`).
+    belief time (the event's end minus the horizon); the model is refitted daily. Each
+    forecast is saved with its 10 % and 90 % quantiles next to it (beliefs with those
+    cumulative probabilities; the point forecast at 0.5). Solar assets are forecast as a
+    clear-sky index, wind assets with hour and season terms. Prints per horizon how many
+    forecasts each model made and, where measurements exist, their accuracy. With
+    --as-job, workers do this (see `flexmeasures jobs run-worker --queue forecasting`).
 
     \b
     Example:

@@ -1,0 +1,178 @@
+"""How sure a forecast is: quantiles from the model's own backtest errors per hour of day.
+
+Every model is fitted twice: once on all the data (for the forecasts), and once on the data
+known before the last BACKTEST of history, to forecast that span as it would have been
+forecast (each event from the data known at its belief time). The backtest's residuals
+(actual - forecast, in the sensor's unit) give, per local hour of the day (pooled with the
+NEIGHBOUR_HOURS hours on either side, so that each hour has enough of them), the quantiles
+added to the point forecast: the 10 % and 90 % quantiles span the band in which 8 out of 10
+outcomes should fall. Solar residuals are zero at night, so the band closes there.
+
+The 50 % belief is the model's point forecast itself (its estimate of the expected value,
+which ``getPrognosis`` returns); the other quantiles are monotone in their probability and
+lie on the right side of it (a 10 % quantile is never above the point forecast, a 90 % one
+never below).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+import pandas as pd
+
+from flexmeasures.forecasting.features import infer_resolution, regular_series
+from flexmeasures.forecasting.models import Forecaster
+from flexmeasures.forecasting.physics import WrappedForecaster
+
+DEFAULT_PROBABILITIES = (0.1, 0.5, 0.9)
+MEDIAN = 0.5
+BACKTEST = pd.Timedelta(days=28)
+NEIGHBOUR_HOURS = 1
+MIN_BACKTEST_FRACTION = 1 / 3  # at most this share of the history is held out
+
+
+def check_probabilities(probabilities: Sequence[float]) -> tuple[float, ...]:
+    """The probabilities sorted, with the median added; ValueError unless each is in (0, 1)."""
+    values = sorted({float(p) for p in probabilities} | {MEDIAN})
+    if any(not 0 < p < 1 for p in values):
+        raise ValueError(f"Quantile probabilities must lie between 0 and 1, not {values}.")
+    return tuple(values)
+
+
+def quantile_column(probability: float) -> str:
+    """The name of a quantile's column in forecast frames: 0.1 → "p10", 0.025 → "p2.5"."""
+    return f"p{100 * probability:g}"
+
+
+def backtest_residuals(
+    factory: Callable[[], Forecaster],
+    series: pd.Series,
+    horizon: pd.Timedelta,
+    regressors: pd.DataFrame | None = None,
+    span: pd.Timedelta = BACKTEST,
+) -> pd.Series:
+    """Residuals (actual - forecast, sensor unit) of a new model from ``factory`` over the
+    last ``span`` of the series (at most MIN_BACKTEST_FRACTION of its known history), fitted
+    on the events known at the first test event's belief time. Empty if too short."""
+    series = regular_series(series)
+    known = series.dropna()
+    if len(known) < 3:
+        return pd.Series(dtype=float, index=pd.DatetimeIndex([], tz="UTC"))
+    span = min(pd.Timedelta(span), (known.index[-1] - known.index[0]) * MIN_BACKTEST_FRACTION)
+    resolution = infer_resolution(series)
+    first_test = (known.index[-1] - span).ceil(resolution)
+    model = factory().fit(series.loc[: first_test - horizon], horizon, regressors)
+    tested = series.loc[first_test:].dropna()
+    predicted = model.predict(tested.index, history=series, regressors=regressors)
+    return (tested - predicted).dropna()
+
+
+def residual_quantiles(
+    residuals: pd.Series, probabilities: Sequence[float], timezone: str = "UTC"
+) -> pd.DataFrame:
+    """Quantiles of the residuals per local hour of the day (rows 0 to 23; columns the
+    probabilities, sensor unit).
+
+    Each hour's size is its own mean absolute residual; its shape (quantiles of residuals
+    divided by the size of their own hour) is pooled with the NEIGHBOUR_HOURS hours on
+    either side (around midnight too), or over all hours if those have none. So an hour
+    next to the night (solar) gets its own width, not one shrunk by the night's zeros."""
+    residuals = residuals.dropna()
+    if residuals.empty:
+        raise ValueError("No residuals to take quantiles of.")
+    hours = np.asarray(residuals.index.tz_convert(timezone).hour)
+    values = residuals.to_numpy(float)
+    sizes = pd.Series(np.abs(values)).groupby(hours).mean().reindex(range(24)).fillna(0)
+    own_size = sizes.to_numpy()[hours]
+    scaled = np.divide(values, own_size, out=np.zeros_like(values), where=own_size > 0)
+    sized = own_size > 0
+    overall = np.quantile(scaled[sized], probabilities) if sized.any() else 0 * values[:1]
+    rows = {}
+    for hour in range(24):
+        distance = np.abs((hours - hour + 12) % 24 - 12)
+        near = scaled[sized & (distance <= NEIGHBOUR_HOURS)]
+        shape = np.quantile(near, probabilities) if near.size else overall
+        rows[hour] = sizes[hour] * np.broadcast_to(shape, (len(probabilities),))
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(probabilities))
+
+
+def quantile_forecasts(
+    point: pd.Series, table: pd.DataFrame, timezone: str = "UTC"
+) -> pd.DataFrame:
+    """Per event of ``point`` (forecasts, sensor unit), a column per probability of
+    ``table`` (see ``residual_quantiles``): the point forecast plus the residual quantile of
+    the event's local hour, kept on the right side of the point forecast and monotone in
+    the probability; the median column (0.5) is the point forecast itself."""
+    probabilities = np.asarray(sorted(table.columns), dtype=float)
+    hours = np.asarray(point.index.tz_convert(timezone).hour)
+    offsets = table[list(probabilities)].to_numpy(float)[hours]
+    centre = point.to_numpy(float)[:, None]
+    values = centre + offsets
+    values = np.where(probabilities < MEDIAN, np.minimum(values, centre), values)
+    values = np.where(probabilities > MEDIAN, np.maximum(values, centre), values)
+    values = np.where(probabilities == MEDIAN, centre, values)
+    finite = np.isfinite(values).all(axis=1)
+    values[finite] = np.maximum.accumulate(values[finite], axis=1)
+    return pd.DataFrame(values, index=point.index, columns=list(probabilities))
+
+
+class QuantileForecaster(WrappedForecaster):
+    """A model (made by ``factory``) whose forecasts come with quantiles (see module doc)."""
+
+    def __init__(
+        self,
+        factory: Callable[[], Forecaster],
+        probabilities: Sequence[float] = DEFAULT_PROBABILITIES,
+        timezone: str = "UTC",
+        backtest: pd.Timedelta = BACKTEST,
+    ) -> None:
+        """``factory`` makes a new, unfitted model; ``timezone`` is the sensor's (hours of
+        the day are local); ``backtest`` is the span held out for the residuals."""
+        super().__init__(factory())
+        self.factory = factory
+        self.probabilities = check_probabilities(probabilities)
+        self.timezone = timezone
+        self.backtest = pd.Timedelta(backtest)
+        self.table: pd.DataFrame | None = None
+
+    def fit(
+        self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
+    ) -> QuantileForecaster:
+        """Fit the model on all of the series, and the residual quantiles on a backtest
+        (none if the history is too short for one)."""
+        series = self._remember(series, horizon, regressors)
+        self.inner.fit(series, horizon, regressors)
+        residuals = backtest_residuals(
+            self.factory, series, self.horizon, regressors, self.backtest
+        )
+        self.table = (
+            residual_quantiles(residuals, self.probabilities, self.timezone)
+            if len(residuals)
+            else None
+        )
+        return self
+
+    def predict(
+        self,
+        event_starts: pd.DatetimeIndex,
+        history: pd.Series | None = None,
+        regressors: pd.DataFrame | None = None,
+    ) -> pd.Series:
+        """The model's point forecasts."""
+        return self.inner.predict(event_starts, self._history(history), regressors)
+
+    def predict_quantiles(
+        self,
+        event_starts: pd.DatetimeIndex,
+        history: pd.Series | None = None,
+        regressors: pd.DataFrame | None = None,
+    ) -> pd.DataFrame:
+        """A column per probability (the median: the point forecast); NaN in the other
+        columns when there was no backtest to learn the errors from."""
+        point = self.predict(event_starts, history, regressors)
+        if self.table is None:
+            frame = pd.DataFrame(np.nan, index=point.index, columns=list(self.probabilities))
+            frame[MEDIAN] = point
+            return frame
+        return quantile_forecasts(point, self.table, self.timezone)
