@@ -16,6 +16,8 @@ queries), so neither imports the other.
   schedules' deviations from the forecasts per hour with their value, and the time slots
   highlighted on charts where they deviate;
 - ``mocked_bands``: the uncertainty bands demo servers mock where forecasts have none.
+- ``mocked_flexibility``: the flexibility numbers and the balancing action demo servers
+  mock on the portfolio overview where there are no schedules.
 """
 
 from flexmeasures.charts.figures import ChartWindow, Trace, chart_json, json_text

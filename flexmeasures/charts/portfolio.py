@@ -123,13 +123,19 @@ def stacked_power_chart(
 
 
 def schedule_change_chart(
-    change: pd.Series, window: ChartWindow, highlights: list[Span] | None = None
+    change: pd.Series,
+    window: ChartWindow,
+    highlights: list[Span] | None = None,
+    title: str | None = None,
 ):
     """A bokeh figure of the change in power due to schedules (MW, consumption positive),
-    ``highlights`` shaded."""
+    ``highlights`` shaded; ``title`` replaces the default title (e.g. to say it is mocked)."""
     trace = Trace("Schedule minus forecast", change, "schedules")
     chart = time_series_figure(
-        [trace], "Change in power due to schedules", "Power change (MW, consumption +)", window
+        [trace],
+        title or "Change in power due to schedules",
+        "Power change (MW, consumption +)",
+        window,
     )
     add_highlights(chart, highlights or [])
     return chart

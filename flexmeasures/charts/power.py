@@ -70,9 +70,27 @@ def _traces_of(
             )
             for column in frame.columns
         ]
-    lower = total(band[0]) if band is not None and band[0].shape[1] else None
-    upper = total(band[1]) if band is not None and band[1].shape[1] else None
+    lower, upper = _summed_band(frame, band)
     return [Trace(f"{name} ({kind})", total(frame), kind, lower=lower, upper=upper)]
+
+
+def _summed_band(frame: pd.DataFrame, band: tuple | None) -> tuple:
+    """The summed lower and upper bounds (None without any bound): per asset and event its
+    bound where given, else its own value in ``frame`` (its share of the band collapses to
+    the line), so the summed band stays around the summed line."""
+    if band is None or not (band[0].shape[1] or band[1].shape[1]):
+        return None, None
+    return tuple(
+        None if not side.shape[1] else total(_bound_or_value(side, frame)) for side in band
+    )
+
+
+def _bound_or_value(bounds: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+    """Each asset's bound (same unit as ``frame``) where given, else its value in ``frame``;
+    NaN for the events at which no asset has a bound (no band there)."""
+    bounds = bounds.reindex(index=frame.index, columns=frame.columns)
+    some_bound = bounds.notna().any(axis=1)
+    return bounds.fillna(frame).where(some_bound, axis=0)
 
 
 def _column(band: tuple | None, side: int, column: str) -> pd.Series | None:
@@ -89,7 +107,8 @@ def power_traces(
 ) -> list[Trace]:
     """The traces of the power chart (see the module doc); ``name`` labels summed traces.
 
-    A summed band is the sum of the assets' bounds (wider than the band of the sum).
+    A summed band is the sum of the assets' bounds (wider than the band of the sum); an
+    asset without a bound at an event adds its forecast to both bounds there.
     """
     if show_individual_traces_for not in INDIVIDUAL_TRACE_OPTIONS:
         raise ValueError(

@@ -5,6 +5,11 @@ production, as switched) and the change in power due to schedules, both with the
 slots highlighted where schedules deviate from the forecasts (green where that earns money
 at the market's prices, red where it costs, grey where no price is known).
 
+On a demo server (``mocks_flexibility``), where no schedule deviates from the forecasts,
+the page shows mocked flexibility instead, labelled as a demonstration: a plausible change
+in power with its volume and value and one balancing action
+(``flexmeasures.charts.mocked_flexibility``).
+
 The selection is read like the analytics page's (days in FLEXMEASURES_TIMEZONE, the end
 date included, a resolution and a market); bad input is said on the page, never a 500.
 Energy in MWh, money in EUR (prices in EUR/MWh).
@@ -19,7 +24,12 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 
 from flexmeasures.charts import ChartWindow
-from flexmeasures.charts.opportunities import highlight_spans
+from flexmeasures.charts.mocked_flexibility import (
+    MOCK_FLEXIBLE_SHARE,
+    MockedFlexibility,
+    mocked_flexibility,
+)
+from flexmeasures.charts.opportunities import TOLERANCE, highlight_spans
 from flexmeasures.charts.portfolio import (
     Finances,
     finances,
@@ -33,6 +43,7 @@ from flexmeasures.data import db
 from flexmeasures.data.models import Market
 from flexmeasures.data.services.charts import ChartGrid
 from flexmeasures.data.services.demo_year import read_power, read_sensor
+from flexmeasures.modes import mocks_flexibility
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
@@ -53,12 +64,14 @@ portfolio_ui = Blueprint("flexmeasures_portfolio", __name__)
 @dataclass
 class Portfolio:
     """What the page shows: finances per asset type (and their ``sum``), chart JSON items
-    (HTML-safe JSON text) by div id, and whether opportunities are ``highlighted``."""
+    (HTML-safe JSON text) by div id, whether opportunities are ``highlighted``, and the
+    ``mocked`` flexibility a demo server shows where there are no schedules."""
 
     rows: dict[str, Finances] = field(default_factory=dict)
     sum: Finances | None = None
     charts: dict[str, str] = field(default_factory=dict)
     highlighted: bool = False
+    mocked: MockedFlexibility | None = None
 
 
 def _types_and_assets() -> dict[str, list]:
@@ -106,15 +119,43 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
         changes.append(schedule_change(power.schedules, power.forecasts))
     result.sum = _sum(list(result.rows.values()))
     window = ChartWindow(grid.start, grid.end)
-    change = pd.concat(changes, axis=1).sum(axis=1, min_count=1) if changes else pd.Series()
-    change = change.astype("float64")
+    change = _summed(changes)
+    result.mocked = _mocked(change, profiles, prices, grid.resolution)
+    if result.mocked is not None:
+        change = result.mocked.change
     spans = highlight_spans(change, prices, grid.resolution, window)
     stacked = stacked_power_chart(profiles, window, consumption_as_positive, spans)
     result.charts["stacked-chart"] = embeddable(stacked, "stacked-chart")
-    change_chart = schedule_change_chart(change, window, spans)
+    title = MOCKED_CHANGE_TITLE if result.mocked is not None else None
+    change_chart = schedule_change_chart(change, window, spans, title)
     result.charts["schedule-change-chart"] = embeddable(change_chart, "schedule-change-chart")
     result.highlighted = bool(spans)
     return result
+
+
+MOCKED_CHANGE_TITLE = "Change in power due to schedules (mocked for this demonstration)"
+
+
+def _summed(series: list[pd.Series]) -> pd.Series:
+    """The sum per event of the series (MW; NaN where none has a value)."""
+    if not series:
+        return pd.Series(dtype="float64")
+    return pd.concat(series, axis=1).sum(axis=1, min_count=1).astype("float64")
+
+
+def _mocked(
+    change: pd.Series,
+    profiles: dict[str, pd.Series],
+    prices: pd.Series,
+    resolution: pd.Timedelta,
+) -> MockedFlexibility | None:
+    """On a demo server (``mocks_flexibility``) where no schedule deviates from the
+    forecasts (``change`` in MW is zero everywhere), the mocked flexibility of the summed
+    profiles (MW) at the prices (EUR/MWh); None otherwise or if nothing could be shifted."""
+    if not mocks_flexibility(current_app.config) or change.abs().gt(TOLERANCE).any():
+        return None
+    mocked = mocked_flexibility(_summed(list(profiles.values())), prices, resolution)
+    return mocked if mocked.action is not None else None
 
 
 def _sum(rows: list[Finances]) -> Finances | None:
@@ -145,4 +186,6 @@ def portfolio_view():
         resolutions=RESOLUTIONS,
         bokeh_scripts=bokeh_script_urls(),
         hide_nan=current_app.config.get("FLEXMEASURES_HIDE_NAN_IN_UI", False),
+        timezone=current_app.config["FLEXMEASURES_TIMEZONE"],
+        mock_share=MOCK_FLEXIBLE_SHARE,
     )

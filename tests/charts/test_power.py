@@ -75,3 +75,28 @@ def test_a_year_is_shipped_as_at_most_two_points_per_pixel():
     values = lines(chart_json(power_chart(data, window, "a")))["a (measurements)"]
     assert 0 < len(values) <= 1200
     assert values[0] == 0.0 and values[-1] == 35039.0
+
+
+def test_a_summed_band_counts_the_forecast_of_an_asset_without_a_band():
+    # "banded" has quantiles (forecast ± 1 MW), "plain" has none: the summed band is the
+    # banded asset's bounds plus the plain asset's forecast, so it sits around the sum
+    forecasts = pd.DataFrame({"banded": [1.0, 2.0, 3.0, 4.0], "plain": [10.0] * 4}, INDEX)
+    data = PowerData(
+        forecasts=forecasts,
+        forecast_lower=forecasts[["banded"]] - 1,
+        forecast_upper=forecasts[["banded"]] + 1,
+    )
+    (trace,) = power_traces(data, "both")
+    assert trace.values.tolist() == [11.0, 12.0, 13.0, 14.0]
+    assert trace.lower.tolist() == [10.0, 11.0, 12.0, 13.0]
+    assert trace.upper.tolist() == [12.0, 13.0, 14.0, 15.0]
+
+
+def test_a_summed_band_is_absent_where_no_asset_has_a_bound():
+    forecasts = pd.DataFrame({"banded": [1.0, 2.0], "plain": [10.0, 10.0]}, INDEX[:2])
+    lower = pd.DataFrame({"banded": [0.0, np.nan]}, INDEX[:2])
+    (trace,) = power_traces(
+        PowerData(forecasts=forecasts, forecast_lower=lower, forecast_upper=lower + 2), "both"
+    )
+    assert trace.lower.iloc[0] == 10.0 and np.isnan(trace.lower.iloc[1])
+    assert trace.upper.iloc[0] == 12.0 and np.isnan(trace.upper.iloc[1])

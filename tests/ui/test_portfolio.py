@@ -31,6 +31,15 @@ def portfolio(db, assets):
     return market
 
 
+def schedule_battery(db, assets) -> None:
+    """A schedule for the battery: 1 MW in each quarter of HOUR (made 30 hours ahead)."""
+    scheduler = DataSource(name="FlexMeasures", type="scheduling script", model="Storage")
+    db.session.add(scheduler)
+    db.session.flush()
+    add(db, assets["battery"].id, scheduler.id, [1.0] * 4, horizon=timedelta(hours=30), start=HOUR)
+    db.session.commit()
+
+
 def page(client, **params) -> str:
     log_in(client, "prosumer@seita.nl")
     answer = client.get("/portfolio", query_string=params)
@@ -86,11 +95,7 @@ def test_the_page_needs_a_login(client, portfolio):
 def test_opportunities_are_highlighted_on_both_charts(client, db, portfolio, assets):
     # the battery is scheduled to consume 1 MW more than forecast (it has no forecast) in
     # the hour, at 40 EUR/MWh: a cost; both charts shade that hour and the page says so
-    scheduler = DataSource(name="FlexMeasures", type="scheduling script", model="Storage")
-    db.session.add(scheduler)
-    db.session.flush()
-    add(db, assets["battery"].id, scheduler.id, [1.0] * 4, horizon=timedelta(hours=30), start=HOUR)
-    db.session.commit()
+    schedule_battery(db, assets)
     html = page(client, market_id=portfolio.id)
     assert "Shaded in the charts: opportunities" in html
     assert html.count('"name":"opportunity-cost"') == 2
