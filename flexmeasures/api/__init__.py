@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Blueprint, Flask, jsonify, request
 from flask_security import current_user
@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models.user import User
+from flexmeasures.security import current_user_object
 
 flexmeasures_api = Blueprint("flexmeasures_api", __name__)
 
@@ -59,9 +60,9 @@ def request_auth_token():
     user = _find_user_by_email(data["email"])
     if not _password_matches(user, data["password"]):
         return _errors(401, WRONG_CREDENTIALS)
-    if not user.active:  # type: ignore[union-attr]
+    if not user.active:
         return _errors(401, DEACTIVATED)
-    return _token_response(user)  # type: ignore[arg-type]
+    return _token_response(user)
 
 
 def _errors(http_status: int, *messages: str) -> tuple[Any, int]:
@@ -73,7 +74,7 @@ def _session_user() -> User | None:
     """The user logged in by session cookie, if any (token-authenticated users do not count,
     so a token cannot be used to extend its own lifetime)."""
     if current_user.is_authenticated and get_request_attr("fs_authn_via") == "session":
-        return current_user._get_current_object()  # type: ignore[attr-defined]
+        return current_user_object()
     return None
 
 
@@ -99,8 +100,9 @@ def _find_user_by_email(email: str) -> User | None:
     return db.session.scalar(query.order_by(User.email != email, User.id).limit(1))
 
 
-def _password_matches(user: User | None, password: str) -> bool:
-    """True if the password is the user's; also updates an outdated hash (commit needed).
+def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
+    """True if the password is the user's (so there is a user); also updates an outdated hash
+    (commit needed).
 
     For an unknown user it hashes the password anyway, so that the response time does not
     tell which email addresses have accounts.
