@@ -4,19 +4,22 @@ from __future__ import annotations
 
 from typing import Any, TypeGuard
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask_security import current_user
 from flask_security.utils import get_request_attr, hash_password
 from sqlalchemy import func, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models.user import User
-from flexmeasures.security import current_user_object
+from flexmeasures.security import current_user_object, is_api_request
 
 flexmeasures_api = Blueprint("flexmeasures_api", __name__)
 
 # Each API version's name (e.g. "v1_3") is appended when the version is registered.
 API_VERSIONS: list[str] = []
+
+# Every API response names the FlexMeasures version that answered (the package version).
+VERSION_HEADER = "FlexMeasures-Version"
 
 WRONG_CREDENTIALS = "Wrong email or password."
 DEACTIVATED = "This user account is deactivated."
@@ -126,9 +129,17 @@ def _flexmeasures_version() -> str:
     return __version__
 
 
+def _add_version_header(response: Response) -> Response:
+    """On responses to API requests (also errors), set the ``FlexMeasures-Version`` header."""
+    if is_api_request():
+        response.headers[VERSION_HEADER] = _flexmeasures_version()
+    return response
+
+
 def register_api_at(app: Flask) -> None:
     """Register the public API endpoints (and, as they exist, the versioned APIs) at /api."""
     app.register_blueprint(flexmeasures_api, url_prefix="/api")
+    app.after_request(_add_version_header)
     # Token-authenticated JSON endpoints do not use CSRF-protected forms.
     csrf = app.extensions.get("csrf")
     if csrf:
