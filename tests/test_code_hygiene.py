@@ -42,3 +42,11 @@ def test_the_check_finds_each_kind_of_suppression(tmp_path):
     for number, kind in enumerate(kinds):
         (tmp_path / f"bad{number}.py").write_text(f"import os  # {kind}\n")
     assert len(suppressions(tmp_path)) == len(kinds)
+
+
+def test_tests_is_our_own_package():
+    """Not merged with a ``tests`` folder that a wheel installed (tests/__init__.py)."""
+    import tests
+
+    assert Path(tests.__file__).resolve() == ROOT / "tests" / "__init__.py"
+    assert [Path(path).resolve() for path in tests.__path__] == [ROOT / "tests"]

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from jobs_helpers import add_numbers, app_name, fail_with
 from rq.job import JobStatus
 
 from flexmeasures.app import create_app
@@ -21,6 +20,7 @@ from flexmeasures.jobs import (
     redis_connection,
     redis_connection_from_config,
 )
+from tests.jobs_helpers import add_numbers, app_name, fail_with
 
 
 @pytest.fixture(scope="module")
