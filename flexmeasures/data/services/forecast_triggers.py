@@ -196,7 +196,7 @@ def waiting_job(key: str) -> Job | None:
     """The job remembered under the key, if it still waits for a worker."""
     connection = redis_connection()
     job_id = connection.get(key)
-    if job_id is None:
+    if not isinstance(job_id, bytes):  # None: no such key
         return None
     try:
         job = Job.fetch(job_id.decode(), connection=connection)

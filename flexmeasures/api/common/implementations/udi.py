@@ -286,7 +286,7 @@ def _finished_schedule(asset: Asset, event_id: int) -> tuple[datetime, dict[str,
     there is none."""
     connection = redis_connection()
     job_id = connection.get(_event_key(asset, event_id))
-    if job_id is None:
+    if not isinstance(job_id, bytes):  # None: no such key
         raise _unrecognized_event(event_id)
     try:
         job = Job.fetch(job_id.decode(), connection=connection)
