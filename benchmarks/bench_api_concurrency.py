@@ -22,9 +22,9 @@ from datetime import UTC, datetime, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.bench_api_timeseries import make_app  # noqa: E402
-from flexmeasures.config import DEFAULT_TEST_DATABASE_URI, TestingConfig  # noqa: E402
-from flexmeasures.data import db  # noqa: E402
+from benchmarks.bench_api_timeseries import make_app
+from flexmeasures.config import DEFAULT_TEST_DATABASE_URI, TestingConfig
+from flexmeasures.data import db
 
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 15

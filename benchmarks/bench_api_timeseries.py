@@ -26,9 +26,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from flexmeasures.app import create_app  # noqa: E402
-from flexmeasures.config import DEFAULT_TEST_DATABASE_URI  # noqa: E402
-from flexmeasures.data import db  # noqa: E402
+from flexmeasures.app import create_app
+from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
+from flexmeasures.data import db
 
 YEAR_START = datetime(2020, 1, 1, tzinfo=UTC)
 QUARTERS_PER_YEAR = 366 * 96  # 2020 is a leap year: 35,136 values

@@ -27,9 +27,9 @@ from sqlalchemy import text
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.bench_api_timeseries import make_app, median_seconds  # noqa: E402
-from benchmarks.readme import replace_section  # noqa: E402
-from flexmeasures.data import db  # noqa: E402
+from benchmarks.bench_api_timeseries import make_app, median_seconds
+from benchmarks.readme import replace_section
+from flexmeasures.data import db
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 STEPS = 365 * 96

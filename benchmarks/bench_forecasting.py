@@ -38,10 +38,10 @@ import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.readme import replace_section  # noqa: E402
-from flexmeasures.forecasting import DEFAULT_HORIZONS, get_model, rolling_forecasts  # noqa: E402
-from flexmeasures.forecasting.metrics import accuracy, seasonal_naive  # noqa: E402
-from flexmeasures.forecasting.models import last_known_values  # noqa: E402
+from benchmarks.readme import replace_section
+from flexmeasures.forecasting import DEFAULT_HORIZONS, get_model, rolling_forecasts
+from flexmeasures.forecasting.metrics import accuracy, seasonal_naive
+from flexmeasures.forecasting.models import last_known_values
 
 WEEK = pd.Timedelta(days=7)
 MODELS = ("ols", "hgb")

@@ -31,13 +31,13 @@ import pytest
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.readme import replace_section  # noqa: E402
-from flexmeasures.scheduling import (  # noqa: E402
+from benchmarks.readme import replace_section
+from flexmeasures.scheduling import (
     StorageProblem,
     available_solvers,
     schedule_storage,
 )
-from flexmeasures.scheduling.backends import SOLVERS  # noqa: E402
+from flexmeasures.scheduling.backends import SOLVERS
 
 HORIZONS = {96: 10.0, 192: 15.0, 672: 50.0}  # steps → target for HiGHS build + solve (ms)
 QUARTER = timedelta(minutes=15)

@@ -31,12 +31,12 @@ import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.bench_api_timeseries import make_app  # noqa: E402
-from benchmarks.readme import replace_section  # noqa: E402
-from flexmeasures.app import create_app  # noqa: E402
-from flexmeasures.config import DEFAULT_TEST_DATABASE_URI  # noqa: E402
-from flexmeasures.data import db  # noqa: E402
-from flexmeasures.scheduling import available_solvers  # noqa: E402
+from benchmarks.bench_api_timeseries import make_app
+from benchmarks.readme import replace_section
+from flexmeasures.app import create_app
+from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
+from flexmeasures.data import db
+from flexmeasures.scheduling import available_solvers
 
 HORIZONS = {96: 100.0, 192: 150.0, 672: 300.0}  # steps → target for the whole job (ms)
 QUARTER = timedelta(minutes=15)

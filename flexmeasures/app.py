@@ -91,6 +91,7 @@ def _register_extensions(app: Flask) -> None:
         origins=app.config["CORS_ORIGINS"],
         resources=app.config["CORS_RESOURCES"],
         supports_credentials=app.config["CORS_SUPPORTS_CREDENTIALS"],
+        expose_headers=["FlexMeasures-Version"],  # browsers may show it to API clients
     )
     init_security(app)
     init_queues(app)

@@ -55,6 +55,7 @@ import json
 import logging
 import os
 import re
+import runpy
 import types
 import typing
 from datetime import timedelta
@@ -287,9 +288,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     """
     if not path.is_file():
         return {}
-    namespace: dict[str, Any] = {"timedelta": timedelta, "logging": logging}
+    predefined = {"timedelta": timedelta, "logging": logging}
     try:
-        exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+        namespace = runpy.run_path(str(path), init_globals=predefined)
     except Exception as exc:  # any error in a user's file must become a clear message
         raise ConfigurationError(f"Could not read config file {path}: {exc!r}") from exc
     return {name: value for name, value in namespace.items() if name.isupper()}

@@ -22,6 +22,9 @@ from rq.job import Job
 
 QUEUE_NAMES = ("forecasting", "scheduling")
 
+# Where ``init_queues`` keeps the app's Redis connection and queues, in ``app.extensions``.
+EXTENSION_KEY = "flexmeasures.jobs"
+
 
 class QueueError(Exception):
     """A queue could not be used; the message says why."""
@@ -48,17 +51,44 @@ def redis_connection_from_config(config: dict[str, Any]) -> Redis | None:
 
 
 def init_queues(app: Flask) -> None:
-    """Create the app's queues (``app.queues``): on Redis if reachable, else in-process."""
+    """Create the app's queues (see ``queues``): on Redis if reachable, else in-process.
+
+    They are kept in ``app.extensions`` (read them with ``redis_connection`` and ``queues``);
+    the older attributes ``app.redis_connection`` and ``app.queues`` point at the same objects.
+    """
     connection = redis_connection_from_config(app.config)
     is_async = connection is not None and _answers(connection, app)
     if not is_async:
         from fakeredis import FakeStrictRedis
 
         connection = FakeStrictRedis()
-    app.redis_connection = connection  # type: ignore[attr-defined]
-    app.queues = {  # type: ignore[attr-defined]
+    app_queues = {
         name: Queue(name, connection=connection, is_async=is_async) for name in QUEUE_NAMES
     }
+    app.extensions[EXTENSION_KEY] = {"redis_connection": connection, "queues": app_queues}
+    vars(app).update(redis_connection=connection, queues=app_queues)
+
+
+def redis_connection(app: Flask | None = None) -> Redis:
+    """The Redis connection of the app (default: the current app) that its queues use.
+
+    That is fakeredis when jobs run in-process. Raises QueueError before ``init_queues``.
+    """
+    state = (app or current_app).extensions.get(EXTENSION_KEY)
+    if state is None:
+        raise QueueError("The job queues are not set up; call init_queues(app) first.")
+    return state["redis_connection"]
+
+
+def queues(app: Flask | None = None) -> dict[str, Queue]:
+    """The queues of the app (default: the current app) by name; empty before ``init_queues``."""
+    state = (app or current_app).extensions.get(EXTENSION_KEY)
+    return {} if state is None else state["queues"]
+
+
+def current_app_object() -> Flask:
+    """The app behind ``flask.current_app`` (not the proxy), to keep beyond the app context."""
+    return current_app.app_context().app
 
 
 def _answers(connection: Redis, app: Flask) -> bool:
@@ -75,16 +105,15 @@ def _answers(connection: Redis, app: Flask) -> bool:
 
 def get_queue(name: str) -> Queue:
     """Return the named queue of the current app, or raise QueueError naming the valid ones."""
-    queues = getattr(current_app, "queues", {})
-    if name not in queues:
+    app_queues = queues()
+    if name not in app_queues:
         raise QueueError(f"Unknown queue '{name}'; choose one of: {', '.join(QUEUE_NAMES)}.")
-    return queues[name]
+    return app_queues[name]
 
 
 def queues_are_async(app: Flask | None = None) -> bool:
     """True if jobs go to Redis for workers; False if they run in-process."""
-    app = app or current_app
-    return any(queue.is_async for queue in app.queues.values())  # type: ignore[attr-defined]
+    return any(queue.is_async for queue in queues(app).values())
 
 
 def enqueue(queue_name: str, func: Any, *args: Any, **kwargs: Any):
@@ -146,16 +175,15 @@ class AppContextWorker(SimpleWorker):
 
     def execute_job(self, job: Job, queue: Queue) -> None:
         """Perform the job inside a fresh app context of the worker's app."""
-        app = self.app or current_app._get_current_object()  # type: ignore[attr-defined]
-        with app.app_context():
+        with (self.app or current_app).app_context():
             super().execute_job(job, queue)
 
 
 def make_worker(queue_names: list[str], name: str | None = None) -> AppContextWorker:
     """Create a worker for the named queues of the current app (which must use Redis)."""
-    queues = [get_queue(queue_name) for queue_name in queue_names]
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    return AppContextWorker(queues, name=name, connection=app.redis_connection, app=app)
+    worker_queues = [get_queue(queue_name) for queue_name in queue_names]
+    app = current_app_object()
+    return AppContextWorker(worker_queues, name=name, connection=redis_connection(app), app=app)
 
 
 def clear_queue(name: str, failed: bool = False) -> tuple[int, int]:

@@ -13,12 +13,13 @@ INVALID_SENDER); elsewhere Flask-Security's defaults apply (a redirect to the lo
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeGuard
 
 from flask import Flask, request
-from flask_security import Security, SQLAlchemyUserDatastore
+from flask_security import Security, SQLAlchemyUserDatastore, current_user
 from flask_security.decorators import default_unauthn_handler, default_unauthz_handler
 from sqlalchemy import ColumnElement, Select, false, select, true
+from werkzeug.local import LocalProxy
 
 from flexmeasures.data import db
 from flexmeasures.data.models.asset import Asset
@@ -41,7 +42,8 @@ def init_security(app: Flask) -> Security:
     security = Security(app, user_datastore, register_blueprint=True)
     security.unauthn_handler(_unauthn_handler)
     security.unauthz_handler(_unauthz_handler)
-    app.wsgi_app = BearerTokenMiddleware(  # type: ignore[method-assign]
+    # An instance attribute in front of the ``wsgi_app`` method, as Flask's docs advise.
+    vars(app)["wsgi_app"] = BearerTokenMiddleware(
         app.wsgi_app, app.config["SECURITY_TOKEN_AUTHENTICATION_HEADER"]
     )
     return security
@@ -90,7 +92,17 @@ def _unauthz_handler(func_name: str, params: list[str] | None) -> Any:
     return default_unauthz_handler(func_name, params)
 
 
-def _is_logged_in(user: User | None) -> bool:
+def current_user_object() -> User | None:
+    """The User behind Flask-Login's ``current_user`` proxy, or None when nobody is logged in.
+
+    Use it where the object itself matters (to keep it, or to pass it on as a ``User``).
+    """
+    proxy: LocalProxy[Any] = current_user
+    user = proxy._get_current_object()
+    return user if isinstance(user, User) else None
+
+
+def _is_logged_in(user: User | None) -> TypeGuard[User]:
     """True for an authenticated user object (not None, not anonymous)."""
     return bool(user is not None and getattr(user, "is_authenticated", False))
 
@@ -102,19 +114,19 @@ def can_access_asset(user: User | None, asset: Asset | int | None) -> bool:
     """
     if not _is_logged_in(user):
         return False
-    if user.is_admin:  # type: ignore[union-attr]
+    if user.is_admin:
         return True
     owner_id = asset.owner_id if isinstance(asset, Asset) else asset
-    return owner_id is not None and owner_id == user.id  # type: ignore[union-attr]
+    return owner_id is not None and owner_id == user.id
 
 
 def asset_visibility_clause(user: User | None) -> ColumnElement[bool]:
     """A WHERE clause selecting the assets this user may see (all for admins, else owned)."""
     if not _is_logged_in(user):
         return false()
-    if user.is_admin:  # type: ignore[union-attr]
+    if user.is_admin:
         return true()
-    return Asset.owner_id == user.id  # type: ignore[union-attr]
+    return Asset.owner_id == user.id
 
 
 def assets_visible_to(user: User | None) -> Select[tuple[Asset]]:
@@ -136,10 +148,7 @@ def may_address_every_asset(user: User | None, admitted_roles: Iterable[str]) ->
     if not _is_logged_in(user):
         return False
     admitted = set(admitted_roles) - set(OWN_ASSETS_ONLY_ROLES)
-    return user.is_admin or any(  # type: ignore[union-attr]
-        role.name in admitted
-        for role in user.roles  # type: ignore[union-attr]
-    )
+    return user.is_admin or any(role.name in admitted for role in user.roles)
 
 
 def may_address_asset(user: User | None, asset: Asset, admitted_roles: Iterable[str]) -> bool:
@@ -147,7 +156,7 @@ def may_address_asset(user: User | None, asset: Asset, admitted_roles: Iterable[
     ``admitted_roles``."""
     if may_address_every_asset(user, admitted_roles):
         return True
-    return _is_logged_in(user) and asset.owner_id == user.id  # type: ignore[union-attr]
+    return _is_logged_in(user) and asset.owner_id == user.id
 
 
 def addressable_assets(user: User | None, admitted_roles: Iterable[str]) -> Select[tuple[Asset]]:

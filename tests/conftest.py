@@ -18,6 +18,7 @@ import pytest
 from flask import Flask, g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from werkzeug.test import TestResponse
 
 from flexmeasures.app import create_app
 from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
@@ -94,8 +95,11 @@ class FreshGlobalsClient(FlaskClient):
     The test's own ``g`` is put back after the request.
     """
 
-    def open(self, *args: Any, **kwargs: Any):  # type: ignore[override]
+    def open(
+        self, *args: Any, buffered: bool = False, follow_redirects: bool = False, **kwargs: Any
+    ) -> TestResponse:
         """Send a request with an empty ``g``; restore the test's ``g`` afterwards."""
+        kwargs.update(buffered=buffered, follow_redirects=follow_redirects)
         if not has_app_context():
             return super().open(*args, **kwargs)
         saved = dict(vars(g))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
-from jobs_helpers import add_numbers, app_name, fail_with
 from rq.job import JobStatus
 
 from flexmeasures.app import create_app
@@ -16,9 +15,12 @@ from flexmeasures.jobs import (
     enqueue,
     get_queue,
     parse_queue_names,
+    queues,
     queues_are_async,
+    redis_connection,
     redis_connection_from_config,
 )
+from tests.jobs_helpers import add_numbers, app_name, fail_with
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +64,23 @@ def test_unreachable_redis_falls_back_to_in_process(caplog):
         assert enqueue("forecasting", add_numbers, 1, 1).return_value() == 2
         with pytest.raises(QueueError, match=r"Redis at .*127.0.0.1:1/0.* does not answer"):
             check_queues_are_async("jobs run-worker")
+
+
+def test_accessors_and_old_attributes_give_the_same_queues(app, in_process_app):
+    for each_app in (app, in_process_app):
+        assert set(queues(each_app)) == set(QUEUE_NAMES)
+        assert queues(each_app) is each_app.queues  # the attributes other code still reads
+        assert redis_connection(each_app) is each_app.redis_connection
+        assert queues(each_app)["scheduling"].connection is redis_connection(each_app)
+    with app.app_context():
+        assert redis_connection() is app.redis_connection
+
+
+def test_accessors_before_the_queues_are_set_up():
+    bare = Flask("bare")
+    assert queues(bare) == {}
+    with pytest.raises(QueueError, match="init_queues"):
+        redis_connection(bare)
 
 
 def test_unknown_queue_names_the_valid_ones(app):

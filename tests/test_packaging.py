@@ -19,7 +19,8 @@ import pytest
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from sqlalchemy import create_engine, text
-from test_migrations import MIGRATIONS_DATABASE_URI
+
+from tests.test_migrations import MIGRATIONS_DATABASE_URI
 
 REPO = Path(__file__).resolve().parent.parent
 LOCK = REPO / "requirements" / "app.txt"

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
-from flask import Blueprint, Flask, jsonify, request
+from flask import Blueprint, Flask, Response, jsonify, request
 from flask_security import current_user
 from flask_security.utils import get_request_attr, hash_password
 from sqlalchemy import func, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models.user import User
+from flexmeasures.security import current_user_object, is_api_request
 
 flexmeasures_api = Blueprint("flexmeasures_api", __name__)
 
 # Each API version's name (e.g. "v1_3") is appended when the version is registered.
 API_VERSIONS: list[str] = []
+
+# Every API response names the FlexMeasures version that answered (the package version).
+VERSION_HEADER = "FlexMeasures-Version"
 
 WRONG_CREDENTIALS = "Wrong email or password."
 DEACTIVATED = "This user account is deactivated."
@@ -59,9 +63,9 @@ def request_auth_token():
     user = _find_user_by_email(data["email"])
     if not _password_matches(user, data["password"]):
         return _errors(401, WRONG_CREDENTIALS)
-    if not user.active:  # type: ignore[union-attr]
+    if not user.active:
         return _errors(401, DEACTIVATED)
-    return _token_response(user)  # type: ignore[arg-type]
+    return _token_response(user)
 
 
 def _errors(http_status: int, *messages: str) -> tuple[Any, int]:
@@ -73,7 +77,7 @@ def _session_user() -> User | None:
     """The user logged in by session cookie, if any (token-authenticated users do not count,
     so a token cannot be used to extend its own lifetime)."""
     if current_user.is_authenticated and get_request_attr("fs_authn_via") == "session":
-        return current_user._get_current_object()  # type: ignore[attr-defined]
+        return current_user_object()
     return None
 
 
@@ -99,8 +103,9 @@ def _find_user_by_email(email: str) -> User | None:
     return db.session.scalar(query.order_by(User.email != email, User.id).limit(1))
 
 
-def _password_matches(user: User | None, password: str) -> bool:
-    """True if the password is the user's; also updates an outdated hash (commit needed).
+def _password_matches(user: User | None, password: str) -> TypeGuard[User]:
+    """True if the password is the user's (so there is a user); also updates an outdated hash
+    (commit needed).
 
     For an unknown user it hashes the password anyway, so that the response time does not
     tell which email addresses have accounts.
@@ -124,9 +129,17 @@ def _flexmeasures_version() -> str:
     return __version__
 
 
+def _add_version_header(response: Response) -> Response:
+    """On responses to API requests (also errors), set the ``FlexMeasures-Version`` header."""
+    if is_api_request():
+        response.headers[VERSION_HEADER] = _flexmeasures_version()
+    return response
+
+
 def register_api_at(app: Flask) -> None:
     """Register the public API endpoints (and, as they exist, the versioned APIs) at /api."""
     app.register_blueprint(flexmeasures_api, url_prefix="/api")
+    app.after_request(_add_version_header)
     # Token-authenticated JSON endpoints do not use CSRF-protected forms.
     csrf = app.extensions.get("csrf")
     if csrf:

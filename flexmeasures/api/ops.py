@@ -34,7 +34,7 @@ from flexmeasures.data import db
 from flexmeasures.data.models.task_runs import LatestTaskRun
 from flexmeasures.data.schema_state import migrations_directory, schema_problem
 from flexmeasures.data.services.task_runs import latest_task_run, record_task_run, task_run_problem
-from flexmeasures.jobs import queues_are_async
+from flexmeasures.jobs import queues_are_async, redis_connection
 from flexmeasures.utils.time_utils import TimeParseError, parse_duration
 
 flexmeasures_ops = Blueprint("flexmeasures_api_ops", __name__)
@@ -96,7 +96,7 @@ def _redis_status() -> str:
     if not queues_are_async(current_app):
         return "in-process"
     try:
-        current_app.redis_connection.ping()  # type: ignore[attr-defined]
+        redis_connection().ping()
     except RedisError as exc:
         current_app.logger.warning(f"Health check: Redis does not answer ({exc}).")
         return "unreachable"

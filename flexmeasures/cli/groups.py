@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 import click
 
 
@@ -36,7 +38,7 @@ def register_command_groups(cli: click.Group) -> None:
 
     Flask-Migrate's ``db`` group is slow to import; ``flexmeasures.cli`` adds it lazily.
     """
-    import flexmeasures.cli.commands  # noqa: F401  (attaches commands to the groups)
+    import_module("flexmeasures.cli.commands")  # attaches the commands to the groups
     from flexmeasures.cli.commands.run import run
 
     for group in (add_group, delete_group, db_ops_group, jobs_group, dso_group):

@@ -424,11 +424,26 @@ def _parse_local_part(local_part: str, notation: _Notation) -> dict[str, Any]:
     """Match the locally unique string and convert its fields (missing optionals are None)."""
     match = notation.local_part.fullmatch(local_part)
     if match is None:
-        raise ValueError("its locally unique part does not fit")
+        raise ValueError("its locally unique part does not fit" + _misfit(local_part, notation))
     return {
         field: None if match[field] is None else FIELD_KINDS[field].convert(match[field])
         for field in notation.fields
     }
+
+
+def _misfit(local_part: str, notation: _Notation) -> str:
+    """Name the first field of the locally unique part that is malformed (e.g. a negative
+    id), if the parts can be told apart; else an empty string."""
+    parts = local_part.split(":")
+    required = [field for field in notation.fields if field not in notation.optional_fields]
+    fields = notation.fields if len(parts) == len(notation.fields) else required
+    if len(parts) != len(fields):
+        return ""
+    for field, part in zip(fields, parts, strict=True):
+        kind = FIELD_KINDS[field]
+        if kind.pattern.fullmatch(part) is None:
+            return f": its {field.replace('_', ' ')} {part!r} is not {kind.description}"
+    return ""
 
 
 def parse_entity_address(

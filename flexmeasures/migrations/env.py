@@ -4,11 +4,14 @@ Run through Flask-Migrate (``flexmeasures db upgrade``), so ``current_app`` is t
 ``SQLALCHEMY_DATABASE_URI`` is migrated. SQLite gets batch mode (table copies) for ALTERs.
 """
 
+from importlib import import_module
+
 from alembic import context
 from flask import current_app
 
-import flexmeasures.data.models  # noqa: F401  (registers every table with the metadata)
 from flexmeasures.data import db
+
+import_module("flexmeasures.data.models")  # registers every table with the metadata
 
 
 def run_migrations_online() -> None:

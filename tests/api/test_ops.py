@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from flexmeasures.app import create_app
 from flexmeasures.data.models import LatestTaskRun
 from flexmeasures.data.services.task_runs import record_task_run
+from flexmeasures.jobs import EXTENSION_KEY
 
 TASK_TOKEN = "task-check-token-for-tests"
 UNREACHABLE_DATABASE = "postgresql://flexmeasures_test@127.0.0.1:1/flexmeasures_test_nowhere"
@@ -54,7 +55,7 @@ def test_ping_with_database_and_redis(client):
 
 def test_ping_when_redis_does_not_answer(app, client, monkeypatch):
     unreachable = Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=1)
-    monkeypatch.setattr(app, "redis_connection", unreachable)
+    monkeypatch.setitem(app.extensions[EXTENSION_KEY], "redis_connection", unreachable)
     response = client.get("/api/ops/ping")
     assert response.status_code == 200  # the web server itself is fine
     assert response.json["status"] == "degraded"

@@ -166,6 +166,28 @@ def test_outdated_and_unknown_events(client, tokens, queues, battery):
 
 
 @pytest.mark.parametrize(
+    "event_id, status, explanation",
+    [
+        (2**31, "UNRECOGNIZED_UDI_EVENT", "is larger than 2147483647"),
+        (10**30, "UNRECOGNIZED_UDI_EVENT", "is larger than 2147483647"),
+        (-1, "INVALID_DOMAIN", "event id '-1' is not a non-negative integer up to 2147483647"),
+    ],
+)
+def test_event_ids_out_of_range_are_refused(client, tokens, battery, event_id, status, explanation):
+    message = soc_message(battery, event_id)
+    posted = client.post("/api/v1_3/postUdiEvent", json=message, headers=prosumer(tokens))
+    assert posted.status_code == 400
+    assert posted.json["status"] == status and explanation in posted.json["message"]
+    asked = client.get(
+        "/api/v2_0/getDeviceMessage",
+        query_string={"event": message["event"]},
+        headers=prosumer(tokens),
+    )
+    assert asked.status_code == 400
+    assert asked.json["status"] == status and explanation in asked.json["message"]
+
+
+@pytest.mark.parametrize(
     "change, status",
     [
         ({"unit": "kW"}, "INVALID_UNIT"),

@@ -6,7 +6,6 @@ from __future__ import annotations
 import pytest
 from click.testing import Result
 from flask import Flask
-from jobs_helpers import add_data_source, add_numbers, app_name, fail_with
 from rq.job import Job, JobStatus
 from sqlalchemy import select
 
@@ -14,6 +13,7 @@ from flexmeasures.app import create_app
 from flexmeasures.cli import cli
 from flexmeasures.data.models import DataSource
 from flexmeasures.jobs import enqueue
+from tests.jobs_helpers import add_data_source, add_numbers, app_name, fail_with
 
 
 def run_cli(app: Flask, *args: str) -> Result:

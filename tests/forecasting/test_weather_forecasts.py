@@ -40,7 +40,8 @@ class StubOpenMeteo(BaseHTTPRequestHandler):
 
     requests: list[dict[str, list[str]]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (the name http.server calls)
+    def do_GET(self) -> None:
+        """Answer a GET request (http.server calls the method by this name)."""
         url = urlparse(self.path)
         type(self).requests.append(parse_qs(url.query))
         if url.path != "/v1/forecast":

@@ -24,8 +24,13 @@ PAYLOAD_TOO_LARGE = 413
 UNPROCESSABLE = 422
 
 
-def response(status: str, message: str, http_status: int = OK, **extra: Any) -> ResponseTuple:
-    """Build a USEF-style response body with its HTTP status code."""
+def response(
+    status: str, message: str | dict[str, Any], http_status: int = OK, **extra: Any
+) -> ResponseTuple:
+    """Build a USEF-style response body with its HTTP status code.
+
+    The message is a text, or (for 422) an object naming what is wrong with each field.
+    """
     body: dict[str, Any] = {"status": status, "message": message}
     if http_status >= 400:
         body["result"] = "Rejected"
@@ -54,7 +59,7 @@ def invalid_sender(allowed_roles: Sequence[str] | None = None, message: str = ""
 
 def unprocessable_entity(field_messages: dict[str, Any]) -> ResponseTuple:
     """422: input fails validation; ``message`` maps each field to what is wrong with it."""
-    return response("UNPROCESSABLE_ENTITY", field_messages, UNPROCESSABLE)  # type: ignore[arg-type]
+    return response("UNPROCESSABLE_ENTITY", field_messages, UNPROCESSABLE)
 
 
 def as_response_type(response_type: str) -> Callable:

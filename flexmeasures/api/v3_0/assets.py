@@ -38,7 +38,7 @@ from flexmeasures.api.v3_0.schemas import AssetInputSchema, AssetListQuerySchema
 from flexmeasures.data import db
 from flexmeasures.data.models import Account, Asset, AssetType, User
 from flexmeasures.data.services.assets import create_asset, delete_asset, update_asset
-from flexmeasures.security import assets_visible_to
+from flexmeasures.security import assets_visible_to, current_user_object
 
 assets_api = Blueprint("v3_0_assets", __name__)
 
@@ -145,8 +145,9 @@ def post_schedule_trigger(asset_id: int) -> tuple[Any, int]:
 
 def account_owner(account_id: int) -> User:
     """Who owns an asset of this account: the current user if in it, else its first user."""
-    if current_user.account_id == account_id:
-        return current_user._get_current_object()  # type: ignore[attr-defined]
+    user = current_user_object()
+    if user is not None and user.account_id == account_id:
+        return user
     if db.session.get(Account, account_id) is None:
         raise invalid_field("account_id", f"There is no account with id {account_id}.")
     owner = db.session.scalar(

@@ -9,10 +9,12 @@ USEF-style statuses of the shared implementations (``MessageError``), whose bodi
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
+from flask import request
 from flask_security import current_user
 from sqlalchemy import ColumnElement, and_, or_, select
 
@@ -24,7 +26,7 @@ from flexmeasures.data import db
 from flexmeasures.data.models import Asset, AssetType, Sensor
 from flexmeasures.data.services.structure import ASSET_TYPES
 from flexmeasures.security import asset_visibility_clause, can_access_asset, may_address_asset
-from flexmeasures.utils.time_utils import duration_isoformat
+from flexmeasures.utils.time_utils import duration_isoformat, parse_duration
 
 # v3_0 without its endpoints (which ``flexmeasures.api.v3_0`` adds): the version the
 # shared implementations are called with. Recording times as in v2.0: at arrival.
@@ -36,18 +38,40 @@ V3_0_BASE = ApiVersion(
 )
 
 
+# Query parameters and JSON fields that are time spans of data: zero or negative is refused.
+DURATION_FIELDS = ("duration", "resolution")
+
+
 def v3_view(view: Callable[..., tuple[Any, int]]) -> Callable:
     """Decorate a v3_0 view like a v2.0 REST view, also answering MessageError (raised by
-    the shared implementations) with its USEF-style status."""
+    the shared implementations) with its USEF-style status, and refusing a zero or negative
+    ``duration`` or ``resolution`` (``check_durations_are_positive``)."""
 
     @wraps(view)
     def inner(*args: Any, **kwargs: Any) -> tuple[Any, int]:
+        check_durations_are_positive(request.args)
+        body = request.get_json(silent=True) if request.is_json else None
+        check_durations_are_positive(body if isinstance(body, dict) else {})
         try:
             return view(*args, **kwargs)
         except MessageError as error:
             raise RestError(response(error.status, error.message, error.http_status)) from error
 
     return rest_view(inner)
+
+
+def check_durations_are_positive(given: Mapping[str, Any]) -> None:
+    """Raise 422 naming the field for a ``duration`` or ``resolution`` (ISO 8601 text) that is
+    zero or negative. Malformed text is left to the view, which names it with a seed status."""
+    for field in DURATION_FIELDS:
+        value = given.get(field)
+        try:
+            duration = parse_duration(value) if isinstance(value, str) else None
+        except ValueError:
+            continue
+        if duration is not None and duration <= timedelta(0):
+            message = f"The {field} should be positive (e.g. PT15M), not {value}."
+            raise invalid_field(field, message)
 
 
 def refuse(message: str) -> RestError:

@@ -99,6 +99,7 @@ def _document_sensor_data() -> None:
         responses={
             "200": PROCESSED,
             **status_responses(data_errors, UNAUTHORIZED, FORBIDDEN, NO_SENSOR),
+            **UNPROCESSABLE,  # a zero or negative duration
         },
     )
     _document(
@@ -131,15 +132,18 @@ def _document_sensor_data() -> None:
         "v3_0_sensors.get_schedule",
         "GET",
         parameters=query(schemas.ScheduleQuerySchema),
-        responses=_ok(
-            200,
-            "The schedule.",
-            schemas.ScheduleSchema,
-            (400, ["UNKNOWN_SCHEDULE", "INVALID_UNIT"]),
-            UNAUTHORIZED,
-            FORBIDDEN,
-            NO_JOB,
-        ),
+        responses={
+            **_ok(
+                200,
+                "The schedule.",
+                schemas.ScheduleSchema,
+                (400, ["UNKNOWN_SCHEDULE", "INVALID_UNIT"]),
+                UNAUTHORIZED,
+                FORBIDDEN,
+                NO_JOB,
+            ),
+            **UNPROCESSABLE,  # a zero or negative duration
+        },
     )
     _document_trigger("v3_0_sensors.post_sensor_schedule_trigger")
 

@@ -19,16 +19,27 @@ LONGEST_MINUTES = int(LONGEST_DURATION.total_seconds() // 60)
 
 
 class Duration(fields.Field):
-    """A duration as ISO 8601 text (e.g. ``PT15M``, pandas' ``P0DT0H15M0S``) or minutes."""
+    """A positive duration (a resolution) as ISO 8601 text (e.g. ``PT15M``, pandas'
+    ``P0DT0H15M0S``) or minutes; zero and negative durations are invalid."""
 
-    default_error_messages = {"invalid": "Not a valid ISO 8601 duration (e.g. PT15M)."}
+    default_error_messages = {
+        "invalid": "Not a valid ISO 8601 duration (e.g. PT15M).",
+        "not_positive": "The duration should be positive (e.g. PT15M), not {value}.",
+    }
 
     def __init__(self, **kwargs: Any) -> None:
-        minutes = {"type": "integer", "minimum": -LONGEST_MINUTES, "maximum": LONGEST_MINUTES}
+        minutes = {"type": "integer", "minimum": 1, "maximum": LONGEST_MINUTES}
         metadata = {"anyOf": [{"type": "string", "format": "duration"}, minutes]}
         super().__init__(metadata={**metadata, **kwargs.pop("metadata", {})}, **kwargs)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> timedelta:
+        duration = self._parse(value)
+        if duration <= timedelta(0):
+            raise self.make_error("not_positive", value=value)
+        return duration
+
+    def _parse(self, value: Any) -> timedelta:
+        """The duration given as ISO 8601 text or minutes (any sign)."""
         if isinstance(value, int) and not isinstance(value, bool):
             if abs(value) > LONGEST_MINUTES:
                 raise self.make_error("invalid")

@@ -1,6 +1,6 @@
 """CLI commands, one module per group; importing this package attaches them."""
 
-from flexmeasures.cli.commands import (  # noqa: F401
+from flexmeasures.cli.commands import (
     data_add,
     data_delete,
     db_ops,
@@ -9,3 +9,5 @@ from flexmeasures.cli.commands import (  # noqa: F401
     jobs,
     schedules,
 )
+
+__all__ = ["data_add", "data_delete", "db_ops", "dso", "forecasts", "jobs", "schedules"]

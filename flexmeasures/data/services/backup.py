@@ -20,6 +20,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +29,9 @@ from flask import current_app
 from sqlalchemy import Column, Table, delete, exists, func, select, text
 from sqlalchemy.types import TypeDecorator
 
-import flexmeasures.data.models  # noqa: F401  (registers every table with the metadata)
 from flexmeasures.data import db
+
+import_module("flexmeasures.data.models")  # registers every table with the metadata
 
 DATA_TABLES = ("timed_belief",)
 NULL_TEXT = "\\N"

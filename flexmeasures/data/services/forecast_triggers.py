@@ -35,7 +35,7 @@ from sqlalchemy import func, select
 
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset, Market, Sensor, TimedBelief, WeatherSensor
-from flexmeasures.jobs import enqueue, queues_are_async
+from flexmeasures.jobs import enqueue, queues_are_async, redis_connection
 from flexmeasures.modes import should_enqueue_forecasts_for
 
 DATA_KINDS = {Asset: "power", Market: "price", WeatherSensor: "weather"}
@@ -167,7 +167,7 @@ def enqueue_forecasting_job(
     arguments = (sensor_id, horizon, start, end, model_name)
     if not queues_are_async():
         return _enqueue(*arguments)
-    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    connection = redis_connection()
     key = pending_key(*arguments)
     with connection.lock(f"{key}:lock", timeout=10, blocking_timeout=10):
         waiting = waiting_job(key)
@@ -194,9 +194,9 @@ def pending_key(
 
 def waiting_job(key: str) -> Job | None:
     """The job remembered under the key, if it still waits for a worker."""
-    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    connection = redis_connection()
     job_id = connection.get(key)
-    if job_id is None:
+    if not isinstance(job_id, bytes):  # None: no such key
         return None
     try:
         job = Job.fetch(job_id.decode(), connection=connection)

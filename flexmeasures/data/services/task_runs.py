@@ -52,7 +52,7 @@ def record_task_run(name: str, status: bool = True, when: datetime | None = None
                 set_={"datetime": statement.excluded.datetime, "status": statement.excluded.status},
             )
         )
-    return latest_task_run(name)  # type: ignore[return-value]
+    return db.session.get_one(LatestTaskRun, name, populate_existing=True)
 
 
 @contextmanager

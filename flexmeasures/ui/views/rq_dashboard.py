@@ -9,7 +9,7 @@ from flask import Blueprint, Flask, current_app, redirect, request, url_for
 from flask_security import current_user, login_required
 from redis import Redis
 
-from flexmeasures.jobs import queues_are_async
+from flexmeasures.jobs import queues_are_async, redis_connection
 from flexmeasures.modes import can_view_queues
 from flexmeasures.ui.utils.view_utils import page_error, render_flexmeasures_template
 
@@ -33,7 +33,7 @@ def mount_rq_dashboard(app: Flask) -> None:
     import rq_dashboard
     from rq_dashboard.web import setup_rq_connection
 
-    app.config["RQ_DASHBOARD_REDIS_URL"] = redis_url(app.redis_connection)  # type: ignore[attr-defined]
+    app.config["RQ_DASHBOARD_REDIS_URL"] = redis_url(redis_connection(app))
     setup_rq_connection(app)
     app.register_blueprint(rq_dashboard.blueprint, url_prefix=RQ_DASHBOARD_PATH)
     app.before_request(guard_rq_dashboard)

@@ -7,10 +7,9 @@ import sys
 
 from flask import Blueprint, jsonify
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from other_client_tariffs import peak_price  # noqa: E402  (needs the path set above)
+from other_client_tariffs import peak_price
 
 other_client_bp = Blueprint("other_client", "other_client")
 other_client_bp.cli.help = "Our other client's commands"

@@ -31,6 +31,7 @@ from flexmeasures.api.common.messages import (
 from flexmeasures.api.common.responses import ResponseTuple
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset
+from flexmeasures.jobs import redis_connection
 from flexmeasures.scheduling.errors import SchedulingError
 from flexmeasures.scheduling.jobs import (
     check_schedule_request,
@@ -120,7 +121,7 @@ def fetch_job(job_id: str) -> Job:
     """The RQ job with this id (404 UNKNOWN_SCHEDULE if Redis does not know it, also for
     ids that RQ refuses, e.g. with characters other than letters, digits, ``_`` and ``-``:
     no job can have them)."""
-    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    connection = redis_connection()
     try:
         return Job.fetch(job_id, connection=connection)
     except (NoSuchJobError, ValueError) as error:

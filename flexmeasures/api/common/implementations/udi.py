@@ -34,6 +34,7 @@ from flexmeasures.api.common.numbers import NotAFiniteNumber, NotANumber, finite
 from flexmeasures.api.common.responses import ResponseTuple, request_processed
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset
+from flexmeasures.jobs import redis_connection
 from flexmeasures.modes import enforce_consecutive_udi_events
 from flexmeasures.scheduling.asset_types import STORAGE_ASSET_TYPES
 from flexmeasures.scheduling.errors import MissingPricesError, SchedulingError
@@ -215,7 +216,7 @@ def _enqueue_schedule(
     job = enqueue_schedule(
         asset.id, start, end, soc, targets, keep=ttl, meta={"event_id": event_id}
     )
-    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    connection = redis_connection()
     keep = math.ceil(ttl.total_seconds())
     connection.set(_event_key(asset, event_id), job.id, ex=keep if keep > 0 else None)
 
@@ -283,9 +284,9 @@ def _planning_horizon() -> timedelta:
 def _finished_schedule(asset: Asset, event_id: int) -> tuple[datetime, dict[str, Any] | None]:
     """The start and job summary of the event's finished schedule, or the status saying why
     there is none."""
-    connection = current_app.redis_connection  # type: ignore[attr-defined]
+    connection = redis_connection()
     job_id = connection.get(_event_key(asset, event_id))
-    if job_id is None:
+    if not isinstance(job_id, bytes):  # None: no such key
         raise _unrecognized_event(event_id)
     try:
         job = Job.fetch(job_id.decode(), connection=connection)
