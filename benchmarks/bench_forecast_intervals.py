@@ -29,18 +29,18 @@ import pandas as pd
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
-from benchmarks.bench_forecasting import (  # noqa: E402
+from benchmarks.bench_forecasting import (
     Dataset,
     evaluation_window,
     load_homes,
     load_household,
     load_solar,
 )
-from benchmarks.readme import replace_section  # noqa: E402
-from flexmeasures.forecasting import DEFAULT_HORIZONS, rolling_forecasts  # noqa: E402
-from flexmeasures.forecasting.metrics import wape  # noqa: E402
-from flexmeasures.forecasting.models import last_known_values  # noqa: E402
-from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, quantile_column  # noqa: E402
+from benchmarks.readme import replace_section
+from flexmeasures.forecasting import DEFAULT_HORIZONS, rolling_forecasts
+from flexmeasures.forecasting.metrics import wape
+from flexmeasures.forecasting.models import last_known_values
+from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, quantile_column
 
 SERF = {"asset_type": "solar", "latitude": 39.742, "longitude": -105.178}  # NREL, Golden CO
 DAYS = 28

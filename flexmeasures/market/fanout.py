@@ -175,11 +175,11 @@ class FanOut:
 def redis_for_streams(app: Flask) -> Redis | None:
     """The Redis connection for the fan-out: the job queues' one when they use a real Redis
     (FLEXMEASURES_REDIS_URL set and answering at start), else None (in-process fan-out)."""
-    from flexmeasures.jobs import queues_are_async
+    from flexmeasures.jobs import queues, queues_are_async, redis_connection
 
-    if not getattr(app, "queues", None) or not queues_are_async(app):
+    if not queues(app) or not queues_are_async(app):
         return None
-    return app.redis_connection  # type: ignore[attr-defined]
+    return redis_connection(app)
 
 
 def init_fanout(app: Flask) -> FanOut:

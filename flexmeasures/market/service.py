@@ -32,7 +32,7 @@ from flexmeasures.data import db
 from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
 from flexmeasures.market import shapes
-from flexmeasures.market.engine import BookOrder, OrderBook, Trade
+from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
 from flexmeasures.market.outbox import record_stream_messages
 from flexmeasures.market.rules import OrderInput
 
@@ -250,11 +250,20 @@ def activate(session: Session, order: m.MarketOrder, now: datetime) -> list[m.Ma
     return made
 
 
+def as_side(side: str) -> Side:
+    """A stored order's side as the engine's ``Side`` ("buy" or "sell")."""
+    if side == "buy":
+        return "buy"
+    if side == "sell":
+        return "sell"
+    raise ValueError(f"Unknown order side {side!r}.")
+
+
 def book_order(row: m.MarketOrder) -> BookOrder:
     """The engine's view of a stored order (sequence: its id, the time priority)."""
     return BookOrder(
         order_id=row.id,
-        side=row.side,  # type: ignore[arg-type]
+        side=as_side(row.side),
         power_w=row.power_w,
         price_eur_per_kwh=row.price_eur_per_kwh,
         delivery_start=row.delivery_start,

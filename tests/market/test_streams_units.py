@@ -157,10 +157,10 @@ class BrokenRedis:
         raise RedisConnectionError("Connection refused")
 
 
-def test_when_redis_fails_messages_still_reach_this_process():
+def test_when_redis_fails_messages_still_reach_this_process(monkeypatch):
     fanout = FanOut(redis=None)
     subscriber = fanout.subscribe("ticker", None)
-    fanout.redis = BrokenRedis()  # type: ignore[assignment]
+    monkeypatch.setattr(fanout, "redis", BrokenRedis())
     fanout.publish([message("ticker", 1)])
     assert [kind for kind, _ in drain(subscriber.inbox)] == ["message"]
 
