@@ -106,3 +106,9 @@ def _register_blueprints(app: Flask) -> None:
 
     register_versions(app)
     register_ui_at(app)
+    from flexmeasures.market.api import register_market_at
+
+    register_market_at(app)
+    from flexmeasures.market.streams import register_streams_at
+
+    register_streams_at(app)

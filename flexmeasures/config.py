@@ -172,6 +172,13 @@ class Config:
     # Flask-WTF: forms keep CSRF protection; the token-authenticated API does not use forms.
     WTF_CSRF_ENABLED: bool = True
 
+    # Not in the seed: the flexibility marketplace (flexmeasures.market, documentation/market.md).
+    # Lifetimes of its OAuth2 access and refresh tokens, in seconds.
+    FLEXMEASURES_MARKET_ACCESS_TOKEN_TTL: int = 3600
+    FLEXMEASURES_MARKET_REFRESH_TOKEN_TTL: int = 86400
+    # Requests per user per minute to the marketplace's REST API (429 above it; 0: no limit).
+    FLEXMEASURES_MARKET_RATE_LIMIT: int = 600
+
 
 class DevelopmentConfig(Config):
     """Local development: SQLite and a generated secret key when none are configured."""

@@ -49,6 +49,8 @@ _CONVERTER_SCHEMAS = {"int": {"type": "integer"}, "float": {"type": "number"}}
 PROCESSED = {"status": "PROCESSED", "message": "Request has been processed."}
 
 openapi_blueprint = Blueprint("flexmeasures_api_docs", __name__)
+# Blueprints with an OpenAPI document of their own (the marketplace: /api/market/openapi.json).
+SEPARATELY_DOCUMENTED = ("market_api.", "market_docs.")
 
 # endpoint -> method ("*" for all) -> operation fields, see document_route
 _ROUTE_DOCS: dict[str, dict[str, dict[str, Any]]] = copy.deepcopy(ROUTE_DOCS)
@@ -474,6 +476,7 @@ def _is_other_api_route(rule: Rule, path: str, documented: set[str]) -> bool:
         rule.rule.startswith("/api/")
         and path not in documented
         and not rule.endpoint.startswith(f"{openapi_blueprint.name}.")
+        and not rule.endpoint.startswith(SEPARATELY_DOCUMENTED)
     )
 
 

@@ -53,8 +53,8 @@ def add_structure() -> None:
 @click.option(
     "--roles",
     default="",
-    help="Comma-separated roles: admin, Prosumer, MDC, Supplier, Aggregator, DSO, ESCo or "
-    "anonymous.",
+    help="Comma-separated roles: admin, Prosumer, MDC, Supplier, Aggregator, DSO, ESCo, "
+    "trader (may trade on the marketplace) or anonymous.",
 )
 @click.option("--timezone", default="Europe/Amsterdam", show_default=True, help="IANA time zone.")
 @click.option(

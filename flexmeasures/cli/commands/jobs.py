@@ -1,4 +1,5 @@
-"""``flexmeasures jobs``: run workers for the forecasting and scheduling queues, clear queues."""
+"""``flexmeasures jobs``: run workers for the forecasting and scheduling queues, clear queues,
+expire due marketplace orders."""
 
 from __future__ import annotations
 
@@ -76,3 +77,37 @@ def clear_queue(queue_names: tuple[str, ...], failed: bool) -> None:
         if failed:
             message += f" and {failed_removed} failed job(s)"
         click.echo(message + ".")
+
+
+@jobs_group.command("expire-market-orders")
+@click.option(
+    "--every",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Keep running, expiring due orders every this many seconds (default: once).",
+)
+@with_appcontext
+def expire_market_orders(every: int | None) -> None:
+    """Expire the marketplace's orders that are due: at their expiry time, and at the latest
+    15 minutes before their delivery start (with their stream messages).
+
+    Requests to the marketplace expire due orders too; this command makes it happen when
+    there is no traffic. Run it once (e.g. from cron) or keep it running with --every.
+
+    \b
+    Example:
+        flexmeasures jobs expire-market-orders
+        flexmeasures jobs expire-market-orders --every 60
+    """
+    import time
+
+    from flexmeasures.data import db
+    from flexmeasures.market.service import expire_orders
+
+    while True:
+        expired = expire_orders()
+        db.session.remove()
+        click.echo(f"Expired {len(expired)} market order(s).")
+        if every is None:
+            return
+        time.sleep(every)

@@ -16,7 +16,8 @@ from flexmeasures.data.models.types import UTCDateTime
 ADMIN_ROLE = "admin"
 USEF_ROLES = ("Prosumer", "MDC", "Supplier", "Aggregator", "DSO", "ESCo")
 ANONYMOUS_ROLE = "anonymous"
-KNOWN_ROLES = (ADMIN_ROLE, *USEF_ROLES, ANONYMOUS_ROLE)
+TRADER_ROLE = "trader"  # may trade on the flexibility marketplace (flexmeasures.market)
+KNOWN_ROLES = (ADMIN_ROLE, *USEF_ROLES, TRADER_ROLE, ANONYMOUS_ROLE)
 
 ROLE_DESCRIPTIONS = {
     ADMIN_ROLE: "Administrator: may see and change everything",
@@ -26,6 +27,7 @@ ROLE_DESCRIPTIONS = {
     "Aggregator": "Aggregator of flexibility (USEF Aggregator)",
     "DSO": "Distribution system operator (USEF DSO)",
     "ESCo": "Energy service company (USEF ESCo)",
+    TRADER_ROLE: "Trader on the flexibility marketplace (orders, contracts, streams)",
     ANONYMOUS_ROLE: "An anonymous user, e.g. of a public demo",
 }
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -66,8 +67,11 @@ def recreate_schema(database_uri: str, schema: str, drop_only: bool = False) -> 
         engine.dispose()
 
 
-def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
-    """A testing app on this database's schema, built by the migrations."""
+def migrated_app(
+    uri: str, schema: str, redis_url: str | None, settings: dict[str, Any] | None = None
+) -> Flask:
+    """A testing app on this database's schema, built by the migrations (with extra
+    ``settings``, if given)."""
     from flask_migrate import upgrade
 
     app = create_app(
@@ -76,6 +80,7 @@ def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
             "SQLALCHEMY_DATABASE_URI": uri,
             "SQLALCHEMY_ENGINE_OPTIONS": engine_options(schema),
             "FLEXMEASURES_REDIS_URL": redis_url,
+            **(settings or {}),
         },
     )
     with app.app_context():
@@ -83,9 +88,10 @@ def migrated_app(uri: str, schema: str, redis_url: str) -> Flask:
     return app
 
 
-def serve(app: Flask) -> Iterator[LiveServer]:
-    """Serve the app in a thread on a free port until the generator is closed."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+def serve(app: Flask, ssl_context: ssl.SSLContext | None = None) -> Iterator[LiveServer]:
+    """Serve the app in a thread on a free port until the generator is closed (over TLS
+    if an ``ssl_context`` is given)."""
+    server = make_server("127.0.0.1", 0, app, threaded=True, ssl_context=ssl_context)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

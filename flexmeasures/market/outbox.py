@@ -1,0 +1,203 @@
+"""The outbox of the marketplace's streams: every message to send is a row, written in the
+same transaction as the state change it tells about, so that nothing is sent that did not
+happen and nothing that happened is lost (a restart or a reconnecting client replays it).
+
+A *channel* is a stream ("trade", "orderbook" or "ticker") and a user id ("trade" messages
+are per user; None means every subscriber). Within a channel, sequence numbers go up from 1
+without gaps, also under concurrent transactions: the next number comes from a per-channel
+counter row that is updated (and so locked) until the transaction ends. A transaction that
+rolls back gives its numbers back; transactions on one channel commit in sequence order.
+
+After a commit that recorded messages, each function in ``on_commit_listeners`` is called
+with those messages as dicts {"id", "stream", "user_id", "sequence", "message"}; the
+WebSocket fan-out registers itself there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    event,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from flexmeasures.data import Session as FlexMeasuresSession
+from flexmeasures.data import db
+from flexmeasures.data.models.types import UTCDateTime
+from flexmeasures.market.models import utc_now
+
+STREAMS = ("trade", "orderbook", "ticker")
+PENDING_KEY = "market_outbox_pending"
+
+logger = logging.getLogger(__name__)
+
+on_commit_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
+
+stream_counter = Table(
+    "market_stream_counter",
+    db.metadata,
+    Column("channel", String(64), primary_key=True),
+    Column("last_sequence", Integer, nullable=False),
+)
+
+
+class StreamMessage(db.Model):
+    """A message of a stream, exactly as sent (its ``message`` includes ``sequence``)."""
+
+    __tablename__ = "market_stream_message"
+    __table_args__ = (
+        UniqueConstraint("channel", "sequence"),
+        Index("market_stream_message_stream_user_id_sequence_idx", "stream", "user_id", "sequence"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    stream: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("fm_user.id", ondelete="CASCADE"))
+    channel: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer)
+    message: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The message as the on-commit listeners get it."""
+        return {
+            "id": self.id,
+            "stream": self.stream,
+            "user_id": self.user_id,
+            "sequence": self.sequence,
+            "message": self.message,
+        }
+
+
+def channel_of(stream: str, user_id: int | None) -> str:
+    """The channel key of a stream and user ("trade:7", "ticker:*")."""
+    if stream not in STREAMS:
+        raise ValueError(f"Unknown stream {stream!r}; choose from {', '.join(STREAMS)}.")
+    return f"{stream}:{'*' if user_id is None else user_id}"
+
+
+def _take_sequences(session: Session, channel: str, count: int) -> range:
+    """Take the channel's next ``count`` sequence numbers, locking its counter until the
+    transaction ends (so concurrent writers to the channel wait, and numbers stay gap-free)."""
+    bump = (
+        update(stream_counter)
+        .where(stream_counter.c.channel == channel)
+        .values(last_sequence=stream_counter.c.last_sequence + count)
+        .returning(stream_counter.c.last_sequence)
+    )
+    last = session.execute(bump).scalar()
+    if last is None:
+        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+        session.execute(
+            dialect.insert(stream_counter)
+            .values(channel=channel, last_sequence=0)
+            .on_conflict_do_nothing(index_elements=["channel"])
+        )
+        last = session.execute(bump).scalar_one()
+    return range(last - count + 1, last + 1)
+
+
+def record_stream_messages(
+    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+) -> list[dict[str, Any]]:
+    """Add messages (stream, message, user id) in the caller's transaction (never committed
+    here), numbered per channel in the given order; return them as the listeners get them.
+    One counter update per channel and one insert for all: cheaper than one at a time."""
+    by_channel: dict[str, list[int]] = {}
+    for index, (stream, _, user_id) in enumerate(items):
+        by_channel.setdefault(channel_of(stream, user_id), []).append(index)
+    rows: list[dict[str, Any]] = [{} for _ in items]
+    now = utc_now()
+    for channel, indices in by_channel.items():
+        for index, sequence in zip(
+            indices, _take_sequences(session, channel, len(indices)), strict=True
+        ):
+            stream, message, user_id = items[index]
+            rows[index] = {
+                "stream": stream,
+                "user_id": user_id,
+                "channel": channel,
+                "sequence": sequence,
+                "message": {**message, "sequence": sequence},
+                "created_at": now,
+            }
+    if not rows:
+        return []
+    table = StreamMessage.__table__
+    insert_rows = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+    ids = session.execute(insert_rows, rows).scalars().all()
+    recorded = [
+        {"id": id_, **{k: row[k] for k in ("stream", "user_id", "sequence", "message")}}
+        for id_, row in zip(ids, rows, strict=True)
+    ]
+    session.info.setdefault(PENDING_KEY, []).extend(recorded)
+    return recorded
+
+
+def record_stream_message(
+    session: Session, stream: str, message: dict[str, Any], user_id: int | None = None
+) -> StreamMessage:
+    """Add a message to a stream's channel in the caller's transaction (flushed, never
+    committed here); its ``sequence`` is set in the stored message too."""
+    [recorded] = record_stream_messages(session, [(stream, message, user_id)])
+    return session.get(StreamMessage, recorded["id"])
+
+
+def messages_after(
+    stream: str, user_id: int | None, after_sequence: int, limit: int = 1000
+) -> list[StreamMessage]:
+    """The channel's committed messages with a sequence above ``after_sequence``, oldest
+    first, at most ``limit`` (for a client resuming after a gap)."""
+    query = (
+        select(StreamMessage)
+        .where(
+            StreamMessage.channel == channel_of(stream, user_id),
+            StreamMessage.sequence > after_sequence,
+        )
+        .order_by(StreamMessage.sequence)
+        .limit(limit)
+    )
+    return list(db.session.scalars(query))
+
+
+def latest_sequence(stream: str, user_id: int | None) -> int:
+    """The sequence number of the channel's last message (0 if it has none)."""
+    query = select(stream_counter.c.last_sequence).where(
+        stream_counter.c.channel == channel_of(stream, user_id)
+    )
+    return db.session.execute(query).scalar() or 0
+
+
+@event.listens_for(FlexMeasuresSession, "after_commit")
+def _notify_listeners(session: Session) -> None:
+    """Hand the messages of the committed transaction to the listeners."""
+    messages = session.info.pop(PENDING_KEY, None)
+    if not messages:
+        return
+    for listener in list(on_commit_listeners):
+        try:
+            listener(messages)
+        except Exception:  # a failing listener must not undo or block the commit
+            logger.exception("Stream listener %r failed", listener)
+
+
+@event.listens_for(FlexMeasuresSession, "after_rollback")
+def _forget_messages(session: Session) -> None:
+    """Messages of a rolled-back transaction are never sent."""
+    session.info.pop(PENDING_KEY, None)

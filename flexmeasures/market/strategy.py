@@ -1,0 +1,209 @@
+"""From an asset's flexibility to sell orders on a GLocalFlex-compatible marketplace (pure).
+
+Inputs are pandas series per quarter hour (index: quarter-hour starts, timezone-aware);
+outputs are plain data: order dicts in the marketplace's order shape, ready to post.
+
+**Sign convention.** Powers follow the platform's convention: W, *consumption positive*
+(production negative). The flexibility of a quarter hour is ``schedule - baseline`` (W), where
+the baseline is the asset's forecast. The marketplace verifies a sell as
+``delivered = baseline - metering`` (metered consumption below the baseline), so only a
+*consumption decrease or production increase* (flexibility < 0) can be sold: it becomes a
+``"sell"`` order of power ``-flexibility`` W (> 0). A consumption increase (flexibility > 0)
+would verify as nothing delivered, so it is not offered.
+
+**Cost of deviating** (EUR/kWh) per quarter hour t, given the asset's own energy prices
+(EUR/MWh, e.g. its day-ahead tariff) over the planning horizon:
+
+- lost arbitrage = (highest own price in the horizon - own price at t) / 1000: a kWh the
+  asset delivers to the market at t is a kWh it could otherwise have used at its most valuable
+  moment in its own schedule, while it saves only the own price at t;
+- battery wear = ``battery_wear_eur_per_mwh`` / 1000 per kWh delivered.
+
+**Offers.** A quarter hour is offered when its expected value is positive:
+``(expected market price - cost) x energy > 0``, with energy = power x 0.25 h. The offer's price
+is ``cost + margin`` (EUR/kWh, rounded up to 0.0001 so it never falls below cost + margin); its
+expiry is ``lead_time`` before delivery start. One sell order per quarter hour (sells fill
+all-or-nothing, so short orders sell as much flexibility as buyers want), earliest first.
+Quarter hours whose expiry would not be in the future, powers below ``min_power_w`` and
+quarter hours without an expected market price are not offered. Power is rounded down to whole
+W (never offer more than the schedule gives).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import pandas as pd
+
+QUARTER_HOUR = timedelta(minutes=15)
+HOURS_PER_SLOT = 0.25
+
+
+@dataclass(frozen=True)
+class OfferSettings:
+    """How an asset offers its flexibility (see the module docstring).
+
+    - margin_eur_per_kwh: added to the cost of deviating to make the price (EUR/kWh, >= 0);
+    - battery_wear_eur_per_mwh: wear cost per MWh delivered (EUR/MWh, >= 0);
+    - lead_time: how long before delivery start an offer expires (> 0);
+    - min_power_w: smaller deviations are not offered (W, >= 0);
+    - country_code / location_ids: the order's location (None / empty = any);
+    - metering_id: if given, each order carries its baseline (the seed's baseline object with
+      this metering id), so the marketplace can match it at once.
+    """
+
+    margin_eur_per_kwh: float = 0.01
+    battery_wear_eur_per_mwh: float = 0.0
+    lead_time: timedelta = timedelta(hours=1)
+    min_power_w: float = 1.0
+    country_code: str | None = None
+    location_ids: tuple[str, ...] = ()
+    metering_id: str | None = None
+
+    def __post_init__(self) -> None:
+        """Reject settings that make no sense, with a ValueError naming the setting."""
+        for name in ("margin_eur_per_kwh", "battery_wear_eur_per_mwh", "min_power_w"):
+            if getattr(self, name) < 0:
+                raise ValueError(f"{name} must be >= 0")
+        if self.lead_time <= timedelta(0):
+            raise ValueError("lead_time must be positive")
+
+
+def _check_quarter_hours(series: pd.Series, name: str) -> None:
+    """ValueError unless the series is indexed by distinct timezone-aware quarter-hour starts."""
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex) or index.tz is None:
+        raise ValueError(f"{name} must be indexed by timezone-aware quarter-hour starts")
+    if not index.is_unique or (index != index.floor(QUARTER_HOUR)).any():
+        raise ValueError(f"{name} must be indexed by distinct quarter-hour starts (:00, :15, ...)")
+
+
+def flexibility(baseline_w: pd.Series, schedule_w: pd.Series) -> pd.Series:
+    """Flexibility per quarter hour of the schedule: schedule - baseline (W, consumption
+    positive). ValueError if the baseline misses a quarter hour of the schedule."""
+    _check_quarter_hours(schedule_w, "schedule")
+    _check_quarter_hours(baseline_w, "baseline")
+    baseline = baseline_w.astype(float).reindex(schedule_w.index)
+    if baseline.isna().any():
+        missing = baseline.index[baseline.isna()][0].isoformat()
+        raise ValueError(f"baseline has no value for the schedule's quarter hour {missing}")
+    return (schedule_w.astype(float) - baseline).rename("flexibility_w")
+
+
+def deviation_cost(
+    index: pd.DatetimeIndex,
+    own_prices_eur_per_mwh: pd.Series | None,
+    battery_wear_eur_per_mwh: float = 0.0,
+) -> pd.Series:
+    """Cost of delivering one kWh of flexibility per quarter hour (EUR/kWh): lost arbitrage
+    (highest own price minus own price at t) plus battery wear, both from EUR/MWh.
+    Without own prices the lost arbitrage is 0."""
+    wear = battery_wear_eur_per_mwh / 1000
+    if own_prices_eur_per_mwh is None:
+        return pd.Series(wear, index=index, name="cost_eur_per_kwh")
+    prices = own_prices_eur_per_mwh.astype(float).reindex(index)
+    if prices.isna().any():
+        raise ValueError("own prices must cover every quarter hour of the schedule")
+    return ((prices.max() - prices) / 1000 + wear).rename("cost_eur_per_kwh")
+
+
+def evaluate_slots(
+    baseline_w: pd.Series,
+    schedule_w: pd.Series,
+    market_price_eur_per_kwh: pd.Series | float,
+    own_prices_eur_per_mwh: pd.Series | None = None,
+    settings: OfferSettings | None = None,
+) -> pd.DataFrame:
+    """Per quarter hour: flexibility_w, offer_power_w (W), energy_kwh, cost_eur_per_kwh,
+    market_price_eur_per_kwh, expected_value_eur, price_eur_per_kwh and ``offer`` (bool) as
+    the strategy sees them (for a dry run; ``offer_strategy`` turns the offered rows into
+    orders). See the module docstring for the rules."""
+    settings = settings or OfferSettings()
+    flex = flexibility(baseline_w, schedule_w)
+    power = (-flex).clip(lower=0).apply(math.floor).astype(float)
+    energy = power * HOURS_PER_SLOT / 1000
+    cost = deviation_cost(flex.index, own_prices_eur_per_mwh, settings.battery_wear_eur_per_mwh)
+    if isinstance(market_price_eur_per_kwh, pd.Series):
+        market = market_price_eur_per_kwh.astype(float).reindex(flex.index)
+    else:
+        market = pd.Series(float(market_price_eur_per_kwh), index=flex.index)
+    value = (market - cost) * energy
+    price = ((cost + settings.margin_eur_per_kwh) * 10_000 - 1e-9).apply(math.ceil) / 10_000
+    offer = (power >= max(settings.min_power_w, 1)) & (value > 0)
+    return pd.DataFrame(
+        {
+            "flexibility_w": flex,
+            "offer_power_w": power,
+            "energy_kwh": energy,
+            "cost_eur_per_kwh": cost,
+            "market_price_eur_per_kwh": market,
+            "expected_value_eur": value,
+            "price_eur_per_kwh": price,
+            "offer": offer.fillna(False).astype(bool),
+        }
+    )
+
+
+def _iso(moment: datetime) -> str:
+    """UTC time as the seed writes it: 2026-02-26T11:00:00Z."""
+    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _baseline_object(start: pd.Timestamp, baseline_w: float, metering_id: str, now: datetime):
+    """The seed's baseline object for one quarter hour: kWh, stamped at the interval's end."""
+    end = start + QUARTER_HOUR
+    return {
+        "metering_id": metering_id,
+        "created_at": _iso(now),
+        "reading_start": _iso(start),
+        "reading_end": _iso(end),
+        "resolution": 900,
+        "unit_measured": "kWh",
+        "data_points": [{"timestamp": _iso(end), "value": baseline_w * HOURS_PER_SLOT / 1000}],
+    }
+
+
+def _order(start: pd.Timestamp, row: pd.Series, settings: OfferSettings) -> dict:
+    """One sell order dict in the marketplace's order shape for an offered quarter hour."""
+    return {
+        "side": "sell",
+        "power": int(row["offer_power_w"]),
+        "price": float(row["price_eur_per_kwh"]),
+        "delivery_start": _iso(start),
+        "delivery_end": _iso(start + QUARTER_HOUR),
+        "expiry_time": _iso(start - settings.lead_time),
+        "location": {
+            "location_id": list(settings.location_ids) or [None],
+            "country_code": settings.country_code or "",
+        },
+    }
+
+
+def offer_strategy(
+    baseline_w: pd.Series,
+    schedule_w: pd.Series,
+    market_price_eur_per_kwh: pd.Series | float,
+    now: datetime,
+    own_prices_eur_per_mwh: pd.Series | None = None,
+    settings: OfferSettings | None = None,
+) -> list[dict]:
+    """Sell orders (dicts in the marketplace's order shape: side, power W, price EUR/kWh,
+    delivery_start/end and expiry_time in UTC, location, and with ``settings.metering_id``
+    the baseline) for the quarter hours worth offering, earliest first. Quarter hours whose
+    expiry (delivery start - lead time) is not after ``now`` are left out."""
+    settings = settings or OfferSettings()
+    slots = evaluate_slots(
+        baseline_w, schedule_w, market_price_eur_per_kwh, own_prices_eur_per_mwh, settings
+    )
+    baseline = baseline_w.astype(float).reindex(slots.index)
+    orders = []
+    for start, row in slots[slots["offer"]].sort_index().iterrows():
+        if start - settings.lead_time <= pd.Timestamp(now):
+            continue
+        order = _order(start, row, settings)
+        if settings.metering_id:
+            order["baseline"] = _baseline_object(start, baseline[start], settings.metering_id, now)
+        orders.append(order)
+    return orders
