@@ -150,6 +150,13 @@ class Config:
     FLEXMEASURES_REDIS_PORT: int = 6379
     FLEXMEASURES_REDIS_DB_NR: int = 0
     FLEXMEASURES_REDIS_PASSWORD: str | None = None
+    # Not in the seed: the Redis pub/sub channel on which the marketplace's stream messages
+    # reach every server process (flexmeasures.market.fanout).
+    FLEXMEASURES_MARKET_STREAMS_CHANNEL: str = "flexmeasures-market-streams"
+
+    # Not in the seed: HTTPS for `flexmeasures run` (PEM files; --cert/--key override them).
+    FLEXMEASURES_TLS_CERT_FILE: str | None = None
+    FLEXMEASURES_TLS_KEY_FILE: str | None = None
 
     # Demonstrations
     FLEXMEASURES_PUBLIC_DEMO_CREDENTIALS: tuple[str, str] | None = None

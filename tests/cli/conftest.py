@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+import click
 import pytest
 from click.testing import Result
 from sqlalchemy import func, select
@@ -30,6 +31,15 @@ def run_cli(app, db) -> Callable[..., Result]:
         return runner.invoke(cli, list(args), input=input)
 
     return run
+
+
+@pytest.fixture
+def served(monkeypatch) -> list[dict]:
+    """Stand in for Flask's development server: records the options it would start with."""
+    started: list[dict] = []
+    fake_server = click.Command("fake-run", callback=lambda **kwargs: started.append(kwargs))
+    monkeypatch.setattr("flexmeasures.cli.commands.run.run_command", fake_server)
+    return started
 
 
 def assert_one_line_error(result: Result, *fragments: str) -> str:

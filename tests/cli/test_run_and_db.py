@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-import click
 import pytest
 from click.testing import CliRunner
 from flask import Flask
@@ -17,15 +16,6 @@ from tests.cli.conftest import assert_one_line_error
 from tests.test_migrations import MIGRATIONS_DATABASE_URI, app_for
 
 MISSING_DATABASE = "postgresql://flexmeasures_test:flexmeasures_test@127.0.0.1/flexmeasures_nope"
-
-
-@pytest.fixture
-def served(monkeypatch) -> list[dict]:
-    """Stand in for Flask's development server: records the options it would start with."""
-    started: list[dict] = []
-    fake_server = click.Command("fake-run", callback=lambda **kwargs: started.append(kwargs))
-    monkeypatch.setattr("flexmeasures.cli.commands.run.run_command", fake_server)
-    return started
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import requests
 import websocket
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -144,3 +145,57 @@ def connect(url: str, token: str | None = None, query_token: bool = False, timeo
 def receive(ws: websocket.WebSocket) -> dict[str, Any]:
     """The next message, parsed from JSON."""
     return json.loads(ws.recv())
+
+
+def next_quarter(moment: dt.datetime) -> dt.datetime:
+    """The first quarter hour after the moment."""
+    moment = moment.replace(second=0, microsecond=0)
+    return moment + dt.timedelta(minutes=15 - moment.minute % 15)
+
+
+def at(moment: dt.datetime) -> str:
+    """A time as the seed writes it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def order(side: str, price: float, hours_ahead: int = 3) -> dict[str, Any]:
+    """A 1 kW order for the hour starting ``hours_ahead`` hours from now (sells with a
+    baseline), expiring in an hour, in FI."""
+    start = next_quarter(dt.datetime.now(dt.UTC)) + dt.timedelta(hours=hours_ahead)
+    body: dict[str, Any] = {
+        "side": side,
+        "power": 1000,
+        "price": price,
+        "delivery_start": at(start),
+        "delivery_end": at(start + dt.timedelta(hours=1)),
+        "expiry_time": at(dt.datetime.now(dt.UTC) + dt.timedelta(hours=1)),
+        "location": {"location_id": ["FI_1"], "country_code": "FI"},
+    }
+    if side == "sell":
+        points = [
+            {"timestamp": at(start + dt.timedelta(minutes=15 * (i + 1))), "value": 0.25}
+            for i in range(4)
+        ]
+        body["baseline"] = {
+            "metering_id": "m-1",
+            "created_at": at(dt.datetime.now(dt.UTC)),
+            "reading_start": at(start),
+            "reading_end": at(start + dt.timedelta(hours=1)),
+            "resolution": 900,
+            "unit_measured": "kWh",
+            "data_points": points,
+        }
+    return body
+
+
+def submit(market: Market, who: str, body: dict[str, Any]) -> dict[str, Any]:
+    """POST an order over HTTPS as the trader; the order object answered."""
+    response = requests.post(
+        market.https_url("/api/v1/order/"),
+        json=body,
+        headers={"Authorization": f"Bearer {market.tokens[who]}"},
+        verify=str(market.cert_file),
+        timeout=30,
+    )
+    assert response.status_code == 200, response.text
+    return response.json()

@@ -103,25 +103,33 @@ def serve(app: Flask, ssl_context: ssl.SSLContext | None = None) -> Iterator[Liv
             db.engine.dispose()
 
 
+CLI = [sys.executable, "-c", "from flexmeasures.cli import main; main()"]
+
+
+def process_env(uri: str, schema: str, redis_url: str | None, **settings: str) -> dict[str, str]:
+    """The environment of a FlexMeasures process (a worker, a server) in the testing
+    environment on this database's schema and Redis, with more settings if given."""
+    return {
+        **os.environ,
+        "FLEXMEASURES_ENV": "testing",
+        "SQLALCHEMY_TEST_DATABASE_URI": uri,
+        "SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options(schema)),
+        "FLEXMEASURES_REDIS_URL": redis_url or "",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
+        **settings,
+    }
+
+
 def start_worker(
     uri: str, schema: str, redis_url: str, queue: str = "scheduling"
 ) -> subprocess.Popen:
     """Start ``flexmeasures jobs run-worker`` for the queue on this database's schema and
     Redis, and wait until it has registered with Redis (at most 60 seconds)."""
     name = f"live-test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "FLEXMEASURES_ENV": "testing",
-        "SQLALCHEMY_TEST_DATABASE_URI": uri,
-        "SQLALCHEMY_ENGINE_OPTIONS": json.dumps(engine_options(schema)),
-        "FLEXMEASURES_REDIS_URL": redis_url,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
-    }
-    command = [sys.executable, "-c", "from flexmeasures.cli import main; main()"]
     worker = subprocess.Popen(
-        [*command, "jobs", "run-worker", "--queue", queue, "--name", name],
+        [*CLI, "jobs", "run-worker", "--queue", queue, "--name", name],
         cwd=ROOT,
-        env=env,
+        env=process_env(uri, schema, redis_url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
