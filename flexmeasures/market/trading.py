@@ -287,3 +287,26 @@ def submit_orders(connector: MarketConnector, rows: list[TradingOrder]) -> dict[
         row.updated_at = pd.Timestamp.now(tz="UTC").to_pydatetime()
         db.session.commit()
     return counts
+
+
+def place_orders(
+    connector: MarketConnector,
+    asset_id: int,
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    expected_price: float | None = None,
+) -> tuple[TradingPlan, dict[str, int]]:
+    """Plan the asset's orders, record them (committed), then submit them and any earlier
+    order of the asset still unconfirmed; the plan and the submit counts."""
+    plan = plan_orders(asset_id, start, end, now, expected_price)
+    record_plan(plan, connector.settings.base_url)
+    db.session.commit()
+    counts = submit_orders(connector, unsubmitted_orders([asset_id]))
+    return plan, counts
+
+
+def trading_assets() -> list[int]:
+    """The ids of the assets whose trading is switched on (they have an enabled setting)."""
+    query = select(TradingSetting.asset_id).where(TradingSetting.enabled.is_(True))
+    return list(db.session.scalars(query.order_by(TradingSetting.asset_id)))

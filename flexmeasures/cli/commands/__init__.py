@@ -8,4 +8,5 @@ from flexmeasures.cli.commands import (  # noqa: F401
     forecasts,
     jobs,
     schedules,
+    trading,
 )
