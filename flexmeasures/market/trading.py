@@ -280,8 +280,10 @@ def submit_orders(connector: MarketConnector, rows: list[TradingOrder]) -> dict[
                 row.status = "failed"  # refused for good; retrying would not help
             counts["failed"] += 1
         else:
+            db.session.refresh(row)  # the trade stream may have told us more meanwhile
             row.market_order_id = answer["order_id"]
-            row.status = answer.get("status") or "pending"
+            if row.status == "new":
+                row.status = answer.get("status") or "pending"
             row.error = None
             counts["submitted"] += 1
         row.updated_at = pd.Timestamp.now(tz="UTC").to_pydatetime()
