@@ -188,3 +188,59 @@ def test_dry_run_prints_the_offers(app, db, battery, monkeypatch):
     assert "4 order(s) to offer" in result.output
     assert "2030-01-07 10:45" in result.output
     assert db.session.scalar(select(TradingOrder.id)) is None  # nothing recorded or sent
+
+
+class PollingOnlyMarket:
+    """A marketplace whose stream cannot be reached but whose REST API answers."""
+
+    def __init__(self, details: dict[int, dict]) -> None:
+        from flexmeasures.market.connector import ConnectorSettings
+
+        self.settings = ConnectorSettings(MARKET_URL, "seller", "pw", backoff=0, max_backoff=0)
+        self.details = details
+        self.asked: list[int] = []
+
+    def access_token(self) -> str:
+        return "token"
+
+    def get_order(self, order_id: int) -> dict:
+        self.asked.append(order_id)
+        return self.details[order_id]
+
+
+def test_without_a_stream_the_follower_polls(db, battery):
+    import threading
+
+    from flexmeasures.market.trade_stream import TradeStreamFollower
+
+    plan = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
+    row = record_plan(plan, MARKET_URL)[0]
+    row.market_order_id = 7
+    db.session.commit()
+    contract = {
+        "contract_id": 3,
+        "sell_order_id": 7,
+        "power": 10000.0,
+        "price": 0.02,
+        "energy": 2.5,
+        "delivery_start": plan.orders[0]["delivery_start"],
+        "delivery_end": plan.orders[0]["delivery_end"],
+        "status": "verification_initiated",
+    }
+    market = PollingOnlyMarket(
+        {7: {"order": {"order_id": 7, "status": "filled"}, "contracts": [contract]}}
+    )
+    stop = threading.Event()
+    attempts = []
+
+    def refuse(*args):
+        attempts.append(args)
+        if market.asked:
+            stop.set()
+        raise ConnectionRefusedError("the stream is away")
+
+    TradeStreamFollower(market, max_failures=2, connect=refuse).run(stop)  # type: ignore[arg-type]
+    # no polling after the first failure; a poll after each failure from the second on
+    assert len(attempts) == 3 and market.asked == [7, 7]
+    assert row.status == "filled"
+    assert db.session.scalar(select(Commitment.external_id)).endswith("contract-3")
