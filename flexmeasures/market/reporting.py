@@ -10,7 +10,7 @@ import pandas as pd
 from sqlalchemy import select
 
 from flexmeasures.data import db
-from flexmeasures.data.models import TradingOrder
+from flexmeasures.data.models import TradingContract, TradingOrder
 from flexmeasures.market.connector import MarketConnector, MarketConnectorError
 from flexmeasures.market.delivery import submit_due_metering
 from flexmeasures.market.trade_stream import poll_once
@@ -70,7 +70,7 @@ def order_lines(asset_id: int | None = None, limit: int = 50) -> list[str]:
     return lines
 
 
-def contract_line(contract) -> str:
+def contract_line(contract: TradingContract) -> str:
     """A contract of ours: id, status, delivered % and net amount (once settled)."""
     delivered = (contract.verification or {}).get("delivered_pct")
     settled = "" if contract.net_amount_eur is None else f", net {contract.net_amount_eur:.4f} EUR"

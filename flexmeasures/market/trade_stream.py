@@ -73,7 +73,9 @@ def find_order(market_url: str, data: dict[str, Any]) -> TradingOrder | None:
     return row
 
 
-def note_status(row: TradingOrder, subject: str, status: str, sequence, at) -> None:
+def note_status(
+    row: TradingOrder, subject: str, status: str, sequence: int | None, at: datetime | None
+) -> None:
     """Record that our order (``subject`` "order") or one of its contracts went through a
     status (once per order, subject and status)."""
     exists = db.session.scalar(
@@ -91,7 +93,9 @@ def note_status(row: TradingOrder, subject: str, status: str, sequence, at) -> N
         )
 
 
-def apply_order_update(market_url: str, data: dict[str, Any], sequence=None, at=None) -> bool:
+def apply_order_update(
+    market_url: str, data: dict[str, Any], sequence: int | None = None, at: datetime | None = None
+) -> bool:
     """Store an order object's status if the order is ours; True if it was."""
     row = find_order(market_url, data)
     if row is None:
@@ -103,7 +107,9 @@ def apply_order_update(market_url: str, data: dict[str, Any], sequence=None, at=
     return True
 
 
-def apply_contract_update(market_url: str, data: dict[str, Any], sequence=None, at=None) -> bool:
+def apply_contract_update(
+    market_url: str, data: dict[str, Any], sequence: int | None = None, at: datetime | None = None
+) -> bool:
     """Store a contract object's status (and verification result and settlement, if it
     carries them) if it is about one of our sells; the first sight of a contract commits
     the asset to deliver it. True if it was ours."""

@@ -25,6 +25,7 @@ nothing. Powers in W (consumption positive), prices in EUR/kWh unless said other
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -73,7 +74,12 @@ def _quarter_hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
 
 
 def _power_w(
-    asset: Asset, start: datetime, end: datetime, source_ids, prior: datetime | None, what: str
+    asset: Asset,
+    start: datetime,
+    end: datetime,
+    source_ids: Sequence[int] | None,
+    prior: datetime | None,
+    what: str,
 ) -> pd.Series:
     """The asset's most recent power beliefs (of these sources, recorded by ``prior``) per
     quarter hour of [start, end), in W; TradingError naming ``what`` if any is missing."""

@@ -117,35 +117,22 @@ def echo_plan(plan: Any) -> None:
         )
 
 
+def amount(unit: str, help_text: str, at_least: int | None = None) -> dict[str, Any]:
+    """click.option arguments of a setting in a unit: a number >= 0 (a whole number >=
+    ``at_least`` if given); not given: keep the current value."""
+    kind = click.FloatRange(min=0) if at_least is None else click.IntRange(min=at_least)
+    return {"type": kind, "metavar": unit, "help": help_text}
+
+
 @add_group.command("trading-setting")
 @click.option("--asset-id", type=int, required=True, help="Id of the asset.")
 @click.option(
     "--enable/--disable", "enabled", default=True, show_default=True, help="Trade or not."
 )
-@click.option(
-    "--battery-wear",
-    type=click.FloatRange(min=0),
-    metavar="EUR/MWh",
-    help="Wear cost per MWh delivered.",
-)
-@click.option(
-    "--margin",
-    type=click.FloatRange(min=0),
-    metavar="EUR/kWh",
-    help="Added to the cost of deviating.",
-)
-@click.option(
-    "--lead-time",
-    type=click.IntRange(min=1),
-    metavar="MINUTES",
-    help="Offers expire this long before delivery.",
-)
-@click.option(
-    "--min-power",
-    type=click.FloatRange(min=0),
-    metavar="W",
-    help="Smaller deviations are not offered.",
-)
+@click.option("--battery-wear", **amount("EUR/MWh", "Wear cost per MWh delivered."))
+@click.option("--margin", **amount("EUR/kWh", "Added to the cost of deviating."))
+@click.option("--lead-time", **amount("MINUTES", "Offers expire this long before delivery.", 1))
+@click.option("--min-power", **amount("W", "Smaller deviations are not offered."))
 @click.option("--country-code", help="The orders' country code (e.g. DE) [default: any].")
 @click.option("--location-id", help="The orders' location id [default: any].")
 @with_appcontext
