@@ -79,3 +79,36 @@ def contract_line(contract: TradingContract) -> str:
         f"{'':>6} contract {contract.market_contract_id}: {contract.energy_kwh:g} kWh at "
         f"{contract.price_eur_per_kwh:g} EUR/kWh, {contract.status}{shown}{settled}"
     )
+
+
+def trading_rows(asset_ids: list[int], start: datetime, end: datetime) -> list[dict]:
+    """Our orders for these assets with delivery in [start, end), by delivery: asset name,
+    delivery start, power (W), price (EUR/kWh), status, contract statuses and the settled
+    net amount (EUR, None until settled), for the opportunities page."""
+    from flexmeasures.data.models import Asset
+
+    query = (
+        select(TradingOrder, Asset.name)
+        .join(Asset, Asset.id == TradingOrder.asset_id)
+        .where(
+            TradingOrder.asset_id.in_(asset_ids),
+            TradingOrder.delivery_start >= start,
+            TradingOrder.delivery_start < end,
+        )
+        .order_by(TradingOrder.delivery_start, TradingOrder.id)
+    )
+    rows = []
+    for order, name in db.session.execute(query):
+        amounts = [c.net_amount_eur for c in order.contracts if c.net_amount_eur is not None]
+        rows.append(
+            {
+                "asset": name,
+                "delivery_start": order.delivery_start,
+                "power_w": order.power_w,
+                "price": order.price_eur_per_kwh,
+                "status": order.status,
+                "contracts": ", ".join(c.status for c in order.contracts) or "-",
+                "net_eur": sum(amounts) if amounts else None,
+            }
+        )
+    return rows

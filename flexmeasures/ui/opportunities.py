@@ -18,7 +18,7 @@ from flexmeasures.charts import ChartWindow, PowerData, power_chart
 from flexmeasures.charts.opportunities import Opportunity, by_value, opportunity
 from flexmeasures.data import db
 from flexmeasures.data.models import Market
-from flexmeasures.data.services.charts import power_data
+from flexmeasures.data.services.charts import ChartInputError, power_data
 from flexmeasures.security import assets_visible_to
 from flexmeasures.ui.analytics import (
     RESOLUTIONS,
@@ -76,6 +76,21 @@ def find_opportunities(selection: Selection) -> Opportunities:
     return result
 
 
+def traded(selection: Selection) -> list[dict]:
+    """What the user's assets sold on the marketplace for delivery in the selection
+    (``flexmeasures.market.reporting.trading_rows``); nothing if the selection is bad."""
+    from flexmeasures.market.reporting import trading_rows
+
+    if selection.errors:
+        return []
+    try:
+        grid = chart_grid(selection)
+    except ChartInputError:
+        return []
+    asset_ids = [asset.id for asset in db.session.scalars(assets_visible_to(current_user))]
+    return trading_rows(asset_ids, grid.start, grid.end)
+
+
 @opportunities_ui.route("/control", methods=["GET"])
 @login_required
 def opportunities_view():
@@ -88,6 +103,7 @@ def opportunities_view():
         options=options,
         selection=selection,
         opportunities=result,
+        trades=traded(selection),
         resolutions=RESOLUTIONS,
         bokeh_scripts=bokeh_script_urls(),
     )
