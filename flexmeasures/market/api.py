@@ -16,6 +16,7 @@ import json
 from typing import Any
 
 from flask import Blueprint, Flask, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from flexmeasures.data import db
 from flexmeasures.data.models.user import User
@@ -40,19 +41,19 @@ class ApiError(Exception):
 
 
 @market_api.errorhandler(ApiError)
-def _api_error(error: ApiError):
+def _api_error(error: ApiError) -> ResponseReturnValue:
     """``{"detail": message}`` with the error's status and headers."""
     return jsonify(detail=error.detail), error.status, error.headers
 
 
 @market_api.errorhandler(service.MarketError)
-def _market_error(error: service.MarketError):
+def _market_error(error: service.MarketError) -> ResponseReturnValue:
     """404/409 from the service as ``{"detail": message}``."""
     return jsonify(detail=error.message), error.status
 
 
 @market_api.errorhandler(RuleError)
-def _rule_error(error: RuleError):
+def _rule_error(error: RuleError) -> ResponseReturnValue:
     """422 naming every broken rule: FastAPI-style ``detail`` list plus ``errors`` by field."""
     detail = [
         {"loc": ["body", *field.split(".")], "msg": message, "type": "value_error"}
@@ -63,7 +64,7 @@ def _rule_error(error: RuleError):
 
 
 @market_api.route("/auth/oauth/v2/token", methods=["POST"])
-def token():
+def token() -> ResponseReturnValue:
     """OAuth2 token endpoint (form-encoded): the password and refresh_token grants.
 
     Fields: ``client_id=glocalflexmarket_public_api``, ``grant_type`` (``password`` with
@@ -110,7 +111,7 @@ def _json_body() -> Any:
 
 
 @market_api.route(ORDER, methods=["POST"], strict_slashes=False)
-def submit_order():
+def submit_order() -> ResponseReturnValue:
     """Submit a buy or sell order (200: the order object).
 
     A sell without ``baseline`` is stored as ``awaiting_baseline_data``; other orders are
@@ -125,7 +126,7 @@ def submit_order():
 
 
 @market_api.route(ORDER, methods=["GET"], strict_slashes=False)
-def list_orders():
+def list_orders() -> ResponseReturnValue:
     """The user's own orders, newest first (``?status=`` filters by status)."""
     user = _trader()
     status = request.args.get("status")
@@ -136,7 +137,7 @@ def list_orders():
 
 
 @market_api.route(f"{ORDER}/<int:order_id>", methods=["GET"], strict_slashes=False)
-def get_order(order_id: int):
+def get_order(order_id: int) -> ResponseReturnValue:
     """One of the user's orders with its contracts and (sells) verification data."""
     user = _trader()
     service.expire_orders()
@@ -158,14 +159,14 @@ def order_details(order: MarketOrder) -> dict[str, Any]:
 
 @market_api.route(f"{ORDER}/<int:order_id>", methods=["DELETE"], strict_slashes=False)
 @market_api.route(f"{ORDER}/<int:order_id>/cancel", methods=["POST"], strict_slashes=False)
-def cancel_order(order_id: int):
+def cancel_order(order_id: int) -> ResponseReturnValue:
     """Cancel one of the user's open orders (200: the order, now ``cancelled``)."""
     user = _trader()
     order = service.cancel_order(user, order_id)
     return jsonify(shapes.order_object(order)), 200
 
 
-def _meter_data(default_type: str):
+def _meter_data(default_type: str) -> ResponseReturnValue:
     """Take baseline or metering data of the request for one of the user's sell orders."""
     user = _trader()
     data = parse_meter_submission(_json_body(), default_type)
@@ -173,14 +174,14 @@ def _meter_data(default_type: str):
 
 
 @market_api.route("/api/v1/verification/baseline", methods=["POST"], strict_slashes=False)
-def submit_baseline():
+def submit_baseline() -> ResponseReturnValue:
     """Send the baseline of a sell order (``order_id``, ``metering_data``); a sell that was
     awaiting its baseline enters matching."""
     return _meter_data("baseline")
 
 
 @market_api.route("/api/v1/verification/metering", methods=["POST"], strict_slashes=False)
-def submit_metering():
+def submit_metering() -> ResponseReturnValue:
     """Send metering data (``measurement_type: metering``, after delivery: the contracts are
     verified and settled) or a baseline (``measurement_type: baseline``) of a sell order."""
     return _meter_data("metering")

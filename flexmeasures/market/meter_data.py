@@ -85,10 +85,16 @@ def _take_baseline(session: Session, order: m.MarketOrder, baseline: dict, now: 
     return True
 
 
-def _take_metering(session: Session, order: m.MarketOrder, data: MeterDataInput, now: datetime):
+def _take_metering(
+    session: Session, order: m.MarketOrder, data: MeterDataInput, now: datetime
+) -> None:
     """Store a filled sell's metering data after delivery; verify and settle its contracts."""
     if order.status != m.FILLED:
         raise MarketError(409, f"Order {order.id} is {order.status}: it has no contract to verify.")
+    if order.metering is not None:
+        raise MarketError(
+            409, f"Order {order.id} has its metering data: its contracts are settled."
+        )
     if now < order.delivery_end:
         raise RuleError({"measurement_type": ["metering data can only be sent after delivery"]})
     missing = [t for t in _quarter_ends(order) if t not in data.points]
@@ -108,7 +114,9 @@ def _quarter_ends(order: m.MarketOrder) -> list[datetime]:
     return [order.delivery_start + QUARTER * (i + 1) for i in range(count)]
 
 
-def series_for(starts: pd.DatetimeIndex, points: dict[datetime, float], fill: float = 0.0):
+def series_for(
+    starts: pd.DatetimeIndex, points: dict[datetime, float], fill: float = 0.0
+) -> pd.Series:
     """Energies (kWh) per quarter hour, indexed by quarter-hour start, from data points
     stamped with the end of their quarter hour; missing ones filled with ``fill``."""
     values = [points.get(start + QUARTER, fill) for start in starts]

@@ -35,7 +35,9 @@ def _count_locally(user_id: int, window: int) -> int:
         return count
 
 
-def retry_after(user_id: int, limit: int, redis_connection: Any = None, now: float | None = None):
+def retry_after(
+    user_id: int, limit: int, redis_connection: Any = None, now: float | None = None
+) -> int | None:
     """Count a request of the user: None if it is within the limit (or the limit is 0),
     else the seconds until the next window (for a 429's Retry-After header)."""
     if limit <= 0:

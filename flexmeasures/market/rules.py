@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -118,7 +118,7 @@ def _number(value: Any) -> float:
     return float(value)
 
 
-def _field(errors: _Errors, name: str, parse, value: Any) -> Any:
+def _field(errors: _Errors, name: str, parse: Callable[[Any], Any], value: Any) -> Any:
     """Parse one field, noting its error (and returning None) if it breaks a rule."""
     try:
         return parse(value)

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import or_, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from flexmeasures.data import db
@@ -80,7 +81,7 @@ def locked_transaction() -> Iterator[Session]:
             raise
 
 
-def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None):
+def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None) -> None:
     """Queue a stream message of this transaction (recorded, in order, before it commits)."""
     session.info.setdefault(QUEUE_KEY, []).append((stream, message, user_id))
 
@@ -112,27 +113,18 @@ def record_orderbook(session: Session, now: datetime) -> None:
     session.info[BOOK_CHANGED_KEY] = now
 
 
-def _book_rows(side: str) -> list[Any]:
-    """Resting orders of a side in priority order (bids: price desc; asks: price asc), as
-    rows of the columns the order book shows (lighter than ORM objects)."""
+def book() -> dict[str, Any]:
+    """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
+    asks ascending, then by time (the orderbook_update data of the WebSocket seed). One
+    query for both sides, of the columns the book shows (lighter than ORM objects)."""
     o = m.MarketOrder
     columns = [o.side, o.power_w, o.price_eur_per_kwh, o.delivery_start, o.delivery_end]
     columns += [o.location_ids, o.country_code, o.remaining_w]
-    query = (
-        select(*columns)
-        .where(o.side == side, o.status.in_(m.BOOK_STATUSES))
-        .order_by(o.price_eur_per_kwh.desc() if side == "buy" else o.price_eur_per_kwh, o.id)
-    )
-    return list(db.session.execute(query))
-
-
-def book() -> dict[str, Any]:
-    """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
-    asks ascending, then by time (the orderbook_update data of the WebSocket seed)."""
-    return {
-        "bids": shapes.book_side(_book_rows("buy")),
-        "asks": shapes.book_side(_book_rows("sell")),
-    }
+    query = select(*columns).where(o.status.in_(m.BOOK_STATUSES)).order_by(o.id)
+    rows = list(db.session.execute(query))
+    bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
+    asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
+    return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
 
 
 def orderbook_snapshot() -> dict[str, Any]:
@@ -207,8 +199,23 @@ def submit_order(
 ) -> tuple[m.MarketOrder, bool]:
     """Submit an order and match it: (the order, True), or (the first order, False) when
     the user already submitted one with the same idempotency key. A sell without baseline
-    waits (awaiting_baseline_data); other orders go accepted → matching_active and trade."""
+    waits (awaiting_baseline_data); other orders go accepted → matching_active and trade.
+
+    Retries with one key are serialised by the market lock; should two still meet (e.g.
+    SQLite files shared by several processes), the unique key refuses the second, which
+    then answers the first order."""
     now = now or utc_now()
+    try:
+        return _submit(user, data, now)
+    except IntegrityError:
+        existing = _existing(db.session, user, data.idempotency_key)
+        if existing is None:
+            raise
+        return existing, False
+
+
+def _submit(user: User, data: OrderInput, now: datetime) -> tuple[m.MarketOrder, bool]:
+    """``submit_order`` in one locked transaction."""
     with locked_transaction() as session:
         existing = _existing(session, user, data.idempotency_key)
         if existing is not None:
@@ -317,7 +324,11 @@ def _record_trade(
 
 
 def set_contract_status(
-    session: Session, contract: m.MarketContract, status: str, now: datetime, details=None
+    session: Session,
+    contract: m.MarketContract,
+    status: str,
+    now: datetime,
+    details: dict[str, Any] | None = None,
 ) -> None:
     """Change a contract's status; queue a contract_status_update for buyer and seller."""
     contract.status = status

@@ -50,6 +50,8 @@ from flexmeasures.market.tokens import user_for_access_token
 STREAM_RULE = "/api/v1/ws/<any(trade, orderbook, ticker):stream>"
 REPLAY_PAGE = 1000
 SNAPSHOT_WINDOW = 1000
+# After this long without messages, a stream checks the outbox for messages that never
+# arrived (e.g. published while Redis was unreachable), so none is late by more than this.
 IDLE_CHECK_SECONDS = 30.0
 # simple-websocket options: ping the client every 25 s (closing the stream if no pong comes
 # back within the next interval), and refuse client messages over 64 kB.
@@ -59,9 +61,26 @@ market_streams = Blueprint("market_streams", __name__)
 sock = Sock()
 
 
+@market_streams.route(STREAM_RULE, endpoint="plain")
+@market_streams.route(STREAM_RULE + "/", endpoint="plain_slash")
+def plain_request(stream: str) -> Any:
+    """A request without WebSocket upgrade: 426, saying how to connect."""
+    response = jsonify(
+        error="upgrade_required",
+        error_description=f"/api/v1/ws/{stream}/ is a WebSocket stream: connect with "
+        "wss:// (see documentation/market-streams.md).",
+    )
+    response.status_code = 426
+    response.headers["Upgrade"] = "websocket"
+    return response
+
+
 @market_streams.before_request
 def authenticate() -> Any:
-    """Refuse the handshake (401) without a valid access token; else remember the user."""
+    """Refuse the handshake (401) without a valid access token; else remember the user.
+    (Requests without WebSocket upgrade pass on, to be answered 426.)"""
+    if request.environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+        return None
     token = (
         bearer_token(request.headers.get("Authorization"))
         or request.args.get("token")
@@ -125,8 +144,8 @@ class StreamConnection:
         while self.ws.connected:
             try:
                 kind, item = subscriber.inbox.get(timeout=IDLE_CHECK_SECONDS)
-            except queue.Empty:
-                continue
+            except queue.Empty:  # quiet for a while: check that nothing went missing
+                kind, item = "check", None
             if kind == "closed":
                 return
             if kind == "message":

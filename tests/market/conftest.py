@@ -105,3 +105,16 @@ def meter_data(values: list[float], start_hours: float = 2) -> dict:
         "unit_measured": "kWh",
         "data_points": points,
     }
+
+
+@pytest.fixture(scope="session")
+def live_tls_market(tmp_path_factory):
+    """One live TLS marketplace server for the stream tests (``live_streams.live_market``:
+    its own schema, traders "seller", "buyer" and "viewer"), fanning out through the test
+    Redis; shared by the modules that need one, as each costs a migrated schema."""
+    from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
+
+    from .live_streams import live_market
+
+    with live_market(TEST_DATABASE_URI, TEST_REDIS_URL, tmp_path_factory.mktemp("tls")) as market:
+        yield market

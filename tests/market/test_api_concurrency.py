@@ -166,3 +166,35 @@ def test_trading_resumes_after_a_restart(app, committed_traders):
         assert answer["order"]["status"] == "filled"
         db.session.remove()
         db.engine.dispose()
+
+
+def test_concurrent_writers_get_gap_free_sequences(app, committed_traders):
+    """Transactions recording on one channel at once (no market lock): the channel's counter
+    row makes them wait, so the numbers run 1..n without gaps or doubles."""
+    from flexmeasures.market.outbox import latest_sequence, messages_after, record_stream_message
+
+    barrier = threading.Barrier(THREADS)
+
+    def write(thread: int) -> None:
+        with app.app_context():
+            barrier.wait()
+            for i in range(3):
+                record_stream_message(db.session, "ticker", {"type": "t", "i": (thread, i)})
+            db.session.commit()
+            db.session.remove()
+
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with app.app_context():
+        replay = messages_after("ticker", None, 0)
+        assert [m.sequence for m in replay] == list(range(1, 3 * THREADS + 1))
+        assert latest_sequence("ticker", None) == 3 * THREADS
+        by_writer = {}
+        for message in replay:  # each transaction's messages are consecutive
+            thread, i = message.message["i"]
+            by_writer.setdefault(thread, []).append(message.sequence)
+        assert all(s == list(range(s[0], s[0] + 3)) for s in by_writer.values())
+        db.session.remove()

@@ -262,3 +262,58 @@ def test_the_marketplace_has_its_own_openapi_document_and_swagger_ui(app, client
     assert "swagger-ui" in client.get("/api/market/docs").get_data(as_text=True)
     platform = client.get("/api/openapi.json").get_json()
     assert "/api/v1/order" not in platform["paths"]
+
+
+def test_the_orderbook_update_sorts_bids_down_and_asks_up(client, auth, clock):
+    for price in (0.1, 0.3, 0.2, 0.3):
+        submit(client, auth["buyer"], order_body("buy", price=price))
+    for price in (0.5, 0.4):
+        submit(client, auth["seller"], order_body("sell", price=price))
+    book = outbox.messages_after("orderbook", None, 0)[-1].message
+    assert book["type"] == "orderbook_update"
+    assert list(book["data"]["bids"]) == ["0.3", "0.2", "0.1"]
+    assert list(book["data"]["asks"]) == ["0.4", "0.5"]
+    assert len(book["data"]["bids"]["0.3"]) == 2
+    assert book["data"]["asks"]["0.4"][0]["energy"] == pytest.approx(1.0)
+
+
+def test_the_example_clients_sell_with_an_older_baseline_is_accepted(client, auth, clock):
+    """GLocalFlex's REST client sends floats, [null] locations, "" or a country, times with
+    milliseconds and a baseline whose data points are {timestamp: value} objects."""
+    body = order_body(
+        "sell",
+        power=1200.0,
+        location={"location_id": [None], "country_code": ""},
+        expiry_time=(NOW + timedelta(minutes=10)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        baseline={
+            "metering_id": "m-1",
+            "resolution": 1,
+            "direction": "consumption",
+            "quality": "estimated",
+            "unit_measured": "kWh",
+            "data_points": [{"2019-08-24T14:15:00Z": 1}],
+        },
+    )
+    response = submit(client, auth["seller"], body)
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["status"] == "matching_active"
+
+
+def test_a_duplicate_key_that_slips_past_the_lock_answers_the_first_order(
+    client, auth, clock, monkeypatch
+):
+    from flexmeasures.market import service
+
+    first = submit(client, auth["buyer"], order_body("buy", idempotency_key="k")).get_json()
+    real_lookup = service._existing
+    calls = []
+
+    def miss_once(session, user, key):
+        calls.append(key)
+        return None if len(calls) == 1 else real_lookup(session, user, key)
+
+    monkeypatch.setattr(service, "_existing", miss_once)
+    again = submit(client, auth["buyer"], order_body("buy", idempotency_key="k"))
+    assert again.status_code == 200
+    assert again.get_json()["order_id"] == first["order_id"]
+    assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
+from flexmeasures.cli import cli
 from flexmeasures.market.tokens import issue_tokens, may_trade, user_for_access_token
 
 from .conftest import CLIENT_ID, TOKEN_URL, password_grant
@@ -95,3 +96,26 @@ def test_a_new_password_revokes_tokens(db, traders):
 def test_traders_and_admins_may_trade(traders):
     assert may_trade(traders["seller"]) and may_trade(traders["admin"])
     assert not may_trade(traders["prosumer"]) and not may_trade(None)
+
+
+def test_a_trader_added_with_the_cli_gets_a_token_and_may_trade(app, client, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(
+        cli,
+        [
+            "add",
+            "user",
+            "--username",
+            "carol",
+            "--email",
+            "carol@example.com",
+            "--roles",
+            "trader",
+            "--password",
+            "a-long-password",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "trader" in result.output
+    token = password_grant(client, "carol", "a-long-password").get_json()["access_token"]
+    assert may_trade(user_for_access_token(token))

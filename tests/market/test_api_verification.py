@@ -55,6 +55,8 @@ def test_a_delivered_contract_is_verified_and_settled(client, auth, traders, con
     assert made["verification_result"]["delivered_kwh"] == pytest.approx(1.0)
     assert made["verification_result"]["delivered_pct"] == pytest.approx(100)
     assert made["settlement"]["net_eur"] == pytest.approx(0.2)  # 1 kWh at 0.2 €/kWh
+    again = post_metering(client, auth["seller"], contract["sell"], [0.25, 0.25, 0.25, 0.25])
+    assert again.status_code == 409  # settled contracts stay as they are
     expected = [
         "verification_initiated",
         "verification_completed_success",

@@ -7,9 +7,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
+import requests
 import websocket
 from itsdangerous import TimestampSigner
 
@@ -17,18 +19,16 @@ from flexmeasures.data import db
 from flexmeasures.market import outbox
 from flexmeasures.market.fanout import publish_committed
 from flexmeasures.market.outbox import record_stream_message
-from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
 
-from .live_streams import Market, connect, live_market, order, receive, submit
+from .live_streams import Market, connect, order, receive, submit
 
 STREAMS = ("trade", "orderbook", "ticker")
 
 
-@pytest.fixture(scope="module")
-def market(tmp_path_factory) -> Iterator[Market]:
-    """One live TLS server, fanning out through Redis."""
-    with live_market(TEST_DATABASE_URI, TEST_REDIS_URL, tmp_path_factory.mktemp("tls")) as m:
-        yield m
+@pytest.fixture
+def market(live_tls_market) -> Market:
+    """The shared live TLS marketplace (tests/market/conftest.py)."""
+    return live_tls_market
 
 
 def record(market: Market, stream: str, message: dict[str, Any], user: str | None = None) -> int:
@@ -202,18 +202,36 @@ def test_a_client_resumes_after_a_gap(market):
     ws.close()
 
 
+@contextmanager
+def unpublished() -> Iterator[None]:
+    """Commits in this block are recorded in the outbox but never published (as if Redis
+    had lost them)."""
+    outbox.on_commit_listeners.remove(publish_committed)
+    try:
+        yield
+    finally:
+        outbox.on_commit_listeners.append(publish_committed)
+
+
 def test_a_live_message_lost_on_the_way_is_replayed_from_the_outbox(market):
     ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
     start = receive(ws)["data"]["sequence"]
-    outbox.on_commit_listeners.remove(publish_committed)  # this one is never published
-    try:
+    with unpublished():
         lost = record(market, "ticker", {"type": "expired_order_update", "data": {"n": 1}})
-    finally:
-        outbox.on_commit_listeners.append(publish_committed)
     published = record(market, "ticker", {"type": "ticker_update", "data": {"n": 2}})
     messages = [receive(ws), receive(ws)]
     assert [m["sequence"] for m in messages] == [lost, published] == [start + 1, start + 2]
     assert [m["type"] for m in messages] == ["expired_order_update", "ticker_update"]
+    ws.close()
+
+
+def test_a_quiet_stream_finds_a_message_that_never_arrived(market, monkeypatch):
+    monkeypatch.setattr("flexmeasures.market.streams.IDLE_CHECK_SECONDS", 0.2)
+    ws = connect(market.ws_url("/api/v1/ws/ticker/"), market.tokens["viewer"])
+    start = receive(ws)["data"]["sequence"]
+    with unpublished():
+        lost = record(market, "ticker", {"type": "ticker_update", "data": {"n": 1}})
+    assert receive(ws)["sequence"] == lost == start + 1  # no later message needed
     ws.close()
 
 
@@ -262,3 +280,10 @@ def test_a_bad_request_is_answered_with_an_error_and_the_stream_goes_on(
     sequence = record(market, "ticker", {"type": "ticker_update", "data": {}})
     assert receive(ws)["sequence"] == sequence
     ws.close()
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ws/ticker/", "/api/v1/ws/trade"])
+def test_a_request_without_websocket_upgrade_is_told_to_upgrade(market, path):
+    response = requests.get(market.https_url(path), verify=str(market.cert_file), timeout=30)
+    assert response.status_code == 426 and response.headers["Upgrade"] == "websocket"
+    assert "is a WebSocket stream" in response.json()["error_description"]

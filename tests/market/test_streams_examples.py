@@ -17,9 +17,9 @@ import pytest
 
 from flexmeasures.data import db
 from flexmeasures.market.outbox import record_stream_message
-from tests.conftest import TEST_DATABASE_URI, TEST_PASSWORD
+from tests.conftest import TEST_PASSWORD
 
-from .live_streams import Market, live_market
+from .live_streams import Market
 
 pytestmark = pytest.mark.slow
 
@@ -28,11 +28,10 @@ DOC_HOST = "localhost:5000"
 GLOCALFLEX_CLIENT = os.environ.get("FLEXMEASURES_TEST_GLOCALFLEX_CLIENT")
 
 
-@pytest.fixture(scope="module")
-def market(tmp_path_factory):
-    """A live TLS server fanning out in-process (no Redis: the embedded default)."""
-    with live_market(TEST_DATABASE_URI, None, tmp_path_factory.mktemp("tls")) as m:
-        yield m
+@pytest.fixture
+def market(live_tls_market) -> Market:
+    """The shared live TLS marketplace (tests/market/conftest.py)."""
+    return live_tls_market
 
 
 def commit_ticker(market: Market, price: float) -> int:

@@ -9,7 +9,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -21,16 +20,15 @@ from flexmeasures.market.outbox import record_stream_message
 from tests.api.v3_0.live_server import CLI, ROOT, process_env, stop_worker
 from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
 
-from .live_streams import Market, connect, live_market, receive
+from .live_streams import Market, connect, receive
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def market(tmp_path_factory) -> Iterator[Market]:
-    """The test's own live TLS server, fanning out through Redis."""
-    with live_market(TEST_DATABASE_URI, TEST_REDIS_URL, tmp_path_factory.mktemp("tls")) as m:
-        yield m
+@pytest.fixture
+def market(live_tls_market) -> Market:
+    """The shared live TLS marketplace (tests/market/conftest.py)."""
+    return live_tls_market
 
 
 def free_port() -> int:
