@@ -52,6 +52,7 @@ so the cost of a submit depends on the matching part of the book, not on its siz
 from __future__ import annotations
 
 import heapq
+import math
 from bisect import bisect_left, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -69,6 +70,7 @@ EPSILON_W = 1e-6  # power differences below this (W) count as zero (float roundi
 _SIDES = ("buy", "sell")
 _LENGTH_BITS = 20  # a window key is start slot << 20 | window length in quarter hours
 _LENGTH_MASK = (1 << _LENGTH_BITS) - 1
+_MAX_LOOKUPS = 2048  # beyond this many candidate windows, scan the buckets instead
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -109,7 +111,8 @@ class BookOrder:
     the power (W) still to be traded in that quarter hour. It starts at ``power_w`` everywhere
     (leave it None when submitting a new order); the engine lowers it as trades happen and the
     service stores it, so that ``OrderBook.restore`` can resume partially filled buys. For a sell
-    (all-or-nothing) it is either all ``power_w`` or all 0.
+    (all-or-nothing) it is either all ``power_w`` or all 0. Give it when constructing the order
+    and let the engine change it afterwards (it keeps ``max_remaining_w`` in step).
     """
 
     order_id: int
@@ -133,8 +136,10 @@ class BookOrder:
         """Check the order and fill in derived fields; raise ValueError for a malformed one."""
         if self.side not in _SIDES:
             raise ValueError(f"side must be 'buy' or 'sell', not {self.side!r}")
-        if not self.power_w > 0:
-            raise ValueError("power_w must be > 0")
+        if not (self.power_w > 0 and math.isfinite(self.power_w)):
+            raise ValueError("power_w must be a finite number > 0")
+        if not math.isfinite(self.price_eur_per_kwh):
+            raise ValueError("price_eur_per_kwh must be a finite number")
         self.start_slot = _slot(self.delivery_start, "delivery_start")
         self.end_slot = _slot(self.delivery_end, "delivery_end")
         if not 0 < self.end_slot - self.start_slot <= _LENGTH_MASK:
@@ -238,22 +243,12 @@ def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     return (*_priority_key(order), order)
 
 
-def _places_agree(a: BookOrder, b: BookOrder) -> bool:
-    """Location ids intersect, or either order accepts any location (country checked elsewhere)."""
-    if a.location_ids is None or b.location_ids is None:
-        return True
-    return not a.location_ids.isdisjoint(b.location_ids)
-
-
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
     """The buy has at least the sell's power left in every quarter hour of the sell's window."""
-    offset = sell.start_slot - buy.start_slot
-    need = sell.power_w - EPSILON_W
-    remaining = buy.remaining_w
-    for i in range(offset, offset + sell.slots):
-        if remaining[i] < need:
-            return False
-    return True
+    first = sell.start_slot - buy.start_slot
+    return min(buy.remaining_w[first : first + sell.end_slot - sell.start_slot]) >= (
+        sell.power_w - EPSILON_W
+    )
 
 
 def _take(buy: BookOrder, sell: BookOrder) -> None:
@@ -268,15 +263,27 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
     sell.max_remaining_w = 0.0
 
 
-def _takes(buy: BookOrder, sell: BookOrder, now: datetime | None) -> bool:
-    """Whether a buy whose window contains the sell's can take it: places agree, neither is past
-    its deadline (when ``now`` is given), and the buy has the sell's power left in every slot."""
-    if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
-        return False
+def _best_in(entries: list, sell: BookOrder, bound: tuple, now: datetime | None) -> tuple:
+    """The first entry of a bucket of buys (whose window contains the sell's) ranked above
+    ``bound`` whose buy can take the sell, or ``bound`` if there is none. A buy can take it
+    when places agree, neither is past its deadline (with ``now``), and the buy has the sell's
+    power left in every quarter hour of the sell's window."""
+    need = sell.power_w - EPSILON_W
     places = sell.location_ids
-    if places is None or buy.location_ids is None or not places.isdisjoint(buy.location_ids):
-        return _fits(buy, sell)
-    return False
+    for entry in entries:
+        if entry >= bound:
+            return bound
+        buy = entry[3]
+        if buy.max_remaining_w < need:
+            continue
+        if places is not None and buy.location_ids is not None:
+            if places.isdisjoint(buy.location_ids):
+                continue
+        if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
+            continue
+        if _fits(buy, sell):
+            return entry
+    return bound
 
 
 def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
@@ -299,7 +306,19 @@ def _window_key(start_slot: int, slots: int) -> int:
     return (start_slot << _LENGTH_BITS) | slots
 
 
-@lru_cache(maxsize=4096)
+def _containing_count(slots: int, longest: int) -> int:
+    """How many windows of at most ``longest`` quarter hours contain one of ``slots``."""
+    n = max(longest - slots + 1, 0)
+    return n * (n + 1) // 2
+
+
+def _inside_count(slots: int, longest: int) -> int:
+    """How many windows of at most ``longest`` quarter hours lie inside one of ``slots``."""
+    m = min(longest, slots)
+    return m * (m + 1) // 2 + m * (slots - m)
+
+
+@lru_cache(maxsize=1024)
 def _containing_offsets(slots: int, longest: int) -> tuple[int, ...]:
     """Key offsets, from a window's own key with length 0, of all windows of at most
     ``longest`` quarter hours that contain a window of ``slots`` quarter hours."""
@@ -310,7 +329,7 @@ def _containing_offsets(slots: int, longest: int) -> tuple[int, ...]:
     )
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def _inside_offsets(slots: int, longest: int) -> tuple[int, ...]:
     """Key offsets, from a window's own key with length 0, of all windows of at most
     ``longest`` quarter hours that lie inside a window of ``slots`` quarter hours."""
@@ -370,32 +389,31 @@ class _Side:
             return list(self.buckets.values())
         return [self.buckets.get(country_code) or {}, self.buckets.get(None) or {}]
 
-    def containing(self, order: BookOrder, bound: tuple) -> list[list[tuple]]:
-        """Buckets (entry lists) of agreeing country whose window contains the order's and whose
-        best entry ranks above ``bound``."""
-        offsets = _containing_offsets(order.slots, max(self.longest, order.slots))
-        base = order.start_slot << _LENGTH_BITS
-        found = []
-        for by_window in self.countries(order.country_code):
-            if len(offsets) <= len(by_window):
-                found += [e for o in offsets if (e := by_window.get(base + o)) and e[0] < bound]
-            else:
-                s, e = order.start_slot, order.end_slot
-                found += [v for k, v in by_window.items() if v[0] < bound and _contains(k, s, e)]
-        return found
+    def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
+        """Buckets (entry lists) of agreeing country whose window contains the order's
+        (``containing``) or lies inside it.
 
-    def inside(self, order: BookOrder) -> list[list[tuple]]:
-        """Buckets (non-empty entry lists) of agreeing country whose window lies inside the
-        order's."""
-        offsets = _inside_offsets(order.slots, self.longest)
-        base = order.start_slot << _LENGTH_BITS
-        found = []
+        Looks up every window key that could qualify (windows are at most as long as the
+        longest this side has held) when there are fewer of those than buckets (and at most
+        ``_MAX_LOOKUPS``); otherwise scans the buckets.
+        """
+        if containing:
+            longest = max(self.longest, order.slots)
+            count = _containing_count(order.slots, longest)
+        else:
+            longest = self.longest
+            count = _inside_count(order.slots, longest)
+        base, start, end = order.start_slot << _LENGTH_BITS, order.start_slot, order.end_slot
+        found: list[list[tuple]] = []
         for by_window in self.countries(order.country_code):
-            if len(offsets) <= len(by_window):
+            if count <= min(len(by_window), _MAX_LOOKUPS):
+                offsets = (_containing_offsets if containing else _inside_offsets)(
+                    order.slots, longest
+                )
                 found += [e for o in offsets if (e := by_window.get(base + o))]
             else:
-                s, e = order.start_slot, order.end_slot
-                found += [v for k, v in by_window.items() if _inside(k, s, e)]
+                qualifies = _contains if containing else _inside
+                found += [v for k, v in by_window.items() if qualifies(k, start, end)]
         return found
 
 
@@ -440,13 +458,16 @@ class OrderBook:
     def submit(self, order: BookOrder, now: datetime | None = None) -> list[Trade]:
         """Match an incoming order against the book; rest whatever is left of it.
 
-        Returns the trades it made, best-ranked counterpart first. With ``now`` given, resting
-        orders past their deadline (see ``expire``) are not traded with; call ``expire(now)`` to
-        remove and report them. Raises ValueError for an order id already in the book.
+        Returns the trades it made, best-ranked counterpart first. With ``now`` given, no order
+        past its deadline (see ``expire``) trades: not the resting ones, nor the incoming one
+        (it rests, untraded); ``expire(now)`` removes and reports them. Raises ValueError for an
+        order id already in the book.
         """
         if order.order_id in self._orders:
             raise ValueError(f"order {order.order_id} is already in the book")
-        if order.side == "sell":
+        if now is not None and order.deadline_at <= now:
+            trades = []
+        elif order.side == "sell":
             buy = self._best_buy_for(order, now)
             trades = [self._trade(buy, order, buy)] if buy is not None else []
         else:
@@ -479,19 +500,12 @@ class OrderBook:
         the match found so far.
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        buckets = self._sides["buy"].containing(sell, best)
+        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
         buckets.sort(key=itemgetter(0))
-        need = sell.power_w - EPSILON_W
         for entries in buckets:
             if entries[0] >= best:
                 break
-            for entry in entries:
-                if entry >= best:
-                    break
-                buy = entry[3]
-                if buy.max_remaining_w >= need and _takes(buy, sell, now):
-                    best = entry
-                    break
+            best = _best_in(entries, sell, best, now)
         return best[3] if len(best) > 3 else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
@@ -502,7 +516,7 @@ class OrderBook:
         """
         candidates: list[tuple] = []
         price = buy.price_eur_per_kwh
-        for entries in self._sides["sell"].inside(buy):
+        for entries in self._sides["sell"].related(buy, False):
             if entries[0][0] <= price:
                 _add_crossing_sells(entries, buy, now, candidates)
         candidates.sort()

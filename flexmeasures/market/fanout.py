@@ -48,7 +48,11 @@ class Subscriber:
 
     def wants(self, message: dict[str, Any]) -> bool:
         """True if the message (as the outbox hands it over) belongs to this channel."""
-        return message.get("stream") == self.stream and message.get("user_id") == self.user_id
+        return (
+            message.get("stream") == self.stream
+            and message.get("user_id") == self.user_id
+            and isinstance(message.get("sequence"), int)
+        )
 
 
 class FanOut:
@@ -151,9 +155,21 @@ class FanOut:
             while not self._stop.is_set():
                 item = pubsub.get_message(timeout=1.0)
                 if item is not None and item.get("type") == "message":
-                    self.deliver(json.loads(item["data"]))
+                    self._deliver_published(item["data"])
         finally:
             pubsub.close()
+
+    def _deliver_published(self, data: bytes | str) -> None:
+        """Deliver what was published on the channel; log and skip what is not a list of
+        messages (another program publishing on the same channel)."""
+        try:
+            messages = json.loads(data)
+        except ValueError:
+            messages = None
+        if not isinstance(messages, list) or not all(isinstance(m, dict) for m in messages):
+            logger.warning("Skipped a publication on %s that holds no messages.", self.channel)
+            return
+        self.deliver(messages)
 
 
 def redis_for_streams(app: Flask) -> Redis | None:

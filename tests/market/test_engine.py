@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from flexmeasures.market import engine
 from flexmeasures.market.engine import BookOrder, OrderBook
 
 T0 = datetime(2026, 8, 1, 10, 0, tzinfo=UTC)
@@ -289,6 +290,14 @@ def test_submit_with_now_does_not_trade_with_orders_past_their_deadline():
     assert [o.order_id for o in book.expire(T0 - H)] == [1]
 
 
+def test_an_incoming_order_past_its_deadline_does_not_trade_and_expires():
+    book = book_of(order(1, "buy", expiry=T0 - H))
+    now = T0 - H - Q  # 08:45: after the sell's expiry (08:00), before the buy's (09:00)
+    assert book.submit(order(2, "sell", expiry=T0 - 2 * H), now=now) == []
+    assert [o.order_id for o in book.expire(now)] == [2]
+    assert book.get(1) is not None
+
+
 def test_expire_reports_each_order_once_and_skips_removed_ones():
     book = book_of(order(1, "buy"), order(2, "buy", price=0.1))
     book.cancel(1)
@@ -333,6 +342,8 @@ def test_restore_refuses_duplicate_ids():
     [
         ({"side": "hold"}, "side"),
         ({"power_w": 0}, "power_w"),
+        ({"power_w": float("inf")}, "power_w"),
+        ({"price": float("nan")}, "price_eur_per_kwh"),
         ({"start": T0 + timedelta(minutes=7)}, "quarter hour"),
         ({"end": T0}, "before delivery_end"),
         ({"start": datetime(2026, 8, 1, 10)}, "timezone-aware"),
@@ -411,3 +422,26 @@ def test_random_flow_never_overfills_a_buy_and_every_trade_is_valid(seed):
 def _copy(o: BookOrder, order_id: int) -> BookOrder:
     """The same order, untraded, under another id (to probe a book without changing it)."""
     return replace(o, order_id=order_id, remaining_w=None)
+
+
+def test_window_look_ups_and_bucket_scans_find_the_same_trades(monkeypatch):
+    """The book finds related windows by key look-ups or, past a limit, by scanning its
+    buckets: both ways must make the same trades."""
+
+    def flow() -> list:
+        rng = random.Random(7)
+        book = OrderBook()
+        return [t for i in range(1, 801) for t in book.submit(random_order(rng, i))]
+
+    by_look_ups = flow()
+    monkeypatch.setattr(engine, "_MAX_LOOKUPS", 0)
+    assert flow() == by_look_ups
+    assert by_look_ups
+
+
+def test_a_month_long_buy_matches():
+    month = order(1, "buy", power_w=5000, start=T0, end=T0 + timedelta(days=30))
+    book = book_of(month, order(2, "buy", price=0.1))
+    (trade,) = book.submit(order(3, "sell", start=T0 + timedelta(days=20), end=T0 + 21 * 24 * H))
+    assert trade.buy_order_id == 1
+    assert book.submit(order(4, "sell", power_w=9000)) == []

@@ -4,8 +4,10 @@ in-process delivery, and the TLS context's errors."""
 from __future__ import annotations
 
 import queue
+import uuid
 
 import pytest
+from redis import Redis
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from flexmeasures.market.fanout import FanOut
@@ -18,6 +20,7 @@ from flexmeasures.market.stream_protocol import (
     parse_request,
 )
 from flexmeasures.utils.tls import TLSConfigurationError, server_ssl_context
+from tests.conftest import TEST_REDIS_URL
 
 from .live_streams import self_signed_certificate
 
@@ -180,3 +183,40 @@ def test_the_tls_context_refuses_a_key_of_another_certificate(tmp_path):
         server_ssl_context(cert, other_key)
     with pytest.raises(TLSConfigurationError, match="cannot be used together"):
         server_ssl_context(cert, cert)  # a certificate is no key
+
+
+def test_a_foreign_publication_on_the_redis_channel_does_not_stop_the_fan_out():
+    redis = Redis.from_url(TEST_REDIS_URL)
+    fanout = FanOut(redis, channel=f"test-fan-out-{uuid.uuid4().hex}")
+    subscriber = fanout.subscribe("ticker", None)  # returns once the listener listens
+    try:
+        redis.publish(fanout.channel, b"not json")
+        redis.publish(fanout.channel, b'[{"stream": "ticker", "user_id": null}]')  # no sequence
+        fanout.publish([message("ticker", 7)])
+        kinds_and_sequences = []
+        while not kinds_and_sequences or kinds_and_sequences[-1][0] != "message":
+            kind, item = subscriber.inbox.get(timeout=10)
+            kinds_and_sequences.append((kind, item and item["sequence"]))
+    finally:
+        fanout.close()
+    assert kinds_and_sequences[-1] == ("message", 7)
+    assert {kind for kind, _ in kinds_and_sequences[:-1]} <= {"check"}
+
+
+def test_committed_messages_reach_this_apps_subscribers_through_redis_or_directly(app):
+    from flexmeasures.app import create_app
+    from flexmeasures.market.fanout import fanout_of, publish_committed
+    from tests.conftest import TEST_DATABASE_URI
+
+    assert fanout_of(app).redis is app.redis_connection  # the test app has Redis
+    embedded = create_app(
+        "testing",
+        settings={"SQLALCHEMY_DATABASE_URI": TEST_DATABASE_URI, "FLEXMEASURES_REDIS_URL": None},
+    )
+    fanout = fanout_of(embedded)
+    assert fanout.redis is None
+    subscriber = fanout.subscribe("orderbook", None)
+    with embedded.app_context():
+        publish_committed([message("orderbook", 3)])
+    publish_committed([message("orderbook", 4)])  # outside an app context: not published
+    assert [item["sequence"] for _, item in drain(subscriber.inbox)] == [3]
