@@ -44,9 +44,12 @@ on the quarter hour. The engine raises ``ValueError`` for malformed orders; the 
 orders first and answers 422 with field messages, so the engine's errors are a last guard.
 
 Data structures: resting orders are kept per side in buckets keyed by (country, delivery
-start slot), each bucket a list sorted by priority key (bisect), plus a heap of deadlines for
-expiry. A match only looks at the buckets whose start slots and countries can match at all,
-so the cost of a submit depends on the matching part of the book, not on its size.
+window), each bucket a list sorted by priority key (bisect); orders for any country are filed
+under every country too. A heap of deadlines serves expiry. A match only looks at the buckets
+whose window and country can match at all (an incoming sell visits them best bid first and
+stops once no bucket can beat the match found), so the cost of a submit depends on the part
+of the book that could match, not on the size of the book. ``benchmarks/bench_market_engine.py``
+measures it.
 """
 
 from __future__ import annotations
@@ -58,7 +61,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
-from operator import itemgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -243,6 +245,11 @@ def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     return (*_priority_key(order), order)
 
 
+def _top_price(entries: list[tuple]) -> float:
+    """The price key of a bucket's best entry (-price for bids, price for asks)."""
+    return entries[0][0]
+
+
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
     """The buy has at least the sell's power left in every quarter hour of the sell's window."""
     first = sell.start_slot - buy.start_slot
@@ -359,35 +366,49 @@ class _Side:
     sorted by priority key (``_entry``), best first. To find the windows that contain (or lie
     inside) a given one, the side either looks up every possible key, using the longest window
     it has held, or, when that would be more look-ups than it has buckets, scans its buckets.
+
+    An order for any country (None) is filed under None *and* under every country, so an order
+    for one country finds all the orders that agree with it in that country's buckets alone;
+    an order for any country looks everywhere and may meet the same "any" order more than once.
     """
 
     def __init__(self) -> None:
         """An empty side."""
-        self.buckets: dict[str | None, dict[int, list[tuple]]] = {}
+        self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
 
+    def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
+        """The bucket dictionaries an order belongs in (creating its country's if new)."""
+        if order.country_code is None:
+            return list(self.buckets.values())
+        by_window = self.buckets.get(order.country_code)
+        if by_window is None:  # a new country starts with every "any" order
+            by_window = {key: list(v) for key, v in self.buckets[None].items()}
+            self.buckets[order.country_code] = by_window
+        return [by_window]
+
     def add(self, order: BookOrder) -> None:
-        """Put an order in its bucket, keeping the bucket sorted by priority."""
-        by_window = self.buckets.setdefault(order.country_code, {})
-        insort(by_window.setdefault(order.window_key, []), _entry(order))
+        """Put an order in its bucket(s), keeping each bucket sorted by priority."""
+        entry = _entry(order)
+        for by_window in self._filed_under(order):
+            insort(by_window.setdefault(order.window_key, []), entry)
         self.longest = max(self.longest, order.slots)
 
     def remove(self, order: BookOrder) -> None:
-        """Take an order out of its bucket (it must be there)."""
-        by_window = self.buckets[order.country_code]
-        entries = by_window[order.window_key]
-        del entries[bisect_left(entries, _priority_key(order))]
-        if not entries:
-            del by_window[order.window_key]
+        """Take an order out of its bucket(s) (it must be there)."""
+        key = _priority_key(order)
+        for by_window in self._filed_under(order):
+            entries = by_window[order.window_key]
+            del entries[bisect_left(entries, key)]
+            if not entries:
+                del by_window[order.window_key]
 
     def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The buckets {window key: entries} of the countries agreeing with ``country_code``.
-
-        Countries agree when equal, or when either is None ("any").
-        """
+        """The bucket dictionaries holding every order whose country agrees with
+        ``country_code`` (equal, or either is None: "any")."""
         if country_code is None:
             return list(self.buckets.values())
-        return [self.buckets.get(country_code) or {}, self.buckets.get(None) or {}]
+        return [self.buckets.get(country_code) or self.buckets[None]]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
@@ -501,11 +522,12 @@ class OrderBook:
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
         buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
-        buckets.sort(key=itemgetter(0))
+        buckets.sort(key=_top_price)  # float keys: a fast sort; equal prices are sorted out below
         for entries in buckets:
-            if entries[0] >= best:
-                break
-            best = _best_in(entries, sell, best, now)
+            if entries[0][0] > best[0]:
+                break  # this and all later buckets' best bids rank below the best match so far
+            if entries[0] < best:
+                best = _best_in(entries, sell, best, now)
         return best[3] if len(best) > 3 else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
@@ -519,6 +541,8 @@ class OrderBook:
         for entries in self._sides["sell"].related(buy, False):
             if entries[0][0] <= price:
                 _add_crossing_sells(entries, buy, now, candidates)
+        if buy.country_code is None:  # "any" sells were met under every country: once each
+            candidates = list(set(candidates))
         candidates.sort()
         for entry in candidates:
             if buy.is_filled:

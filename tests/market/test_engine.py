@@ -97,6 +97,26 @@ def test_countries_must_agree(buy_country, sell_country, matches):
     assert bool(book.submit(order(2, "sell", country=sell_country))) is matches
 
 
+def test_any_country_orders_meet_countries_that_arrive_later_and_trade_once():
+    book = book_of(order(1, "sell", power_w=300, country=None), order(2, "sell", country="DE"))
+    book.submit(order(3, "buy", power_w=100, price=0.1, country="FR"))  # too cheap: rests
+    book.cancel(3)
+    (trade,) = book.submit(order(4, "buy", power_w=300, country="ES"))  # a country new to the book
+    assert trade.sell_order_id == 1
+    book.submit(order(5, "sell", power_w=300, country=None))
+    trades = book.submit(order(6, "buy", power_w=5000, country=None))
+    assert sorted(t.sell_order_id for t in trades) == [2, 5]  # each sell once
+    assert len(book) == 1  # the partly filled buy
+
+
+def test_a_cancelled_any_country_order_is_gone_for_every_country():
+    book = book_of(order(1, "buy", country=None), order(2, "sell", price=0.5, country="FI"))
+    book.cancel(1)
+    assert book.submit(order(3, "sell", country="DE")) == []
+    assert book.submit(order(4, "sell", country="FI")) == []
+    assert [o.order_id for o in book.asks()] == [3, 4, 2]
+
+
 def test_empty_country_code_means_any():
     book = book_of(order(1, "buy", country=""))
     assert book.get(1).country_code is None
@@ -183,6 +203,17 @@ def test_best_bid_is_found_across_different_windows():
     )
     (trade,) = book.submit(order(4, "sell", power_w=100, price=0.2, start=T0 + Q, end=T0 + H))
     assert trade.buy_order_id == 2
+
+
+@pytest.mark.parametrize("first_sequence, second_sequence, winner", [(20, 10, 2), (10, 20, 1)])
+def test_equal_bids_in_different_windows_rank_by_time(first_sequence, second_sequence, winner):
+    book = book_of(
+        order(1, "buy", price=0.25, start=T0, end=T0 + H, sequence=first_sequence),
+        order(2, "buy", price=0.25, start=T0 - H, end=T0 + H, sequence=second_sequence),
+        order(3, "buy", price=0.25, start=T0, end=T0 + 2 * H, sequence=30),
+    )
+    (trade,) = book.submit(order(4, "sell", power_w=100, price=0.2, start=T0 + Q, end=T0 + H))
+    assert trade.buy_order_id == winner
 
 
 def test_a_better_bid_that_cannot_take_the_sell_is_passed_over():
