@@ -6,7 +6,9 @@ positive) over the delivery window become energies per quarter hour (kWh = MW x 
 1000), sent as the order's metering data; the marketplace verifies (delivered = baseline -
 metering, capped at the contract) and settles. The order's details are then read back and
 every contract's verification result and settlement stored (the trade stream brings them
-too). An order whose measurements miss a quarter hour waits (its ``error`` says which).
+too). An order whose measurements miss a quarter hour waits (its ``error`` says which). A
+409 (the marketplace has this order's metering already, e.g. sent just before a crash)
+counts as sent.
 """
 
 from __future__ import annotations
@@ -62,10 +64,11 @@ def submit_metering(connector: MarketConnector, row: TradingOrder, now: datetime
         kwh = measured_kwh(asset, row.delivery_start, row.delivery_end)
         metering = meter_data(f"flexmeasures-asset-{row.asset_id}", kwh, now)
         connector.submit_metering(row.market_order_id, metering)
-    except (TradingError, MarketConnectorError) as exc:
-        row.error = str(exc)
-        db.session.commit()
-        return False
+    except MarketConnectorError as exc:
+        if exc.status != 409:  # 409: it has its metering already (sent before a crash)
+            return _wait(row, exc)
+    except TradingError as exc:
+        return _wait(row, exc)
     row.metering_submitted_at = now
     row.error = None
     details = connector.get_order(row.market_order_id)
@@ -74,6 +77,13 @@ def submit_metering(connector: MarketConnector, row: TradingOrder, now: datetime
         apply_contract_update(connector.settings.base_url, contract)
     db.session.commit()
     return True
+
+
+def _wait(row: TradingOrder, reason: Exception) -> bool:
+    """Note why an order's metering cannot be sent now (it is tried again later); False."""
+    row.error = str(reason)
+    db.session.commit()
+    return False
 
 
 def submit_due_metering(connector: MarketConnector, now: datetime) -> dict[str, int]:
