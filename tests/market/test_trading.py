@@ -244,3 +244,43 @@ def test_without_a_stream_the_follower_polls(db, battery):
     assert len(attempts) == 3 and market.asked == [7, 7]
     assert row.status == "filled"
     assert db.session.scalar(select(Commitment.external_id)).endswith("contract-3")
+
+
+class MeteringMarket(PollingOnlyMarket):
+    """A marketplace that answers metering with a given error (None: accepted)."""
+
+    def __init__(self, details: dict[int, dict], error: Exception | None) -> None:
+        super().__init__(details)
+        self.error = error
+        self.metering: list[dict] = []
+
+    def submit_metering(self, order_id: int, metering_data: dict) -> dict:
+        self.metering.append(metering_data)
+        if self.error:
+            raise self.error
+        return {}
+
+
+def test_metering_waits_for_measurements_and_a_409_counts_as_sent(db, battery):
+    from flexmeasures.market.connector import MarketConnectorError
+    from flexmeasures.market.delivery import submit_due_metering
+
+    from .trading_setup import add_measurements
+
+    plan = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
+    row = record_plan(plan, MARKET_URL)[0]
+    row.market_order_id, row.status = 7, "filled"
+    db.session.commit()
+    details = {7: {"order": {"order_id": 7, "status": "filled"}, "contracts": []}}
+    after = row.delivery_end + timedelta(minutes=5)
+    market = MeteringMarket(details, None)
+    assert submit_due_metering(market, after) == {"sent": 0, "waiting": 1}  # type: ignore[arg-type]
+    assert "no measurements" in row.error and market.metering == []
+    add_measurements(battery, row.delivery_start, row.delivery_end, -0.01)
+    market = MeteringMarket(details, MarketConnectorError(409, "metering received already"))
+    assert submit_due_metering(market, after) == {"sent": 1, "waiting": 0}  # type: ignore[arg-type]
+    [sent] = market.metering
+    assert sent["data_points"] == [
+        {"timestamp": row.delivery_end.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": -2.5}
+    ]  # -0.01 MW for a quarter hour is 2.5 kWh produced
+    assert row.metering_submitted_at == after and row.error is None
