@@ -284,3 +284,23 @@ def test_metering_waits_for_measurements_and_a_409_counts_as_sent(db, battery):
         {"timestamp": row.delivery_end.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": -2.5}
     ]  # -0.01 MW for a quarter hour is 2.5 kWh produced
     assert row.metering_submitted_at == after and row.error is None
+
+
+def test_trading_without_a_configured_marketplace_says_what_to_set(app, db, battery):
+    runner = app.test_cli_runner()
+    for args in (
+        ["jobs", "trade", "--poll"],
+        [
+            "add",
+            "trading-orders",
+            "--asset-id",
+            str(battery.id),
+            "--from",
+            START.isoformat(),
+            "--to",
+            END.isoformat(),
+        ],
+    ):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 1
+        assert "FLEXMEASURES_TRADING_MARKET_URL" in result.output

@@ -34,10 +34,14 @@ def parse_utc(text: str, option: str) -> datetime:
 
 
 def make_connector() -> Any:
-    """The connector to the configured marketplace (FLEXMEASURES_TRADING_*)."""
-    from flexmeasures.market.connector import ConnectorSettings, MarketConnector
+    """The connector to the configured marketplace (FLEXMEASURES_TRADING_*); a one-line
+    error naming the missing setting if it is not configured."""
+    from flexmeasures.market.connector import ConfigurationError, ConnectorSettings, MarketConnector
 
-    return MarketConnector(ConnectorSettings.from_config(current_app.config))
+    try:
+        return MarketConnector(ConnectorSettings.from_config(current_app.config))
+    except ConfigurationError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def now_utc() -> datetime:
