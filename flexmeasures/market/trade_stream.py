@@ -23,6 +23,7 @@ after ``max_failures`` failed connections in a row it polls the marketplace's RE
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -42,6 +43,7 @@ from flexmeasures.data.models import (
 from flexmeasures.data.services.commitments import record_commitments
 from flexmeasures.market.connector import MarketConnector, backoff_delay
 
+logger = logging.getLogger(__name__)
 COMMITMENT_SOURCE = "marketplace"
 W_PER_MW = 1_000_000
 
@@ -264,9 +266,12 @@ class TradeStreamFollower:
             try:
                 self.follow(stop)
                 failures = 0
-            except Exception:  # any drop: the socket, TLS, the server going away
+            except Exception as exc:  # any drop: the socket, TLS, the server going away
                 db.session.rollback()
                 failures += 1
+                logger.warning(
+                    "Trade stream of %s: %r (failure %d)", self.market_url, exc, failures
+                )
                 if failures >= self.max_failures:
                     self._poll_quietly()
                 stop.wait(backoff_delay(min(failures, 6), self.connector.settings, None))
