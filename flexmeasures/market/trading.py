@@ -24,6 +24,7 @@ nothing. Powers in W (consumption positive), prices in EUR/kWh unless said other
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -53,16 +54,22 @@ class TradingError(ValueError):
 
 @dataclass
 class TradingPlan:
-    """What the strategy would offer for an asset: ``slots`` (its view per quarter hour,
-    see ``strategy.evaluate_slots``), ``orders`` (dicts in the marketplace's order shape,
-    each with ``idempotency_key``) and the baseline (W) they were made against."""
+    """What the strategy would offer for an asset: ``orders`` (dicts in the marketplace's
+    order shape, each with ``idempotency_key``), the baseline (W) they were made against
+    and ``slots``, the strategy's view per quarter hour (``strategy.evaluate_slots``, worked
+    out when asked for: a dry run shows it, submitting does not need it)."""
 
     asset_id: int
     run_id: str
     enabled: bool
-    slots: pd.DataFrame
+    inputs: tuple[Any, ...]
     orders: list[dict[str, Any]] = field(default_factory=list)
     baseline_w: pd.Series | None = None
+
+    @functools.cached_property
+    def slots(self) -> pd.DataFrame:
+        """Per quarter hour: flexibility, power offered, cost, price, expected value, offer."""
+        return evaluate_slots(*self.inputs)
 
 
 def _quarter_hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
@@ -165,9 +172,9 @@ def plan_orders(
     baseline = baseline_w(asset, start, end, now)
     schedule = schedule_w(asset, start, end).reindex(index)
     prices = own_prices(asset, start, end, now)
-    slots = evaluate_slots(baseline, schedule, price, prices, settings)
     run_id = run_id_for(asset_id, start, end, now)
-    plan = TradingPlan(asset_id, run_id, enabled, slots, baseline_w=baseline)
+    inputs = (baseline, schedule, price, prices, settings)
+    plan = TradingPlan(asset_id, run_id, enabled, inputs, baseline_w=baseline)
     if enabled:
         orders = offer_strategy(baseline, schedule, price, now, prices, settings)
         taken = _taken_slots(asset_id, start, end)
