@@ -187,6 +187,23 @@ class Config:
     # Requests per user per minute to the marketplace's REST API (429 above it; 0: no limit).
     FLEXMEASURES_MARKET_RATE_LIMIT: int = 600
 
+    # Not in the seed: trading the platform's flexibility on a GLocalFlex-compatible
+    # marketplace (flexmeasures.market.connector / trading, documentation/trading.md).
+    FLEXMEASURES_TRADING_MARKET_URL: str | None = None  # e.g. https://market.example.com
+    FLEXMEASURES_TRADING_USERNAME: str | None = None
+    FLEXMEASURES_TRADING_PASSWORD: str | None = None
+    FLEXMEASURES_TRADING_TOKEN: str | None = None  # instead of username/password
+    # True (check certificates), a CA bundle path, or False (never in production).
+    FLEXMEASURES_TRADING_VERIFY_TLS: bool | str = True
+    FLEXMEASURES_TRADING_MAX_RETRIES: int = 4  # for 429, 5xx and connection errors
+    FLEXMEASURES_TRADING_BACKOFF_SECONDS: float = 0.5  # doubled per retry, at most 8 s
+    # The offer strategy's defaults (an asset's trading settings override them):
+    FLEXMEASURES_TRADING_MARGIN_EUR_PER_KWH: float = 0.01
+    FLEXMEASURES_TRADING_LEAD_TIME_MINUTES: int = 60  # offers expire this long before delivery
+    # The market price expected for flexibility (EUR/kWh): a slot is offered when this
+    # exceeds the asset's cost of deviating.
+    FLEXMEASURES_TRADING_EXPECTED_PRICE_EUR_PER_KWH: float = 0.2
+
 
 class DevelopmentConfig(Config):
     """Local development: SQLite and a generated secret key when none are configured."""

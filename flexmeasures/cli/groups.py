@@ -1,4 +1,4 @@
-"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs, dso."""
+"""The command groups of the FlexMeasures CLI: add, delete, db-ops, jobs, dso, show."""
 
 from __future__ import annotations
 
@@ -33,6 +33,11 @@ def dso_group() -> None:
     instructions (as schedule commitments) and meter readings (documentation/dso.md)."""
 
 
+@click.group("show")
+def show_group() -> None:
+    """Show data: the platform's trading on the marketplace (orders, contracts, settlements)."""
+
+
 def register_command_groups(cli: click.Group) -> None:
     """Attach the command groups (with their commands) to the top-level CLI group.
 
@@ -41,6 +46,6 @@ def register_command_groups(cli: click.Group) -> None:
     import_module("flexmeasures.cli.commands")  # attaches the commands to the groups
     from flexmeasures.cli.commands.run import run
 
-    for group in (add_group, delete_group, db_ops_group, jobs_group, dso_group):
+    for group in (add_group, delete_group, db_ops_group, jobs_group, dso_group, show_group):
         cli.add_command(group)
     cli.add_command(run)

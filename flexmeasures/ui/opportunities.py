@@ -173,6 +173,21 @@ def _default_days(args: Mapping[str, str]) -> dict[str, str]:
     return {**args, "start_date": today.isoformat(), "end_date": tomorrow.isoformat()}
 
 
+def traded(selection: Selection) -> list[dict]:
+    """What the user's assets sold on the marketplace for delivery in the selection
+    (``flexmeasures.market.reporting.trading_rows``); nothing if the selection is bad."""
+    from flexmeasures.market.reporting import trading_rows
+
+    if selection.errors:
+        return []
+    try:
+        grid = chart_grid(selection)
+    except ChartInputError:
+        return []
+    asset_ids = [asset.id for asset in db.session.scalars(assets_visible_to(current_user))]
+    return trading_rows(asset_ids, grid.start, grid.end)
+
+
 @opportunities_ui.route("/control", methods=["GET"])
 @login_required
 def opportunities_view():
@@ -189,6 +204,7 @@ def opportunities_view():
         opportunities=result,
         max_rows=MAX_ROWS,
         resolutions={k: v for k, v in RESOLUTIONS.items() if pd.Timedelta(k) <= HOUR},
+        trades=traded(selection),
         bokeh_scripts=bokeh_script_urls(),
         timezone=current_app.config["FLEXMEASURES_TIMEZONE"],
     )

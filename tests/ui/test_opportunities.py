@@ -153,3 +153,47 @@ def test_an_hour_skipped_by_summer_time_is_no_server_error(app, client, assets, 
     # 02:00 does not exist on 30 March 2025 in Amsterdam: the window starts at 03:00 CEST
     html = page(client, start_date="2025-03-30", end_date="2025-03-30", from_hour="2", to_hour="4")
     assert 'role="alert"' not in html and "No schedule deviates" in html
+
+
+def test_what_was_sold_on_the_marketplace_is_listed(client, db, assets):
+    from flexmeasures.data.models import TradingContract, TradingOrder
+
+    def sold(asset, settled: float | None) -> TradingOrder:
+        order = TradingOrder(
+            asset_id=asset.id,
+            market_url="https://m",
+            market_order_id=asset.id,
+            idempotency_key=f"k{asset.id}",
+            run_id="r",
+            side="sell",
+            power_w=2000.0,
+            price_eur_per_kwh=0.25,
+            baseline_w=0.0,
+            delivery_start=HOUR,
+            delivery_end=HOUR + timedelta(minutes=15),
+            expiry_time=HOUR - timedelta(hours=1),
+            status="filled",
+        )
+        db.session.add(order)
+        db.session.add(
+            TradingContract(
+                order=order,
+                market_contract_id=asset.id,
+                status="settlement_completed_success",
+                power_w=2000.0,
+                price_eur_per_kwh=0.25,
+                energy_kwh=0.5,
+                delivery_start=HOUR,
+                delivery_end=HOUR + timedelta(minutes=15),
+                net_amount_eur=settled,
+            )
+        )
+        return order
+
+    sold(assets["battery"], 0.125)
+    sold(assets["wind"], 9.0)  # another prosumer's asset: not shown
+    db.session.commit()
+    html = page(client, end_date=(HOUR + timedelta(days=1)).date().isoformat())
+    assert "Sold on the marketplace" in html
+    assert "home battery" in html and "settlement_completed_success" in html
+    assert "0.12" in html and "north wind" not in html

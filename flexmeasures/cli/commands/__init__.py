@@ -8,6 +8,16 @@ from flexmeasures.cli.commands import (
     forecasts,
     jobs,
     schedules,
+    trading,
 )
 
-__all__ = ["data_add", "data_delete", "db_ops", "dso", "forecasts", "jobs", "schedules"]
+__all__ = [
+    "data_add",
+    "data_delete",
+    "db_ops",
+    "dso",
+    "forecasts",
+    "jobs",
+    "schedules",
+    "trading",
+]

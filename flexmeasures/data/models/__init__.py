@@ -8,6 +8,13 @@ from flexmeasures.data.models.market import Market, MarketType
 from flexmeasures.data.models.sensor import Sensor
 from flexmeasures.data.models.task_runs import LatestTaskRun
 from flexmeasures.data.models.time_series import TimedBelief
+from flexmeasures.data.models.trading import (
+    TradingContract,
+    TradingOrder,
+    TradingSetting,
+    TradingStatusChange,
+    TradingStreamCursor,
+)
 from flexmeasures.data.models.user import Role, User
 from flexmeasures.data.models.weather import WeatherSensor, WeatherSensorType
 
@@ -24,6 +31,11 @@ __all__ = [
     "Role",
     "Sensor",
     "TimedBelief",
+    "TradingContract",
+    "TradingOrder",
+    "TradingSetting",
+    "TradingStatusChange",
+    "TradingStreamCursor",
     "User",
     "WeatherSensor",
     "WeatherSensorType",
