@@ -3,9 +3,13 @@
 ``search_beliefs`` selects beliefs about events in a window for some sensors, optionally
 filtered by a rolling horizon (recorded at least ``horizon`` before the end of each event),
 a prior (recorded at or before a moment) and sources; by default it keeps only the most
-recent belief per event (the smallest horizon; on a tie, the lowest source id), or per
-event and source. On PostgreSQL all of this happens in one indexed SQL statement; on
-SQLite (the embedded default) the window is read and the rest is done with pandas.
+recent belief per event (the smallest horizon; on a tie, the lowest source id, then the
+cumulative probability nearest 0.5, then the lower one), or per event and source.
+
+On PostgreSQL, most-recent reads without a horizon or prior filter come from the table of
+latest beliefs per day (``latest_beliefs``), kept by triggers, so a year is not sorted;
+the other reads happen in one indexed SQL statement on ``timed_belief``. On SQLite (the
+embedded default) the window is read and the rest is done with pandas.
 
 Returned frames have the columns of ``BELIEF_COLUMNS``: sensor_id, event_start (aware
 UTC), belief_horizon (timedelta), source_id, cumulative_probability, event_value (in the
@@ -23,7 +27,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from flexmeasures.data import db
+from flexmeasures.data import db, latest_beliefs
 from flexmeasures.data.models.sensor import Sensor
 from flexmeasures.data.models.time_series import TimedBelief
 
@@ -85,11 +89,49 @@ def search_beliefs(
     )
     if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
         return empty_belief_frame()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _reads_latest_days(belief_filter):
+        frame = _search_in_days(belief_filter)
+    elif _on_postgres():
         frame = _search_in_sql(belief_filter)
     else:
         frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
     return frame.reset_index(drop=True)
+
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _reads_latest_days(belief_filter: BeliefFilter) -> bool:
+    """True if the table of latest beliefs per day answers this filter (PostgreSQL, most
+    recent beliefs, no horizon or prior filter)."""
+    return (
+        belief_filter.most_recent in (True, "per_source")
+        and belief_filter.horizon is None
+        and belief_filter.prior is None
+        and _on_postgres()
+    )
+
+
+def _latest_columns(belief_filter: BeliefFilter) -> dict[str, np.ndarray]:
+    """The most recent beliefs of the filter as numpy columns, from the latest days."""
+    days = latest_beliefs.fetch_days(
+        belief_filter.sensor_ids,
+        belief_filter.start,
+        belief_filter.end,
+        belief_filter.kind,
+        belief_filter.source_ids,
+    )
+    columns = latest_beliefs.unpack(days, belief_filter.start, belief_filter.end)
+    return latest_beliefs.most_recent(columns, belief_filter.most_recent == "per_source")
+
+
+def _search_in_days(belief_filter: BeliefFilter) -> pd.DataFrame:
+    """PostgreSQL: the most recent beliefs from the table of latest beliefs per day."""
+    columns = _latest_columns(belief_filter)
+    if not len(columns["event_start"]):
+        return empty_belief_frame()
+    return latest_beliefs.to_frame(columns)
 
 
 def empty_belief_frame() -> pd.DataFrame:
@@ -111,10 +153,13 @@ _DISTINCT_ON = {
     "per_source": "DISTINCT ON (tb.sensor_id, tb.event_start, tb.source_id)",
     False: "",
 }
+_PROBABILITY_TIES = "abs(tb.cumulative_probability - 0.5), tb.cumulative_probability"
 _ORDER_BY = {
-    True: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
-    "per_source": "tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon",
-    False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id",
+    True: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_PROBABILITY_TIES}",
+    "per_source": (
+        f"tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon, {_PROBABILITY_TIES}"
+    ),
+    False: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_PROBABILITY_TIES}",
 }
 
 
@@ -248,7 +293,13 @@ def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.Da
         True: ["sensor_id", "event_start"],
         "per_source": ["sensor_id", "event_start", "source_id"],
     }
-    frame = frame.sort_values(["sensor_id", "event_start", "belief_horizon", "source_id"])
+    distance = (frame["cumulative_probability"] - 0.5).abs().rename("distance")
+    order = ["sensor_id", "event_start", "belief_horizon", "source_id"]
+    if belief_filter.most_recent == "per_source":
+        order = ["sensor_id", "event_start", "source_id", "belief_horizon"]
+    ranked = pd.concat([frame, distance], axis=1)
+    ranked = ranked.sort_values([*order, "distance", "cumulative_probability"], kind="stable")
+    frame = ranked.drop(columns="distance")
     if belief_filter.most_recent in keys:
         frame = frame.drop_duplicates(subset=keys[belief_filter.most_recent], keep="first")
     return frame
@@ -314,7 +365,12 @@ def sum_most_recent_beliefs(
     )
     if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
         return _empty_sum()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _reads_latest_days(belief_filter):
+        columns = _latest_columns(belief_filter)
+        return (
+            latest_beliefs.sums_per_event(columns) if len(columns["event_start"]) else _empty_sum()
+        )
+    if _on_postgres():
         return _sum_in_sql(belief_filter)
     frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
     if frame.empty:
@@ -337,7 +393,7 @@ def _sum_in_sql(belief_filter: BeliefFilter) -> pd.Series:
         f"ORDER BY {_ORDER_BY[True]}) AS latest "
         "GROUP BY latest.event_start ORDER BY latest.event_start"
     )
-    rows = db.session.connection().exec_driver_sql(query, params).all()
+    rows = [tuple(row) for row in db.session.connection().exec_driver_sql(query, params)]
     if not rows:
         return _empty_sum()
     table = np.array(rows, dtype="float64")  # (start in epoch seconds, sum) per event

@@ -6,7 +6,7 @@ from flexmeasures.data.models.data_source import DataSource
 from flexmeasures.data.models.market import Market, MarketType
 from flexmeasures.data.models.sensor import Sensor
 from flexmeasures.data.models.task_runs import LatestTaskRun
-from flexmeasures.data.models.time_series import TimedBelief
+from flexmeasures.data.models.time_series import LatestBeliefDay, TimedBelief
 from flexmeasures.data.models.user import Role, User
 from flexmeasures.data.models.weather import WeatherSensor, WeatherSensorType
 
@@ -15,6 +15,7 @@ __all__ = [
     "Asset",
     "AssetType",
     "DataSource",
+    "LatestBeliefDay",
     "LatestTaskRun",
     "Market",
     "MarketType",

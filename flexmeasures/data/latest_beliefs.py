@@ -1,0 +1,191 @@
+"""The most recent beliefs read from ``latest_belief_day`` (PostgreSQL), not by sorting
+every belief in ``timed_belief``.
+
+That table holds, per sensor, data source, kind (measurements: horizon <= 0; forecasts:
+horizon > 0) and UTC day, the most recent belief about each event, packed as float8
+arrays; triggers on ``timed_belief`` keep it right (see migration d4a8b2c6e913). A read
+fetches the days of its window (a year of one sensor and source is 365 rows) and picks
+the most recent belief per event (or per event and source) among the sources and kinds
+with numpy. It answers "most recent" reads without a horizon or prior filter; these
+filters need every belief, so ``queries`` reads ``timed_belief`` for them.
+
+Per event, the most recent belief has the smallest horizon; on a tie the lowest source
+id (per event only), then the cumulative probability nearest 0.5, then the lower one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from flexmeasures.data import db
+
+_KIND_FORECAST = {"measurements": False, "forecasts": True}
+
+
+@dataclass(frozen=True)
+class PackedDay:
+    """One row of latest_belief_day: a sensor's and source's latest beliefs of one day
+    (big-endian float8 arrays: epoch seconds, horizon seconds, probabilities, values)."""
+
+    sensor_id: int
+    source_id: int
+    event_starts: bytes
+    belief_horizons: bytes
+    cumulative_probabilities: bytes
+    event_values: bytes
+
+
+def fetch_days(
+    sensor_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    kind: str = "all",
+    source_ids: Sequence[int] | None = None,
+) -> list[PackedDay]:
+    """The packed days of the sensors (and sources) holding events in [start, end), of a
+    kind ("measurements", "forecasts" or "all"), ordered by sensor, day, kind and source."""
+    conditions = ["sensor_id = ANY(%(sensor_ids)s)", "day >= %(first)s", "day <= %(last)s"]
+    params: dict = {
+        "sensor_ids": list(sensor_ids),
+        "first": start.astimezone(UTC).date(),
+        "last": (end - timedelta(microseconds=1)).astimezone(UTC).date(),
+    }
+    if kind in _KIND_FORECAST:
+        conditions.append("forecast = %(forecast)s")
+        params["forecast"] = _KIND_FORECAST[kind]
+    if source_ids is not None:
+        conditions.append("source_id = ANY(%(source_ids)s)")
+        params["source_ids"] = list(source_ids)
+    # Sorted here, not by PostgreSQL: sorting these wide rows would spill to disk.
+    query = (
+        "SELECT sensor_id, day, forecast, source_id, event_starts, belief_horizons, "
+        "cumulative_probabilities, event_values FROM latest_belief_day "
+        f"WHERE {' AND '.join(conditions)}"
+    )
+    cursor = db.session.connection().connection.dbapi_connection.cursor()
+    try:
+        if hasattr(cursor, "copy"):  # psycopg (3): bytea in binary, without hex decoding
+            cursor.execute(query, params, binary=True)
+        else:
+            cursor.execute(query, params)
+        rows = sorted(cursor.fetchall(), key=lambda row: row[:4])
+    finally:
+        cursor.close()
+    return [PackedDay(row[0], row[3], *(bytes(packed) for packed in row[4:])) for row in rows]
+
+
+def days_have_band(
+    sensor_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    source_ids: Sequence[int] | None = None,
+) -> bool:
+    """False if no forecast of the sensors (and sources) on the UTC days of [start, end)
+    has a cumulative probability other than 0.5; True if one may (some day has one, maybe
+    outside the window)."""
+    conditions = [
+        "sensor_id = ANY(%(sensor_ids)s)",
+        "forecast",
+        "with_band",
+        "day >= %(first)s",
+        "day <= %(last)s",
+    ]
+    params: dict = {
+        "sensor_ids": list(sensor_ids),
+        "first": start.astimezone(UTC).date(),
+        "last": (end - timedelta(microseconds=1)).astimezone(UTC).date(),
+    }
+    if source_ids is not None:
+        conditions.append("source_id = ANY(%(source_ids)s)")
+        params["source_ids"] = list(source_ids)
+    query = f"SELECT EXISTS (SELECT 1 FROM latest_belief_day WHERE {' AND '.join(conditions)})"
+    return bool(db.session.connection().exec_driver_sql(query, params).scalar())
+
+
+def unpack(days: Sequence[PackedDay], start: datetime, end: datetime) -> dict[str, np.ndarray]:
+    """The beliefs of packed days about events in [start, end), as numpy columns:
+    sensor_id, source_id (int64), event_start (int64 microseconds since the epoch),
+    belief_horizon (float seconds), cumulative_probability, event_value (floats)."""
+    counts = np.array([len(day.event_starts) // 8 for day in days], dtype="int64")
+
+    def floats(field: str) -> np.ndarray:
+        joined = b"".join(getattr(day, field) for day in days)
+        return np.frombuffer(joined, dtype=">f8").astype("float64")
+
+    starts = np.rint(floats("event_starts") * 1e6).astype("int64")
+    keep = (starts >= _microseconds(start)) & (starts < _microseconds(end))
+    columns = {
+        "sensor_id": np.repeat(np.array([d.sensor_id for d in days], dtype="int64"), counts),
+        "source_id": np.repeat(np.array([d.source_id for d in days], dtype="int64"), counts),
+        "event_start": starts,
+        "belief_horizon": floats("belief_horizons"),
+        "cumulative_probability": floats("cumulative_probabilities"),
+        "event_value": floats("event_values"),
+    }
+    return {name: values[keep] for name, values in columns.items()}
+
+
+def _microseconds(moment: datetime) -> int:
+    """Microseconds since the epoch of an aware datetime (exact)."""
+    return (moment.astimezone(UTC) - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
+
+
+def most_recent(columns: dict[str, np.ndarray], per_source: bool = False) -> dict[str, np.ndarray]:
+    """Of beliefs as ``unpack`` gives them, the most recent per sensor and event (or per
+    sensor, event and source), sorted by sensor, event start (and source); see the module
+    doc for ties."""
+    group = ["sensor_id", "event_start"] + (["source_id"] if per_source else [])
+    if _strictly_increasing(columns, group):  # one belief per group, in order: nothing to pick
+        return columns
+    probability = columns["cumulative_probability"]
+    ranked = ["belief_horizon"] + ([] if per_source else ["source_id"])
+    keys = [probability, np.abs(probability - 0.5)]
+    keys += [columns[name] for name in reversed(group + ranked)]
+    order = np.lexsort(keys)
+    ordered = {name: values[order] for name, values in columns.items()}
+    first = np.ones(len(order), dtype=bool)
+    if len(order):
+        first[1:] = np.any([np.diff(ordered[name]) != 0 for name in group], axis=0)
+    return {name: values[first] for name, values in ordered.items()}
+
+
+def _strictly_increasing(columns: dict[str, np.ndarray], names: list[str]) -> bool:
+    """True if the rows are sorted by these int64 columns with no two rows equal on all."""
+    if len(columns[names[0]]) < 2:
+        return True
+    rows = np.stack([columns[name] for name in names], axis=1)
+    later = rows[1:]
+    earlier = rows[:-1]
+    # Lexicographic comparison: the first differing column decides.
+    differs = later != earlier
+    decisive = np.argmax(differs, axis=1)
+    any_difference = differs.any(axis=1)
+    steps = np.arange(len(later))
+    return bool(np.all(any_difference & (later[steps, decisive] > earlier[steps, decisive])))
+
+
+def to_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Numpy belief columns (as ``unpack`` gives them) as a belief frame (see ``queries``)."""
+    return pd.DataFrame(
+        {
+            "sensor_id": columns["sensor_id"],
+            "event_start": pd.to_datetime(columns["event_start"], unit="us", utc=True),
+            "belief_horizon": pd.to_timedelta(columns["belief_horizon"], unit="s"),
+            "source_id": columns["source_id"],
+            "cumulative_probability": columns["cumulative_probability"],
+            "event_value": columns["event_value"],
+        }
+    )
+
+
+def sums_per_event(columns: dict[str, np.ndarray]) -> pd.Series:
+    """The sum of the values per event start (float, indexed by aware UTC event start,
+    sorted)."""
+    positions, starts = pd.factorize(columns["event_start"], sort=True)
+    sums = np.bincount(positions, weights=columns["event_value"], minlength=len(starts))
+    return pd.Series(sums, index=pd.to_datetime(starts, unit="us", utc=True))
