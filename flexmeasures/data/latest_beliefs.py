@@ -27,17 +27,25 @@ from flexmeasures.data import db
 _KIND_FORECAST = {"measurements": False, "forecasts": True}
 
 
+# One packed belief: event start (epoch seconds), horizon (seconds), probability, value.
+PACKED_BELIEF = np.dtype(
+    [
+        ("event_start", ">f8"),
+        ("belief_horizon", ">f8"),
+        ("cumulative_probability", ">f8"),
+        ("event_value", ">f8"),
+    ]
+)
+
+
 @dataclass(frozen=True)
 class PackedDay:
-    """One row of latest_belief_day: a sensor's and source's latest beliefs of one day
-    (big-endian float8 arrays: epoch seconds, horizon seconds, probabilities, values)."""
+    """One row of latest_belief_day: a sensor's and source's latest beliefs about the
+    events of one day, packed (``PACKED_BELIEF`` per event, by event start)."""
 
     sensor_id: int
     source_id: int
-    event_starts: bytes
-    belief_horizons: bytes
-    cumulative_probabilities: bytes
-    event_values: bytes
+    beliefs: bytes
 
 
 def fetch_days(
@@ -63,8 +71,7 @@ def fetch_days(
         params["source_ids"] = list(source_ids)
     # Sorted here, not by PostgreSQL: sorting these wide rows would spill to disk.
     query = (
-        "SELECT sensor_id, day, forecast, source_id, event_starts, belief_horizons, "
-        "cumulative_probabilities, event_values FROM latest_belief_day "
+        "SELECT sensor_id, day, forecast, source_id, beliefs FROM latest_belief_day "
         f"WHERE {' AND '.join(conditions)}"
     )
     cursor = db.session.connection().connection.dbapi_connection.cursor()
@@ -76,7 +83,7 @@ def fetch_days(
         rows = sorted(cursor.fetchall(), key=lambda row: row[:4])
     finally:
         cursor.close()
-    return [PackedDay(row[0], row[3], *(bytes(packed) for packed in row[4:])) for row in rows]
+    return [PackedDay(row[0], row[3], bytes(row[4])) for row in rows]
 
 
 def days_have_band(
@@ -111,21 +118,21 @@ def unpack(days: Sequence[PackedDay], start: datetime, end: datetime) -> dict[st
     """The beliefs of packed days about events in [start, end), as numpy columns:
     sensor_id, source_id (int64), event_start (int64 microseconds since the epoch),
     belief_horizon (float seconds), cumulative_probability, event_value (floats)."""
-    counts = np.array([len(day.event_starts) // 8 for day in days], dtype="int64")
+    counts = np.array([len(day.beliefs) // PACKED_BELIEF.itemsize for day in days], dtype="int64")
+    packed = np.frombuffer(b"".join(day.beliefs for day in days), dtype=PACKED_BELIEF)
 
     def floats(field: str) -> np.ndarray:
-        joined = b"".join(getattr(day, field) for day in days)
-        return np.frombuffer(joined, dtype=">f8").astype("float64")
+        return packed[field].astype("float64")
 
-    starts = np.rint(floats("event_starts") * 1e6).astype("int64")
+    starts = np.rint(floats("event_start") * 1e6).astype("int64")
     keep = (starts >= _microseconds(start)) & (starts < _microseconds(end))
     columns = {
         "sensor_id": np.repeat(np.array([d.sensor_id for d in days], dtype="int64"), counts),
         "source_id": np.repeat(np.array([d.source_id for d in days], dtype="int64"), counts),
         "event_start": starts,
-        "belief_horizon": floats("belief_horizons"),
-        "cumulative_probability": floats("cumulative_probabilities"),
-        "event_value": floats("event_values"),
+        "belief_horizon": floats("belief_horizon"),
+        "cumulative_probability": floats("cumulative_probability"),
+        "event_value": floats("event_value"),
     }
     return {name: values[keep] for name, values in columns.items()}
 

@@ -48,10 +48,10 @@ class LatestBeliefDay(db.Model):
     ``timed_belief`` so that "most recent" reads need not sort every belief of a window.
 
     Per event the belief with the smallest horizon is kept (on a tie, the cumulative
-    probability nearest 0.5, then the lower one). ``event_starts`` (seconds since the
-    epoch), ``belief_horizons`` (seconds), ``cumulative_probabilities`` and ``event_values``
-    (the sensor's unit) are big-endian float8 arrays, one item per event, by event start.
-    ``forecast`` is True for positive horizons; ``with_band`` says whether any belief of
+    probability nearest 0.5, then the lower one). ``beliefs`` packs them by event start,
+    per event four big-endian float8: the event start (seconds since the epoch), the
+    belief horizon (seconds), the cumulative probability and the value (the sensor's
+    unit). ``forecast`` is True for positive horizons; ``with_band`` says whether any belief of
     the day (of any horizon) has a cumulative probability other than 0.5.
 
     On PostgreSQL, triggers on ``timed_belief`` rebuild the days a statement touches
@@ -66,8 +66,5 @@ class LatestBeliefDay(db.Model):
     forecast: Mapped[bool] = mapped_column(primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     source_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
-    event_starts: Mapped[bytes] = mapped_column(LargeBinary)
-    belief_horizons: Mapped[bytes] = mapped_column(LargeBinary)
-    cumulative_probabilities: Mapped[bytes] = mapped_column(LargeBinary)
-    event_values: Mapped[bytes] = mapped_column(LargeBinary)
+    beliefs: Mapped[bytes] = mapped_column(LargeBinary)
     with_band: Mapped[bool] = mapped_column()

@@ -78,8 +78,7 @@ def tables_to_back_up(structure: bool = True, data: bool = True) -> list[Table]:
     return [
         table
         for table in db.metadata.sorted_tables
-        if table.name not in DERIVED_TABLES
-        and (data if table.name in DATA_TABLES else structure)
+        if table.name not in DERIVED_TABLES and (data if table.name in DATA_TABLES else structure)
     ]
 
 
