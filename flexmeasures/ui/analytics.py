@@ -20,7 +20,13 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 from sqlalchemy import select
 
-from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart, sensor_chart
+from flexmeasures.charts import (
+    ChartWindow,
+    chart_json,
+    json_text,
+    power_chart_json,
+    sensor_chart_json,
+)
 from flexmeasures.charts.power import total
 from flexmeasures.charts.summary import Summary, summarise
 from flexmeasures.data import db
@@ -200,7 +206,8 @@ def build_analytics(selection: Selection) -> Analytics:
     window = ChartWindow(grid.start, grid.end)
     power = power_data(assets, grid, summed=True)  # the page shows sums only
     result = Analytics(title=name)
-    result.charts["power-chart"] = embeddable(power_chart(power, window, name), "power-chart")
+    chart = power_chart_json(power, window, name, target_id="power-chart")
+    result.charts["power-chart"] = json_text(chart)
     result.summaries["Power"] = summarise(
         total(power.measurements), total(power.forecasts), "MW", grid.resolution
     )
@@ -222,8 +229,8 @@ def _add_sensor(
 ) -> None:
     """Add a market's or weather sensor's chart and summary (``quantity``, e.g. "Price")."""
     data = sensor_data(sensor, grid)
-    figure = sensor_chart(data, window, data.name, quantity)
-    result.charts[f"{key}-chart"] = embeddable(figure, f"{key}-chart")
+    chart = sensor_chart_json(data, window, data.name, quantity, target_id=f"{key}-chart")
+    result.charts[f"{key}-chart"] = json_text(chart)
     result.summaries[f"{quantity} ({data.name})"] = summarise(
         data.measurements, data.forecasts, data.unit
     )
