@@ -64,7 +64,7 @@ def add_assets_with_a_year_of_data(app) -> list[int]:
             save_beliefs(frame)
             ids.append(asset.id)
         db.session.commit()
-        db.session.execute(db.text("ANALYZE timed_belief"))
+        db.session.execute(db.text("ANALYZE timed_belief, latest_belief_day"))
         db.session.commit()
         return ids
 

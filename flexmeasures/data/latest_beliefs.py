@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -56,7 +57,7 @@ def fetch_days(
     source_ids: Sequence[int] | None = None,
 ) -> list[PackedDay]:
     """The packed days of the sensors (and sources) holding events in [start, end), of a
-    kind ("measurements", "forecasts" or "all"), ordered by sensor, day, kind and source."""
+    kind ("measurements", "forecasts" or "all"), ordered by sensor, kind, day and source."""
     conditions = ["sensor_id = ANY(%(sensor_ids)s)", "day >= %(first)s", "day <= %(last)s"]
     params: dict = {
         "sensor_ids": list(sensor_ids),
@@ -80,7 +81,7 @@ def fetch_days(
             cursor.execute(query, params, binary=True)
         else:
             cursor.execute(query, params)
-        rows = sorted(cursor.fetchall(), key=lambda row: row[:4])
+        rows = sorted(cursor.fetchall(), key=itemgetter(0, 2, 1, 3))
     finally:
         cursor.close()
     return [PackedDay(row[0], row[3], bytes(row[4])) for row in rows]
@@ -134,6 +135,8 @@ def unpack(days: Sequence[PackedDay], start: datetime, end: datetime) -> dict[st
         "cumulative_probability": floats("cumulative_probability"),
         "event_value": floats("event_value"),
     }
+    if keep.all():  # e.g. a window of whole days
+        return columns
     return {name: values[keep] for name, values in columns.items()}
 
 
@@ -163,17 +166,11 @@ def most_recent(columns: dict[str, np.ndarray], per_source: bool = False) -> dic
 
 def _strictly_increasing(columns: dict[str, np.ndarray], names: list[str]) -> bool:
     """True if the rows are sorted by these int64 columns with no two rows equal on all."""
-    if len(columns[names[0]]) < 2:
-        return True
-    rows = np.stack([columns[name] for name in names], axis=1)
-    later = rows[1:]
-    earlier = rows[:-1]
-    # Lexicographic comparison: the first differing column decides.
-    differs = later != earlier
-    decisive = np.argmax(differs, axis=1)
-    any_difference = differs.any(axis=1)
-    steps = np.arange(len(later))
-    return bool(np.all(any_difference & (later[steps, decisive] > earlier[steps, decisive])))
+    increasing = np.diff(columns[names[-1]]) > 0
+    for name in reversed(names[:-1]):  # an earlier column decides where it differs
+        step = np.diff(columns[name])
+        increasing = (step > 0) | ((step == 0) & increasing)
+    return bool(increasing.all())
 
 
 def to_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
