@@ -21,6 +21,8 @@ YEAR_START = datetime(2025, 1, 1, tzinfo=UTC)
 QUARTERS = 365 * 96
 PASSWORD = "benchmark-password"
 TARGET_SECONDS = 0.3
+WEEK = "start_date=2025-06-02&end_date=2025-06-08"
+YEAR = "start_date=2025-01-01&end_date=2025-12-31"
 
 
 def add_assets_with_a_year_of_data(app) -> list[int]:
@@ -83,6 +85,11 @@ def bench_pages(app, asset_ids: list[int]) -> dict[str, float]:
         "new asset form": "/assets/new",
         "user list": "/users",
         "account": "/account",
+        "analytics, all assets, 1 week": f"/analytics?resource=battery&{WEEK}",
+        "analytics, all assets, 1 year": f"/analytics?resource=battery&{YEAR}",
+        "portfolio, 1 week": f"/portfolio?{WEEK}",
+        "portfolio, 1 year": f"/portfolio?{YEAR}",
+        "balancing actions, 1 week": f"/control?{WEEK}",
     }
     results = {}
     for name, url in pages.items():
