@@ -179,12 +179,19 @@ def to_frame(columns: dict[str, np.ndarray]) -> pd.DataFrame:
         {
             "sensor_id": columns["sensor_id"],
             "event_start": pd.to_datetime(columns["event_start"], unit="us", utc=True),
-            "belief_horizon": pd.to_timedelta(columns["belief_horizon"], unit="s"),
+            "belief_horizon": seconds_to_timedelta(columns["belief_horizon"]),
             "source_id": columns["source_id"],
             "cumulative_probability": columns["cumulative_probability"],
             "event_value": columns["event_value"],
         }
     )
+
+
+def seconds_to_timedelta(seconds: np.ndarray) -> pd.TimedeltaIndex:
+    """Float seconds as timedeltas, exactly as ``pd.to_timedelta(seconds, unit="s")`` gives
+    them, but converting each distinct value once (beliefs share a few horizons)."""
+    positions, distinct = pd.factorize(np.asarray(seconds, dtype="float64"))
+    return pd.to_timedelta(distinct, unit="s")[positions]
 
 
 def sums_per_event(columns: dict[str, np.ndarray]) -> pd.Series:

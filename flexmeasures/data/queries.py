@@ -237,7 +237,7 @@ def _epoch_columns_to_frame(columns: Sequence) -> pd.DataFrame:
         {
             "sensor_id": np.asarray(columns[0]).astype("int64"),
             "event_start": pd.to_datetime(starts, unit="us", utc=True),
-            "belief_horizon": pd.to_timedelta(np.asarray(columns[2], dtype="float64"), unit="s"),
+            "belief_horizon": latest_beliefs.seconds_to_timedelta(columns[2]),
             "source_id": np.asarray(columns[3]).astype("int64"),
             "cumulative_probability": np.asarray(columns[4], dtype="float64"),
             "event_value": np.asarray(columns[5], dtype="float64"),
