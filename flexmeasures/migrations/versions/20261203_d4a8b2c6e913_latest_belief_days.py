@@ -82,10 +82,12 @@ def build_days(keys: str) -> str:
 
 def rebuild_function(name: str, keys: str) -> str:
     """A trigger function rebuilding the days of the changed beliefs (``keys``: a SELECT
-    of their keys from the statement's transition tables)."""
+    of their keys from the statement's transition tables). Without JIT: the planner cannot
+    know how many keys a transition table holds, and its guess made it compile the
+    statement for longer (over a second) than running it takes."""
     distinct_keys = f"SELECT DISTINCT * FROM ({keys}) changed"
     return f"""
-CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
     DELETE FROM latest_belief_day l USING ({distinct_keys}) k
     WHERE l.sensor_id = k.sensor_id AND l.forecast = k.forecast AND l.day = k.day
@@ -132,6 +134,7 @@ def upgrade():
     )
     if op.get_bind().dialect.name != 'postgresql':
         return
+    op.execute("SET LOCAL jit = off")
     op.execute(build_days(f"SELECT DISTINCT * FROM ({keys_of('timed_belief')}) stored"))
     for name, keys in FUNCTIONS.items():
         op.execute(rebuild_function(name, keys))
