@@ -58,18 +58,10 @@ def fetch_days(
 ) -> list[PackedDay]:
     """The packed days of the sensors (and sources) holding events in [start, end), of a
     kind ("measurements", "forecasts" or "all"), ordered by sensor, kind, day and source."""
-    conditions = ["sensor_id = ANY(%(sensor_ids)s)", "day >= %(first)s", "day <= %(last)s"]
-    params: dict = {
-        "sensor_ids": list(sensor_ids),
-        "first": start.astimezone(UTC).date(),
-        "last": (end - timedelta(microseconds=1)).astimezone(UTC).date(),
-    }
+    conditions, params = _day_conditions(sensor_ids, start, end, source_ids)
     if kind in _KIND_FORECAST:
         conditions.append("forecast = %(forecast)s")
         params["forecast"] = _KIND_FORECAST[kind]
-    if source_ids is not None:
-        conditions.append("source_id = ANY(%(source_ids)s)")
-        params["source_ids"] = list(source_ids)
     # Sorted here, not by PostgreSQL: sorting these wide rows would spill to disk.
     query = (
         "SELECT sensor_id, day, forecast, source_id, beliefs FROM latest_belief_day "
@@ -96,13 +88,21 @@ def days_have_band(
     """False if no forecast of the sensors (and sources) on the UTC days of [start, end)
     has a cumulative probability other than 0.5; True if one may (some day has one, maybe
     outside the window)."""
-    conditions = [
-        "sensor_id = ANY(%(sensor_ids)s)",
-        "forecast",
-        "with_band",
-        "day >= %(first)s",
-        "day <= %(last)s",
-    ]
+    conditions, params = _day_conditions(sensor_ids, start, end, source_ids)
+    conditions += ["forecast", "with_band"]
+    query = f"SELECT EXISTS (SELECT 1 FROM latest_belief_day WHERE {' AND '.join(conditions)})"
+    return bool(db.session.connection().exec_driver_sql(query, params).scalar())
+
+
+def _day_conditions(
+    sensor_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    source_ids: Sequence[int] | None,
+) -> tuple[list[str], dict]:
+    """WHERE conditions (psycopg placeholders) and parameters selecting the days of the
+    sensors (and sources) with events in [start, end)."""
+    conditions = ["sensor_id = ANY(%(sensor_ids)s)", "day >= %(first)s", "day <= %(last)s"]
     params: dict = {
         "sensor_ids": list(sensor_ids),
         "first": start.astimezone(UTC).date(),
@@ -111,8 +111,7 @@ def days_have_band(
     if source_ids is not None:
         conditions.append("source_id = ANY(%(source_ids)s)")
         params["source_ids"] = list(source_ids)
-    query = f"SELECT EXISTS (SELECT 1 FROM latest_belief_day WHERE {' AND '.join(conditions)})"
-    return bool(db.session.connection().exec_driver_sql(query, params).scalar())
+    return conditions, params
 
 
 def unpack(days: Sequence[PackedDay], start: datetime, end: datetime) -> dict[str, np.ndarray]:

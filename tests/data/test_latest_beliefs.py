@@ -17,6 +17,7 @@ from flexmeasures.data.services import backup
 from flexmeasures.data.services.assets import delete_asset
 from flexmeasures.data.services.charts import ChartGrid, _has_band
 from flexmeasures.data.services.time_series import delete_beliefs
+from tests.factories import make_asset
 
 START = datetime(2021, 3, 1, 20, tzinfo=UTC)  # the beliefs span three UTC days
 QUARTER = timedelta(minutes=15)
@@ -69,27 +70,11 @@ def test_most_recent_picks_what_the_pandas_filter_picks(most_recent):
         pd.testing.assert_frame_equal(picked, reference.reset_index(drop=True))
 
 
-def _asset(db, owner, name: str) -> int:
-    asset = Asset(
-        name=name,
-        asset_type_name="battery",
-        capacity_in_mw=2,
-        latitude=52,
-        longitude=4,
-        owner=owner,
-        unit="MW",
-        event_resolution=QUARTER,
-    )
-    db.session.add(asset)
-    db.session.flush()
-    return asset.id
-
-
 @pytest.fixture
 def world(db, structure, users) -> tuple[list[int], list[int]]:
     """Two batteries with random beliefs of three sources (several per event): their ids
     and the sources' ids."""
-    sensor_ids = [_asset(db, users["prosumer"], f"battery {n}") for n in range(2)]
+    sensor_ids = [make_asset(users["prosumer"], f"battery {n}").id for n in range(2)]
     source_ids = [
         db.session.scalar(select(DataSource.id).filter_by(user_id=users[name].id))
         for name in ("prosumer", "other_prosumer", "admin")
