@@ -9,6 +9,7 @@ schema does not disturb the other tests.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -266,3 +267,40 @@ def test_latest_belief_days_are_filled_kept_and_dropped(postgres_app):
     assert "latest_belief_day" not in table_names()
     run_sql(ANY_BELIEF, start=day_two, horizon="2 hours", probability=0.5, value=6.0)
     assert run_sql("SELECT count(*) FROM timed_belief") == [(6,)]
+
+
+def test_concurrent_writers_of_one_day_both_count(postgres_app):
+    """Two transactions write beliefs about the same sensor, source and day at once: the
+    second one's rebuild of that day waits for the first and includes its beliefs."""
+    upgrade()
+    run_sql("INSERT INTO data_source (id, name, type) VALUES (1, 'meter', 'script')")
+    run_sql(
+        "INSERT INTO sensor (id, name, unit, timezone, event_resolution, type, attributes) "
+        "VALUES (1, 'meter', 'MW', 'UTC', interval '15 minutes', 'asset', '{}')"
+    )
+    first, second = db.engine.connect(), db.engine.connect()
+    try:
+        first.begin()
+        first.execute(
+            text(ANY_BELIEF), dict(start=START_ONE, horizon="0", probability=0.5, value=1)
+        )
+        writer = threading.Thread(target=_write_and_commit, args=(second,))
+        writer.start()
+        writer.join(timeout=1)
+        assert writer.is_alive()  # waiting for the first writer
+        first.commit()
+        writer.join(timeout=10)
+    finally:
+        first.close()
+        second.close()
+    (forecast, day, events) = latest_days()[0]
+    assert [event[3] for event in events] == [1.0, 2.0]
+
+
+START_ONE, START_TWO = "2015-01-01T10:00:00+00", "2015-01-01T10:15:00+00"
+
+
+def _write_and_commit(connection) -> None:
+    with connection.begin():
+        values = dict(start=START_TWO, horizon="0", probability=0.5, value=2)
+        connection.execute(text(ANY_BELIEF), values)

@@ -80,15 +80,26 @@ def build_days(keys: str) -> str:
     """
 
 
+# Advisory lock class of the rebuilds: one lock per sensor (the lock's second key).
+LOCK_CLASS = 461_829_113
+
+
 def rebuild_function(name: str, keys: str) -> str:
     """A trigger function rebuilding the days of the changed beliefs (``keys``: a SELECT
-    of their keys from the statement's transition tables). Without JIT: the planner cannot
-    know how many keys a transition table holds, and its guess made it compile the
-    statement for longer (over a second) than running it takes."""
+    of their keys from the statement's transition tables).
+
+    Writers of the same sensor take turns (a transaction-long advisory lock per sensor,
+    taken in sensor order): the rebuild then reads, in a fresh snapshot (READ COMMITTED),
+    whatever an earlier writer committed, instead of both writing the same day from what
+    each alone sees. Without JIT: the planner cannot know how many keys a transition table
+    holds, and its guess made it compile the statement for longer (over a second) than
+    running it takes."""
     distinct_keys = f"SELECT DISTINCT * FROM ({keys}) changed"
     return f"""
 CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
 BEGIN
+    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, s.sensor_id)
+    FROM (SELECT DISTINCT sensor_id FROM ({keys}) changed ORDER BY sensor_id) s;
     DELETE FROM latest_belief_day l USING ({distinct_keys}) k
     WHERE l.sensor_id = k.sensor_id AND l.forecast = k.forecast AND l.day = k.day
         AND l.source_id = k.source_id;
