@@ -85,7 +85,7 @@ def set_up(app) -> tuple[str, list[int]]:
         save_beliefs(pd.concat(frames, ignore_index=True))
         db.session.commit()
         # What autovacuum does soon after a bulk load: planner statistics of the new rows.
-        db.session.execute(text("ANALYZE timed_belief"))
+        db.session.execute(text("ANALYZE timed_belief, latest_belief_day"))
         db.session.commit()
         return admin.get_auth_token(), [asset.id for asset in assets]
 
@@ -98,15 +98,26 @@ def _market():
     return db.session.scalar(select(Market).filter_by(name="epex_da"))
 
 
-def bench_chart_json() -> float:
-    """The pure chart: a year of measurements and forecasts of one asset to a json_item."""
-    from flexmeasures.charts import ChartWindow, PowerData, chart_json, power_chart
+def bench_chart_json(with_bokeh: bool = False) -> float:
+    """The pure chart: a year of measurements and forecasts of one asset to a json_item,
+    from the cached skeleton (as the endpoint and the page make it) or ``with_bokeh``
+    building the figure's models each time."""
+    from flexmeasures.charts import (
+        ChartWindow,
+        PowerData,
+        chart_json,
+        power_chart,
+        power_chart_json,
+    )
 
     index = pd.date_range(START, periods=STEPS, freq="15min")
     values = pd.DataFrame({"solar 1": np.random.default_rng(2).random(STEPS)}, index=index)
     data = PowerData(measurements=values, forecasts=values * 1.1)
     window = ChartWindow(index[0], index[-1] + pd.Timedelta("15min"))
-    return median_seconds(lambda: chart_json(power_chart(data, window, "solar 1")))
+    if with_bokeh:
+        return median_seconds(lambda: chart_json(power_chart(data, window, "solar 1")))
+    power_chart_json(data, window, "solar 1")  # the first chart of its shape builds it
+    return median_seconds(lambda: power_chart_json(data, window, "solar 1"))
 
 
 def bench_endpoint(client, token: str, resource: str) -> float:
@@ -156,6 +167,11 @@ def run() -> list[tuple[str, float, float]]:
             TARGETS["chart"],
         ),
         (
+            "chart JSON, the same, bokeh figure built per chart (comparison)",
+            bench_chart_json(with_bokeh=True),
+            TARGETS["chart"],
+        ),
+        (
             "charts/power, 1 year at PT15M, 1 asset",
             bench_endpoint(client, token, str(asset_ids[0])),
             TARGETS["endpoint"],
@@ -202,29 +218,58 @@ INTRO = (
     "(701,760 beliefs), a year of hourly prices and of 15-minute temperatures. Server times,\n"
     "medians of 5 runs."
 )
-NOTES = (
-    "The machine is shared: other engineers' test runs put the load average between 1 and 4\n"
-    "on its 2 cores while this ran, and the same query took from 0.5 s to 1.8 s from one\n"
-    "minute to the next, so read the figures as +/- a factor of two. The planner statistics\n"
-    "are taken after the bulk load (`ANALYZE`, as autovacuum would). The pure chart meets\n"
-    "its target; the endpoint and the page do not yet, for a year. Where the time goes:\n"
-    "PostgreSQL picking the most recent belief per event (`DISTINCT ON`, a sort of every\n"
-    "belief in the window: 35,040 per asset and kind, 350,400 for ten assets) and bokeh\n"
-    "building its models (about 0.05 s per chart, whatever the data). A chart of several\n"
-    "assets summed (`show_individual_traces_for=none`, every asset at the chart's resolution,\n"
-    "no forecast band) sums per event in SQL (`sum_most_recent_beliefs`), so one row per\n"
-    "event leaves the database instead of one per asset and event: in a quiet minute (load\n"
-    "0.3, before the `ANALYZE` was added) this took the ten-asset chart from 2.2 s to 1.1 s,\n"
-    "of which about 0.9 s is the database sorting 700,800 beliefs; the table above (load\n"
-    "about 3) shows 2.5 s, against 3.7 s before the change at a load of about 4.\n"
-    "Each line is downsampled to at most two points per\n"
-    "pixel (1,600 for the default width of 800) before bokeh serialises it, so a year's\n"
-    "chart is about 40 kB of JSON. Not done: per-pixel min/max in SQL (it would save the\n"
-    "transfer of 35,040 rows, not the sort that dominates); meeting 0.3 s for a year of ten\n"
-    "assets needs the most recent belief per event without sorting the year, e.g. a\n"
-    "table of latest beliefs kept up to date on ingest. Forecast bands cost an extra\n"
-    "read (a scan for probabilities other than 0.5) on every chart with forecasts."
-)
+NOTES = """Before and after the latest beliefs per day and the chart skeletons, measured in
+turns on the same data at the same time (the code before: commit cad36c3; medians of three
+turns, each a median of 5 runs). The machine was overloaded by other engineers' work (load
+average 13 to 15 on 2 cores), so every figure is several times what a quiet machine gives
+(the previous measurement, at a load of 1 to 4, had 0.57 s and 2.5 s for the endpoint rows
+that take 1.4 s and 10.1 s here); the ratios are what this comparison shows.
+
+| scenario | before (s) | after (s) | before / after |
+|---|---|---|---|
+| chart JSON, 1 year at PT15M, measurements + forecasts | 0.364 | 0.062 | 5.9 |
+| charts/power, 1 year at PT15M, 1 asset | 1.395 | 0.297 | 4.7 |
+| charts/power, 1 year at PT15M, 10 assets summed | 10.105 | 0.791 | 12.8 |
+| analytics page, 1 asset, 1 week (3 charts) | 1.349 | 0.307 | 4.4 |
+| analytics page, 1 asset, 1 year (3 charts) | 3.423 | 0.533 | 6.4 |
+
+Scaled to the previous measurement's load by these ratios, the endpoint would take about
+0.12 s (1 asset) and 0.19 s (10 assets) and the analytics page 0.08 s (week) and 0.16 s
+(year): within the targets, but an estimate; measure on a quiet machine to confirm.
+
+Where the time went (profiles and `EXPLAIN ANALYZE`), and what was done:
+
+- **Most recent belief per event.** PostgreSQL sorted every belief of the window
+  (`DISTINCT ON`, 350,400 rows per kind for ten assets, spilling to disk) and, for one
+  asset, streamed 35,040 rows per kind through `COPY`, which psycopg hands over one row at
+  a time (0.23 s for two kinds). Now a table of latest beliefs per day
+  (`latest_belief_day`, migration d4a8b2c6e913, see `documentation/python-api.md`) holds,
+  per sensor, source, kind and UTC day, the most recent belief of each event packed in one
+  row; triggers on `timed_belief` keep it right on every write. A year of ten assets is
+  3,650 rows (about 11 MB) read in one statement; numpy unpacks them, keeps the window and
+  picks the most recent belief per event among sources (no sort at all when each event
+  has one belief left, the usual case). Reads with a horizon or prior filter still sort
+  `timed_belief`.
+- **Sums over assets** are taken per event in numpy from those rows (before: a `GROUP BY`
+  in SQL whose rows SQLAlchemy turned into a numpy array slowly: 3.2 s of the 4 s).
+- **Forecast bands.** The check for probabilities other than 0.5 scanned every forecast
+  of the window (0.1 s for ten assets) when there was no band; now a flag per day answers
+  first.
+- **Bokeh.** Building a figure's models and serialising them cost 0.05 s to 0.1 s per chart
+  whatever the data (three charts on the analytics page). The JSON of a chart shape is now
+  built once with placeholders and filled per request (`flexmeasures/charts/skeletons.py`,
+  equal to bokeh's own output up to model ids, tested); the data stays downsampled to two
+  points per pixel.
+- **Timedeltas.** `pd.to_timedelta` of a year of float horizons took 0.2 s under this load;
+  each distinct horizon is converted once now.
+
+What it costs: inserting a year of one sensor's 15-minute beliefs rebuilds 366 days in the
+statement's trigger: 0.27 s in `EXPLAIN ANALYZE` at this load, against 0.81 s for the two
+foreign key checks of the same insert (about a third of them; on a quiet machine roughly
+0.08 s more per year posted, so postMeterData's 0.49 s above becomes about 0.57 s). JIT
+compilation is off in those triggers: the planner cannot know a transition table's size and
+its guess made PostgreSQL compile for 1.3 s. Not done: per-pixel min/max in SQL (the rows
+now leave PostgreSQL packed, and downsampling in pandas takes about 0.01 s per trace)."""
 
 
 if __name__ == "__main__":

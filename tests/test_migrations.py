@@ -9,9 +9,11 @@ schema does not disturb the other tests.
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -214,3 +216,94 @@ def test_migration_gives_each_user_an_account_on_sqlite(sqlite_app):
     upgrade(revision=BEFORE_ACCOUNTS)
     _add_users_without_accounts()
     _check_accounts_after_upgrade()
+
+
+# Migration d4a8b2c6e913 (latest beliefs per day): filled from the stored beliefs on the way
+# up, then kept by triggers on timed_belief; table and triggers gone on the way down.
+LATEST_DAYS_PARENT = "3f6a2c9e1d47"
+ANY_BELIEF = (
+    "INSERT INTO timed_belief (sensor_id, event_start, source_id, belief_horizon, "
+    "cumulative_probability, event_value) VALUES (1, :start, 1, :horizon, :probability, :value)"
+)
+
+
+def latest_days() -> list[tuple]:
+    """(kind, day, [(start, horizon, probability, value) per event]) of sensor 1, source 1."""
+    rows = run_sql(
+        "SELECT forecast, day::text, beliefs FROM latest_belief_day "
+        "WHERE sensor_id = 1 AND source_id = 1 ORDER BY forecast, day"
+    )
+    packed = np.dtype([(name, ">f8") for name in ("start", "horizon", "probability", "value")])
+    return [
+        (forecast, day, [tuple(event) for event in np.frombuffer(beliefs, dtype=packed).tolist()])
+        for forecast, day, beliefs in rows
+    ]
+
+
+def test_latest_belief_days_are_filled_kept_and_dropped(postgres_app):
+    upgrade(revision=LATEST_DAYS_PARENT)
+    run_sql("INSERT INTO data_source (id, name, type) VALUES (1, 'meter', 'script')")
+    run_sql(
+        "INSERT INTO sensor (id, name, unit, timezone, event_resolution, type, attributes) "
+        "VALUES (1, 'meter', 'MW', 'UTC', interval '15 minutes', 'asset', '{}')"
+    )
+    day_one, day_two = "2015-01-01T23:45:00+00", "2015-01-02T00:00:00+00"
+    for start, horizon, probability, value in [
+        (day_one, "0", 0.5, 1.0),
+        (day_one, "-1 hour", 0.5, 2.0),  # recorded later: the most recent
+        (day_two, "6 hours", 0.1, 3.0),
+        (day_two, "6 hours", 0.5, 4.0),  # the same horizon: the median wins
+    ]:
+        run_sql(ANY_BELIEF, start=start, horizon=horizon, probability=probability, value=value)
+    upgrade()
+    one, two = 1420155900.0, 1420156800.0  # the two event starts in epoch seconds
+    assert latest_days() == [(False, "2015-01-01", [(one, -3600.0, 0.5, 2.0)])] + [
+        (True, "2015-01-02", [(two, 21600.0, 0.5, 4.0)])
+    ]
+    assert run_sql("SELECT forecast, with_band FROM latest_belief_day ORDER BY 1") == [
+        (False, False),
+        (True, True),
+    ]
+    run_sql(ANY_BELIEF, start=day_two, horizon="1 hour", probability=0.5, value=5.0)
+    assert latest_days()[1] == (True, "2015-01-02", [(two, 3600.0, 0.5, 5.0)])
+    downgrade(revision=LATEST_DAYS_PARENT)
+    assert "latest_belief_day" not in table_names()
+    run_sql(ANY_BELIEF, start=day_two, horizon="2 hours", probability=0.5, value=6.0)
+    assert run_sql("SELECT count(*) FROM timed_belief") == [(6,)]
+
+
+def test_concurrent_writers_of_one_day_both_count(postgres_app):
+    """Two transactions write beliefs about the same sensor, source and day at once: the
+    second one's rebuild of that day waits for the first and includes its beliefs."""
+    upgrade()
+    run_sql("INSERT INTO data_source (id, name, type) VALUES (1, 'meter', 'script')")
+    run_sql(
+        "INSERT INTO sensor (id, name, unit, timezone, event_resolution, type, attributes) "
+        "VALUES (1, 'meter', 'MW', 'UTC', interval '15 minutes', 'asset', '{}')"
+    )
+    first, second = db.engine.connect(), db.engine.connect()
+    try:
+        first.begin()
+        first.execute(
+            text(ANY_BELIEF), dict(start=START_ONE, horizon="0", probability=0.5, value=1)
+        )
+        writer = threading.Thread(target=_write_and_commit, args=(second,))
+        writer.start()
+        writer.join(timeout=1)
+        assert writer.is_alive()  # waiting for the first writer
+        first.commit()
+        writer.join(timeout=10)
+    finally:
+        first.close()
+        second.close()
+    (forecast, day, events) = latest_days()[0]
+    assert [event[3] for event in events] == [1.0, 2.0]
+
+
+START_ONE, START_TWO = "2015-01-01T10:00:00+00", "2015-01-01T10:15:00+00"
+
+
+def _write_and_commit(connection) -> None:
+    with connection.begin():
+        values = dict(start=START_TWO, horizon="0", probability=0.5, value=2)
+        connection.execute(text(ANY_BELIEF), values)

@@ -9,6 +9,8 @@ queries), so neither imports the other.
 - ``downsampling``: at most two points per horizontal pixel (each pixel's lowest and
   highest value), so a year of 15-minute data is never shipped point by point;
 - ``figures``: traces (measurements, forecasts with their band, schedules) on a time axis;
+- ``skeletons``: the same charts' JSON from a cached skeleton per chart shape (no bokeh
+  models built per request);
 - ``power``, ``sensors``: the power chart (consumption positive or negative, one trace per
   asset or their sum) and the price and weather charts;
 - ``summary``: realised and expected totals, MAE and WAPE of the forecasts;
@@ -21,8 +23,8 @@ queries), so neither imports the other.
 """
 
 from flexmeasures.charts.figures import ChartWindow, Trace, chart_json, json_text
-from flexmeasures.charts.power import PowerData, power_chart
-from flexmeasures.charts.sensors import SensorData, sensor_chart
+from flexmeasures.charts.power import PowerData, power_chart, power_chart_json
+from flexmeasures.charts.sensors import SensorData, sensor_chart, sensor_chart_json
 
 __all__ = [
     "ChartWindow",
@@ -32,5 +34,7 @@ __all__ = [
     "chart_json",
     "json_text",
     "power_chart",
+    "power_chart_json",
     "sensor_chart",
+    "sensor_chart_json",
 ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -59,14 +60,53 @@ def epoch_ms(index: pd.DatetimeIndex) -> np.ndarray:
     return np.asarray(pd.DatetimeIndex(index).asi8, dtype="float64") / 1e6
 
 
+@dataclass(frozen=True)
+class DrawnTrace:
+    """A trace as drawn: its label and kind, the data of its line (``x`` in epoch
+    milliseconds, ``y``) and of its band (``x``, ``y1``, ``y2``; None without a band),
+    downsampled to the chart's width."""
+
+    label: str
+    kind: str
+    line: dict[str, Any]
+    band: dict[str, Any] | None = None
+
+
+def drawn(trace: Trace, window: ChartWindow) -> DrawnTrace:
+    """The trace downsampled to the window's width (at most two points per pixel)."""
+    if trace.has_band:
+        values, lower, upper = downsample_band(
+            trace.values, trace.lower, trace.upper, window.start, window.end, window.width
+        )
+        band = {"x": epoch_ms(values.index), "y1": lower, "y2": upper}
+    else:
+        values = downsample(trace.values, window.start, window.end, window.width)
+        band = None
+    line = {"x": epoch_ms(values.index), "y": values.to_numpy(float)}
+    return DrawnTrace(trace.label, trace.kind, line, band)
+
+
 def time_series_figure(traces: list[Trace], title: str, y_label: str, window: ChartWindow):
     """A bokeh figure of the traces over the window, each downsampled to the window's
     width (at most two points per pixel), with a legend and hover values."""
     start_ms, end_ms = epoch_ms(pd.DatetimeIndex([window.start, window.end]))
+    drawn_traces = [drawn(trace, window) for trace in traces]
+    return figure_of(drawn_traces, title, y_label, (start_ms, end_ms), window)
+
+
+def figure_of(
+    traces: list[DrawnTrace],
+    title: str,
+    y_label: str,
+    x_range: tuple[float, float],
+    window: ChartWindow,
+):
+    """The bokeh figure of drawn traces, showing ``x_range`` (epoch milliseconds) in a
+    chart of the window's size."""
     chart = figure(
         title=title,
         x_axis_type="datetime",
-        x_range=Range1d(start_ms, end_ms),
+        x_range=Range1d(*x_range),
         width=window.width,
         height=window.height,
         sizing_mode="stretch_width",
@@ -74,7 +114,7 @@ def time_series_figure(traces: list[Trace], title: str, y_label: str, window: Ch
         y_axis_label=y_label,
     )
     for number, trace in enumerate(traces):
-        _draw(chart, trace, Category10_10[number % len(Category10_10)], window)
+        _draw(chart, trace, Category10_10[number % len(Category10_10)])
     chart.add_tools(
         HoverTool(
             tooltips=[("", "$name"), ("time", "@x{%F %H:%M}"), ("value", "@y{0,0.000}")],
@@ -87,21 +127,15 @@ def time_series_figure(traces: list[Trace], title: str, y_label: str, window: Ch
     return chart
 
 
-def _draw(chart, trace: Trace, color: str, window: ChartWindow) -> None:
+def _draw(chart, trace: DrawnTrace, color: str) -> None:
     """Add a trace's line (and band) to the chart."""
-    if trace.has_band:
-        values, lower, upper = downsample_band(
-            trace.values, trace.lower, trace.upper, window.start, window.end, window.width
-        )
-        band = ColumnDataSource({"x": epoch_ms(values.index), "y1": lower, "y2": upper})
+    if trace.band is not None:
+        band = ColumnDataSource(trace.band)
         chart.varea(x="x", y1="y1", y2="y2", source=band, fill_color=color, fill_alpha=0.2)
-    else:
-        values = downsample(trace.values, window.start, window.end, window.width)
-    source = ColumnDataSource({"x": epoch_ms(values.index), "y": values.to_numpy(float)})
     chart.line(
         x="x",
         y="y",
-        source=source,
+        source=ColumnDataSource(trace.line),
         name=trace.label,
         legend_label=trace.label,
         line_color=color,

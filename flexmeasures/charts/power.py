@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from flexmeasures.charts.figures import ChartWindow, Trace, time_series_figure
+from flexmeasures.charts.skeletons import time_series_json
 
 INDIVIDUAL_TRACE_OPTIONS = ("none", "power", "schedules")
 
@@ -144,5 +145,25 @@ def power_chart(
 ):
     """The power chart of ``data`` over ``window`` as a bokeh figure (see the module doc)."""
     traces = power_traces(data, name, consumption_as_positive, show_individual_traces_for)
+    return time_series_figure(traces, *_power_texts(name, consumption_as_positive), window)
+
+
+def _power_texts(name: str, consumption_as_positive: bool) -> tuple[str, str]:
+    """The power chart's title and y axis label."""
     sign = "consumption" if consumption_as_positive else "production"
-    return time_series_figure(traces, f"Power of {name}", f"Power (MW, {sign} positive)", window)
+    return f"Power of {name}", f"Power (MW, {sign} positive)"
+
+
+def power_chart_json(
+    data: PowerData,
+    window: ChartWindow,
+    name: str,
+    consumption_as_positive: bool = True,
+    show_individual_traces_for: str = "none",
+    target_id: str | None = None,
+) -> dict:
+    """The json_item of ``power_chart(...)`` (for the div ``target_id``), made from a cached
+    skeleton of its shape (see ``skeletons``): much faster than building the figure."""
+    traces = power_traces(data, name, consumption_as_positive, show_individual_traces_for)
+    texts = _power_texts(name, consumption_as_positive)
+    return time_series_json(traces, *texts, window, target_id)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from flexmeasures.charts.figures import ChartWindow, Trace, time_series_figure
+from flexmeasures.charts.skeletons import time_series_json
 
 
 def _empty() -> pd.Series:
@@ -48,3 +49,12 @@ def sensor_chart(data: SensorData, window: ChartWindow, title: str, quantity: st
     """The chart of a sensor's values over ``window`` as a bokeh figure; the y axis reads
     "<quantity> (<unit>)", e.g. "Price (EUR/MWh)"."""
     return time_series_figure(sensor_traces(data), title, f"{quantity} ({data.unit})", window)
+
+
+def sensor_chart_json(
+    data: SensorData, window: ChartWindow, title: str, quantity: str, target_id: str | None = None
+) -> dict:
+    """The json_item of ``sensor_chart(...)`` (for the div ``target_id``), made from a
+    cached skeleton of its shape (see ``skeletons``)."""
+    y_label = f"{quantity} ({data.unit})"
+    return time_series_json(sensor_traces(data), title, y_label, window, target_id)

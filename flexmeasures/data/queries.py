@@ -3,11 +3,15 @@
 ``search_beliefs`` selects beliefs about events in a window for some sensors, optionally
 filtered by a rolling horizon (recorded at least ``horizon`` before the end of each event),
 a prior (recorded at or before a moment) and sources; by default it keeps only the most
-recent belief per event (the smallest horizon; on a tie, the lowest source id), or per
-event and source; of a belief given as several probabilities (a forecast's quantiles) it
-keeps the expected value, the row whose cumulative probability is closest to 0.5.
-On PostgreSQL all of this happens in one indexed SQL statement; on
-SQLite (the embedded default) the window is read and the rest is done with pandas.
+recent belief per event (the smallest horizon; on a tie, the lowest source id, then the
+cumulative probability nearest 0.5, then the lower one), or per event and source. Of a
+belief given as several probabilities (a forecast's quantiles) that keeps the expected
+value, the row closest to 0.5.
+
+On PostgreSQL, most-recent reads without a horizon or prior filter come from the table of
+latest beliefs per day (``latest_beliefs``), kept by triggers, so a year is not sorted;
+the other reads happen in one indexed SQL statement on ``timed_belief``. On SQLite (the
+embedded default) the window is read and the rest is done with pandas.
 
 Returned frames have the columns of ``BELIEF_COLUMNS``: sensor_id, event_start (aware
 UTC), belief_horizon (timedelta), source_id, cumulative_probability, event_value (in the
@@ -25,7 +29,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import select
 
-from flexmeasures.data import db
+from flexmeasures.data import db, latest_beliefs
 from flexmeasures.data.models.sensor import Sensor
 from flexmeasures.data.models.time_series import TimedBelief
 
@@ -87,11 +91,49 @@ def search_beliefs(
     )
     if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
         return empty_belief_frame()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _reads_latest_days(belief_filter):
+        frame = _search_in_days(belief_filter)
+    elif _on_postgres():
         frame = _search_in_sql(belief_filter)
     else:
         frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
     return frame.reset_index(drop=True)
+
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _reads_latest_days(belief_filter: BeliefFilter) -> bool:
+    """True if the table of latest beliefs per day answers this filter (PostgreSQL, most
+    recent beliefs, no horizon or prior filter)."""
+    return (
+        belief_filter.most_recent in (True, "per_source")
+        and belief_filter.horizon is None
+        and belief_filter.prior is None
+        and _on_postgres()
+    )
+
+
+def _latest_columns(belief_filter: BeliefFilter) -> dict[str, np.ndarray]:
+    """The most recent beliefs of the filter as numpy columns, from the latest days."""
+    days = latest_beliefs.fetch_days(
+        belief_filter.sensor_ids,
+        belief_filter.start,
+        belief_filter.end,
+        belief_filter.kind,
+        belief_filter.source_ids,
+    )
+    columns = latest_beliefs.unpack(days, belief_filter.start, belief_filter.end)
+    return latest_beliefs.most_recent(columns, belief_filter.most_recent == "per_source")
+
+
+def _search_in_days(belief_filter: BeliefFilter) -> pd.DataFrame:
+    """PostgreSQL: the most recent beliefs from the table of latest beliefs per day."""
+    columns = _latest_columns(belief_filter)
+    if not len(columns["event_start"]):
+        return empty_belief_frame()
+    return latest_beliefs.to_frame(columns)
 
 
 def empty_belief_frame() -> pd.DataFrame:
@@ -113,16 +155,13 @@ _DISTINCT_ON = {
     "per_source": "DISTINCT ON (tb.sensor_id, tb.event_start, tb.source_id)",
     False: "",
 }
-# Of one belief given as several probabilities (quantiles), the most recent belief is its
-# expected value: the row with the probability closest to the median (0.5).
-_MEDIAN_FIRST = "abs(tb.cumulative_probability - 0.5)"
+_PROBABILITY_TIES = "abs(tb.cumulative_probability - 0.5), tb.cumulative_probability"
 _ORDER_BY = {
-    True: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_MEDIAN_FIRST}",
+    True: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_PROBABILITY_TIES}",
     "per_source": (
-        f"tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon, {_MEDIAN_FIRST}"
+        f"tb.sensor_id, tb.event_start, tb.source_id, tb.belief_horizon, {_PROBABILITY_TIES}"
     ),
-    False: "tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, "
-    f"{_MEDIAN_FIRST}, tb.cumulative_probability",
+    False: f"tb.sensor_id, tb.event_start, tb.belief_horizon, tb.source_id, {_PROBABILITY_TIES}",
 }
 
 
@@ -200,7 +239,7 @@ def _epoch_columns_to_frame(columns: Sequence) -> pd.DataFrame:
         {
             "sensor_id": np.asarray(columns[0]).astype("int64"),
             "event_start": pd.to_datetime(starts, unit="us", utc=True),
-            "belief_horizon": pd.to_timedelta(np.asarray(columns[2], dtype="float64"), unit="s"),
+            "belief_horizon": latest_beliefs.seconds_to_timedelta(columns[2]),
             "source_id": np.asarray(columns[3]).astype("int64"),
             "cumulative_probability": np.asarray(columns[4], dtype="float64"),
             "event_value": np.asarray(columns[5], dtype="float64"),
@@ -257,20 +296,12 @@ def _filter_in_pandas(frame: pd.DataFrame, belief_filter: BeliefFilter) -> pd.Da
         "per_source": ["sensor_id", "event_start", "source_id"],
     }
     distance = (frame["cumulative_probability"] - 0.5).abs().rename("distance")
-    frame = (
-        frame.assign(distance=distance)
-        .sort_values(
-            [
-                "sensor_id",
-                "event_start",
-                "belief_horizon",
-                "source_id",
-                "distance",
-                "cumulative_probability",
-            ]
-        )
-        .drop(columns="distance")
-    )
+    order = ["sensor_id", "event_start", "belief_horizon", "source_id"]
+    if belief_filter.most_recent == "per_source":
+        order = ["sensor_id", "event_start", "source_id", "belief_horizon"]
+    ranked = pd.concat([frame, distance], axis=1)
+    ranked = ranked.sort_values([*order, "distance", "cumulative_probability"], kind="stable")
+    frame = ranked.drop(columns="distance")
     if belief_filter.most_recent in keys:
         frame = frame.drop_duplicates(subset=keys[belief_filter.most_recent], keep="first")
     return frame
@@ -336,7 +367,12 @@ def sum_most_recent_beliefs(
     )
     if not belief_filter.sensor_ids or (source_ids is not None and not belief_filter.source_ids):
         return _empty_sum()
-    if db.session.get_bind().dialect.name == "postgresql":
+    if _reads_latest_days(belief_filter):
+        columns = _latest_columns(belief_filter)
+        return (
+            latest_beliefs.sums_per_event(columns) if len(columns["event_start"]) else _empty_sum()
+        )
+    if _on_postgres():
         return _sum_in_sql(belief_filter)
     frame = _filter_in_pandas(_read_window(belief_filter), belief_filter)
     if frame.empty:
@@ -359,7 +395,7 @@ def _sum_in_sql(belief_filter: BeliefFilter) -> pd.Series:
         f"ORDER BY {_ORDER_BY[True]}) AS latest "
         "GROUP BY latest.event_start ORDER BY latest.event_start"
     )
-    rows = db.session.connection().exec_driver_sql(query, params).all()
+    rows = [tuple(row) for row in db.session.connection().exec_driver_sql(query, params)]
     if not rows:
         return _empty_sum()
     table = np.array(rows, dtype="float64")  # (start in epoch seconds, sum) per event

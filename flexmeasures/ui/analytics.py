@@ -22,7 +22,13 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 from sqlalchemy import select
 
-from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart, sensor_chart
+from flexmeasures.charts import (
+    ChartWindow,
+    chart_json,
+    json_text,
+    power_chart_json,
+    sensor_chart_json,
+)
 from flexmeasures.charts.mocked_bands import power_with_mocked_bands, sensor_with_mocked_band
 from flexmeasures.charts.power import total
 from flexmeasures.charts.summary import Summary, summarise
@@ -205,7 +211,8 @@ def build_analytics(selection: Selection) -> Analytics:
     if mocks_confidence_intervals(current_app.config):
         power = power_with_mocked_bands(power)
     result = Analytics(title=name)
-    result.charts["power-chart"] = embeddable(power_chart(power, window, name), "power-chart")
+    chart = power_chart_json(power, window, name, target_id="power-chart")
+    result.charts["power-chart"] = json_text(chart)
     result.summaries["Power"] = summarise(
         total(power.measurements), total(power.forecasts), "MW", grid.resolution
     )
@@ -229,8 +236,8 @@ def _add_sensor(
     data = read_sensor(sensor, grid)
     if mocks_confidence_intervals(current_app.config):
         data = sensor_with_mocked_band(data)
-    figure = sensor_chart(data, window, data.name, quantity)
-    result.charts[f"{key}-chart"] = embeddable(figure, f"{key}-chart")
+    chart = sensor_chart_json(data, window, data.name, quantity, target_id=f"{key}-chart")
+    result.charts[f"{key}-chart"] = json_text(chart)
     result.summaries[f"{quantity} ({data.name})"] = summarise(
         data.measurements, data.forecasts, data.unit
     )

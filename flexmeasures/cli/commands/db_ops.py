@@ -77,7 +77,8 @@ def _timestamp() -> str:
 def dump(directory: str | None) -> None:
     """Dump all data of the PostgreSQL database with pg_dump.
 
-    Only the data is dumped, not the table structure. Writes a pg_dump file in custom
+    Only the data is dumped, not the table structure (nor the latest beliefs per day, which
+    are rebuilt from the beliefs on restore). Writes a pg_dump file in custom
     format, named after the database and the time. Load it into a database with the same
     data model with `db-ops reset` and then `db-ops restore`.
 
@@ -90,7 +91,14 @@ def dump(directory: str | None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     database = uri.rsplit("/", 1)[-1].split("?")[0] or "flexmeasures"
     path = folder / f"{database}_{_timestamp()}.dump"
-    arguments = [pg_dump, "--data-only", "--format=custom", "--exclude-table-data=alembic_version"]
+    # latest_belief_day is derived: its triggers rebuild it as the beliefs are restored.
+    arguments = [
+        pg_dump,
+        "--data-only",
+        "--format=custom",
+        "--exclude-table-data=alembic_version",
+        "--exclude-table-data=latest_belief_day",
+    ]
     try:
         _run_pg_tool([*arguments, f"--file={path}", f"--dbname={uri}"], env)
     except click.ClickException:

@@ -7,7 +7,7 @@ from flexmeasures.data.models.data_source import DataSource
 from flexmeasures.data.models.market import Market, MarketType
 from flexmeasures.data.models.sensor import Sensor
 from flexmeasures.data.models.task_runs import LatestTaskRun
-from flexmeasures.data.models.time_series import TimedBelief
+from flexmeasures.data.models.time_series import LatestBeliefDay, TimedBelief
 from flexmeasures.data.models.trading import (
     TradingContract,
     TradingOrder,
@@ -24,6 +24,7 @@ __all__ = [
     "AssetType",
     "Commitment",
     "DataSource",
+    "LatestBeliefDay",
     "LatestTaskRun",
     "Market",
     "MarketType",

@@ -6,7 +6,9 @@ value: booleans as ``true``/``false``, datetimes in ISO 8601 with UTC offset, du
 ISO 8601 (``PT15M``), floats with full precision, and NULL as ``\\N`` (so an empty string
 stays an empty string; a text value that is literally ``\\N`` would read back as NULL).
 
-Structural tables are every table except ``timed_belief``, which holds the data (beliefs).
+Structural tables are every table except ``timed_belief``, which holds the data (beliefs),
+and ``latest_belief_day``, which is derived from the beliefs (never saved; on PostgreSQL
+its triggers rebuild it as beliefs are loaded).
 Loading expects empty tables (run ``flexmeasures db-ops reset`` first) or replaces all
 contents when asked; it never commits, so the caller decides on the one transaction.
 """
@@ -34,6 +36,7 @@ from flexmeasures.data import db
 import_module("flexmeasures.data.models")  # registers every table with the metadata
 
 DATA_TABLES = ("timed_belief",)
+DERIVED_TABLES = ("latest_belief_day",)
 NULL_TEXT = "\\N"
 CHUNK_SIZE = 5000
 _VALID_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
@@ -77,7 +80,7 @@ def tables_to_back_up(structure: bool = True, data: bool = True) -> list[Table]:
     return [
         table
         for table in db.metadata.sorted_tables
-        if (data if table.name in DATA_TABLES else structure)
+        if table.name not in DERIVED_TABLES and (data if table.name in DATA_TABLES else structure)
     ]
 
 

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from flexmeasures.charts import PowerData, SensorData
 from flexmeasures.charts.beliefs import MEDIAN, forecasts_with_band, series_per_sensor
 from flexmeasures.data import db
+from flexmeasures.data.latest_beliefs import days_have_band
 from flexmeasures.data.models import Asset, DataSource, Sensor, TimedBelief, User
 from flexmeasures.data.queries import resample_events, search_beliefs, sum_most_recent_beliefs
 from flexmeasures.security import assets_visible_to
@@ -148,7 +149,12 @@ def _forecasts(sensors: Sequence[Sensor], grid: ChartGrid, source_ids) -> dict[i
 
 def _has_band(sensor_ids: Sequence[int], grid: ChartGrid, source_ids) -> bool:
     """True if a forecast of these sensors in the window has another probability than the
-    median (so forecasts come with an uncertainty band)."""
+    median (so forecasts come with an uncertainty band). On PostgreSQL the days of the
+    window are asked first (one flag per day, sensor and source), so a window without any
+    band is not scanned belief by belief."""
+    window = (grid.start.to_pydatetime(), grid.end.to_pydatetime())
+    if _on_postgres() and not days_have_band(sensor_ids, *window, source_ids):
+        return False
     query = select(TimedBelief.sensor_id).where(
         TimedBelief.sensor_id.in_(sensor_ids),
         TimedBelief.event_start >= grid.start.to_pydatetime(),
@@ -159,6 +165,10 @@ def _has_band(sensor_ids: Sequence[int], grid: ChartGrid, source_ids) -> bool:
     if source_ids is not None:
         query = query.where(TimedBelief.source_id.in_(source_ids))
     return db.session.scalar(query.limit(1)) is not None
+
+
+def _on_postgres() -> bool:
+    return db.session.get_bind().dialect.name == "postgresql"
 
 
 def _table_on_grid(table: pd.DataFrame | None, sensor: Sensor, grid: ChartGrid) -> pd.DataFrame:

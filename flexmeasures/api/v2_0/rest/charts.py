@@ -31,7 +31,7 @@ from flexmeasures.api.common.schemas.route_docs import (
     status_responses,
 )
 from flexmeasures.api.v2_0.rest.common import RestError, query_args
-from flexmeasures.charts import ChartWindow, chart_json, json_text, power_chart
+from flexmeasures.charts import ChartWindow, json_text, power_chart_json
 from flexmeasures.charts.power import INDIVIDUAL_TRACE_OPTIONS
 from flexmeasures.data.services.charts import (
     ChartGrid,
@@ -138,14 +138,13 @@ def power_chart_item() -> dict[str, Any]:
         if error.status == "INVALID_SENDER":
             raise RestError(invalid_sender(message=error.message)) from error
         raise RestError(response(error.status, error.message, BAD_REQUEST)) from error
-    chart = power_chart(
+    return power_chart_json(
         read_power(assets, grid, summed=args["show_individual_traces_for"] == "none"),
         ChartWindow(grid.start, grid.end),
         name,
         consumption_as_positive=args["consumption_as_positive"],
         show_individual_traces_for=args["show_individual_traces_for"],
     )
-    return chart_json(chart)
 
 
 document_route(
