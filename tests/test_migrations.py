@@ -220,7 +220,7 @@ def test_migration_gives_each_user_an_account_on_sqlite(sqlite_app):
 
 # Migration d4a8b2c6e913 (latest beliefs per day): filled from the stored beliefs on the way
 # up, then kept by triggers on timed_belief; table and triggers gone on the way down.
-LATEST_DAYS_PARENT = "3f6a2c9e1d47"
+LATEST_DAYS_PARENT = "a8c4e6f2b1d3"  # the migration before d4a8b2c6e913
 ANY_BELIEF = (
     "INSERT INTO timed_belief (sensor_id, event_start, source_id, belief_horizon, "
     "cumulative_probability, event_value) VALUES (1, :start, 1, :horizon, :probability, :value)"
