@@ -124,6 +124,7 @@ def bench_get(client, headers, asset_id, resolution: str | None, days: int = 366
         "connection": f"ea1.2018-06.localhost:{asset_id}",
         "start": YEAR_START.isoformat(),
         "duration": f"P{days}D",
+        "unit": "MW",
     }
     if resolution:
         query["resolution"] = resolution

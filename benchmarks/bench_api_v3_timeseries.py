@@ -65,7 +65,7 @@ def bench_gets(client, headers, asset_id) -> dict[str, float]:
     requests = {
         "v1_3": (
             "/api/v1_3/getMeterData",
-            {**window, "connection": f"ea1.2018-06.localhost:{asset_id}"},
+            {**window, "connection": f"ea1.2018-06.localhost:{asset_id}", "unit": "MW"},
         ),
         "v3_0": (f"/api/v3_0/sensors/{asset_id}/data", {**window, "unit": "MW"}),
     }
