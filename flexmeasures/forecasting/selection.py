@@ -1,7 +1,8 @@
 """Model choice per sensor and horizon by a rolling-origin backtest ("auto").
 
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
-of the data known when choosing), every candidate model (the naive baselines, OLS and
+of the data known when choosing; shorter folds, of whole days, when the history is too
+short to leave MIN_TRAINING before them), every candidate model (the naive baselines, OLS and
 gradient boosting) is fitted at each fold's first belief time on the data known then and
 forecasts the fold's events, each from the data known at its own belief time (as in
 ``rolling_forecasts``). The candidates are scored by WAPE on the events all of them
@@ -26,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from flexmeasures.forecasting.baselines import NAIVE_MODELS, best_naive
-from flexmeasures.forecasting.features import infer_resolution, regular_series
+from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
 from flexmeasures.forecasting.metrics import wape
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
@@ -34,7 +35,7 @@ AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
 CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS)
 BACKTEST_FOLDS = 2
-FOLD_LENGTH = pd.Timedelta(days=3)
+FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)
 DEFAULT_MAX_AGE = pd.Timedelta(days=7)
 NO_BACKTEST_MODEL = "ols"
@@ -142,14 +143,24 @@ def select_model(
     if len(known) < 2:
         return Selection(NO_BACKTEST_MODEL, horizon, reason="too little history for a backtest")
     end = known.index[-1] + infer_resolution(regular_series(series))
-    start = end - folds * fold_length
-    if start - horizon - known.index[0] < MIN_TRAINING:
+    fold_length = fitting_fold_length(end - known.index[0] - horizon, folds, fold_length)
+    if fold_length is None:
         reason = f"too little history for a backtest ({known.index[-1] - known.index[0]})"
         return Selection(NO_BACKTEST_MODEL, horizon, reason=reason)
+    start = end - folds * fold_length
     forecasts = backtest_forecasts(
         series, horizon, start, end, candidates, regressors, model_options, fold_length
     )
     return choose(series, forecasts, horizon, known.index[-1], start)
+
+
+def fitting_fold_length(
+    span: pd.Timedelta, folds: int, longest: pd.Timedelta = FOLD_LENGTH
+) -> pd.Timedelta | None:
+    """The longest fold length (at most ``longest``, whole days) such that ``folds`` folds
+    leave MIN_TRAINING of the span before them; None if not even one day does."""
+    days = min(longest.days, int((span - MIN_TRAINING) / (folds * DAY)))
+    return DAY * days if days >= 1 else None
 
 
 def backtest_forecasts(
