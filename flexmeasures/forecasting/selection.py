@@ -91,7 +91,7 @@ class Selection:
     def to_dict(self) -> dict[str, Any]:
         """As JSON-compatible values (ISO 8601 times and durations; NaN as None)."""
         data = asdict(self)
-        data["horizon"] = self.horizon.isoformat()
+        data["horizon"] = pd.Timedelta(self.horizon).isoformat()
         for key in ("data_until", "backtest_start"):
             data[key] = data[key].isoformat() if data[key] is not None else None
         data["scores"] = {name: _json_float(score) for name, score in self.scores.items()}

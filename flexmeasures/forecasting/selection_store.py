@@ -63,6 +63,28 @@ def stored_selections(sensor_id: int) -> dict[pd.Timedelta, tuple[DataSource, Se
     return found
 
 
+def selections_json(sensor_id: int) -> list[dict]:
+    """The stored model choices of a sensor, by horizon (shortest first), as the API shows
+    them: horizon (ISO 8601), model, the data source of its forecasts, and the backtest
+    (``Selection.to_dict``: WAPE and skill as fractions, scores per candidate)."""
+    found = stored_selections(sensor_id)
+    return [
+        {
+            "horizon": horizon.isoformat(),
+            "model": selection.model,
+            "data_source": {
+                "id": source.id,
+                "name": source.name,
+                "type": source.type,
+                "model": source.model,
+                "version": source.version,
+            },
+            "backtest": selection.to_dict(),
+        }
+        for horizon, (source, selection) in sorted(found.items(), key=lambda item: item[0])
+    ]
+
+
 def stored_selection(sensor_id: int, horizon: timedelta) -> Selection | None:
     """The stored model choice of a sensor at a horizon, if any."""
     found = stored_selections(sensor_id).get(pd.Timedelta(horizon))

@@ -70,8 +70,8 @@ def add_forecasts(**options: Any) -> None:
     per horizon how many forecasts each model made, which model the backtest chose and why
     (with --model auto, the default) and, where measurements exist, their accuracy. The
     choice is kept with the forecasts' data source and made again when its data is older
-    than FLEXMEASURES_FORECASTING_SELECTION_MAX_AGE (a week). With --as-job, workers do this (see `flexmeasures jobs run-worker --queue
-    forecasting`).
+    than FLEXMEASURES_FORECASTING_SELECTION_MAX_AGE (a week). With --as-job, workers do
+    this (see `flexmeasures jobs run-worker --queue forecasting`).
 
     \b
     Example:
