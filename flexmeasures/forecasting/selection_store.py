@@ -47,8 +47,8 @@ def _sources_with_selections(lock: bool = False) -> list[DataSource]:
     query = select(DataSource).where(
         DataSource.type == SOURCE_TYPE, DataSource.attributes.is_not(None)
     )
-    if lock:
-        query = query.with_for_update()
+    if lock:  # and read afresh
+        query = query.with_for_update().execution_options(populate_existing=True)
     return list(db.session.scalars(query.order_by(DataSource.id)))
 
 
@@ -93,8 +93,14 @@ def stored_selection(sensor_id: int, horizon: timedelta) -> Selection | None:
 
 def remember_selection(source: DataSource, sensor_id: int, selection: Selection) -> None:
     """Store the choice in the source's attributes, removing any earlier choice for the
-    same sensor and horizon from other sources. Does not commit."""
+    same sensor and horizon from other sources. Does not commit.
+
+    The sources are locked (SELECT ... FOR UPDATE) and read afresh first, so that jobs
+    storing choices at the same time (other sensors or horizons) do not lose each other's.
+    """
     sensor_key, key = str(sensor_id), horizon_key(selection.horizon)
+    db.session.flush()
+    db.session.refresh(source, with_for_update=True)
     for other in _sources_with_selections(lock=True):
         per_sensor = (other.attributes or {}).get(SELECTIONS, {}).get(sensor_key, {})
         if other.id != source.id and key in per_sensor:
