@@ -367,10 +367,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="forecast only the last 7 days")
     parser.add_argument("--write-readme", action="store_true", help="update benchmarks/README.md")
+    parser.add_argument(
+        "--only", metavar="NAME", action="append", help="evaluate only this series (repeatable)"
+    )
+    parser.add_argument("--no-timing", action="store_true", help="leave out the speed table")
     args = parser.parse_args()
     homes, household, solar = load_homes(), load_household(), load_solar()
     parts = [INTRODUCTION]
     for dataset in (homes, household, solar):
+        if args.only and dataset.name not in args.only:
+            continue
         days = 7 if args.quick else dataset.evaluation_days
         started = time.perf_counter()
         table, choices = evaluate(dataset, days)
@@ -378,8 +384,8 @@ def main() -> None:
             f"{dataset.name}: evaluated in {time.perf_counter() - started:.0f} s", file=sys.stderr
         )
         parts.append(accuracy_markdown(dataset, table, choices, days))
-    timing = timing_markdown(timing_table(solar, homes))
-    parts.append(f"{TIMING_NOTE}\n\n{timing}")
+    if not args.no_timing:
+        parts.append(f"{TIMING_NOTE}\n\n{timing_markdown(timing_table(solar, homes))}")
     text = "\n\n".join(parts)
     print(text)
     if args.write_readme:
