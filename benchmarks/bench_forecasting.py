@@ -371,13 +371,14 @@ def main() -> None:
         "--only", metavar="NAME", action="append", help="evaluate only this series (repeatable)"
     )
     parser.add_argument("--no-timing", action="store_true", help="leave out the speed table")
+    parser.add_argument("--days", type=int, help="forecast the last DAYS days of each series")
     args = parser.parse_args()
     homes, household, solar = load_homes(), load_household(), load_solar()
     parts = [INTRODUCTION]
     for dataset in (homes, household, solar):
         if args.only and dataset.name not in args.only:
             continue
-        days = 7 if args.quick else dataset.evaluation_days
+        days = args.days or (7 if args.quick else dataset.evaluation_days)
         started = time.perf_counter()
         table, choices = evaluate(dataset, days)
         print(
