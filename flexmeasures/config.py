@@ -99,6 +99,7 @@ class Config:
 
     # Forecasting
     FLEXMEASURES_FORECASTING_MODELS: dict[str, str] = {}
+    FLEXMEASURES_FORECASTING_SELECTION_MAX_AGE: timedelta = timedelta(days=7)
     FLEXMEASURES_WEATHER_FORECAST_URL: str = "https://api.open-meteo.com/v1/forecast"
 
     # Tokens

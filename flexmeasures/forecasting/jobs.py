@@ -23,7 +23,10 @@ ols)" 1.0 when the regression model fell back to the last known value. Saving ov
 the same beliefs, so a re-run job does not duplicate them.
 
 The model comes from the job's arguments, else from FLEXMEASURES_FORECASTING_MODELS
-(sensor id → model name), else DEFAULT_MODEL (OLS).
+(sensor id → model name), else DEFAULT_MODEL: "auto", the model that a rolling-origin
+backtest chooses per sensor and horizon among the naive baselines, OLS and gradient
+boosting (``flexmeasures.forecasting.selection``); the choice and its backtest scores are
+kept with the data source of the forecasts (``flexmeasures.forecasting.selection_store``).
 """
 
 from __future__ import annotations
@@ -47,10 +50,12 @@ from flexmeasures.data.services.weather_sensors import find_weather_sensor
 from flexmeasures.forecasting.models import MODELS
 from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, MEDIAN, quantile_column
 from flexmeasures.forecasting.rolling import rolling_forecasts
+from flexmeasures.forecasting.selection import AUTO, Selection
+from flexmeasures.forecasting.selection_store import model_choice, remember_selection
 
 FORECASTER_NAME = "FlexMeasures"
 FORECASTER_TYPE = "forecasting script"
-DEFAULT_MODEL = "ols"
+DEFAULT_MODEL = AUTO
 WEATHER_REGRESSORS = ("temperature", "wind_speed", "radiation")
 MAX_WEATHER_DISTANCE_KM = 100.0
 # ModelSource.label: "<name> <version>", then optionally " (<specification>)" or
@@ -78,6 +83,7 @@ class ForecastRun:
     forecasts: pd.DataFrame
     regressors: tuple[str, ...]
     saved: int
+    selection: Selection | None = None
 
     def summary(self) -> dict[str, Any]:
         """What a job returns: the request, how many forecasts were saved, and how many
@@ -94,6 +100,7 @@ class ForecastRun:
             "sources": self.forecasts["source"].value_counts().to_dict()
             if len(self.forecasts)
             else {},
+            "selection": self.selection.to_dict() if self.selection else None,
         }
 
 
@@ -107,9 +114,9 @@ def make_rolling_forecasts(
     """Make, save and commit forecasts of a sensor at a horizon for every step of events
     starting in [start, end) (aware datetimes), each from the data known at its belief time.
 
-    ``model_name``: "ols", "hgb" or "naive" (None: the sensor's configured model, else
-    OLS). Returns ``ForecastRun.summary()``. Raises ForecastingError for bad arguments;
-    then nothing is saved.
+    ``model_name``: a name in MODELS (e.g. "ols", "hgb", "naive-yesterday") or "auto"
+    (None: the sensor's configured model, else "auto"). Returns ``ForecastRun.summary()``.
+    Raises ForecastingError for bad arguments; then nothing is saved.
     """
     try:
         run = compute_rolling_forecasts(sensor_id, horizon, start, end, model_name)
@@ -137,6 +144,11 @@ def compute_rolling_forecasts(
     history_start = start - FORECAST_HISTORY
     history = measured_series(sensor, history_start, end)
     regressors = weather_regressors(sensor, horizon, history_start, end)
+    options = model_options(sensor)
+    selection = None
+    if model_name == AUTO:
+        selection, is_new = model_choice(sensor.id, horizon, start, history, regressors, options)
+        model_name = selection.model
     forecasts = rolling_forecasts(
         history,
         horizon,
@@ -144,10 +156,15 @@ def compute_rolling_forecasts(
         end,
         model_name=model_name,
         regressors=regressors,
-        model_options=model_options(sensor),
+        model_options=options,
         quantiles=DEFAULT_PROBABILITIES,
     )
     saved = save_forecasts(sensor, forecasts, model_name)
+    if selection is not None and is_new:
+        version = MODELS[model_name].version
+        remember_selection(
+            forecaster_source(f"{model_name} {version}", model_name), sensor.id, selection
+        )
     return ForecastRun(
         sensor_id=sensor.id,
         horizon=horizon,
@@ -157,6 +174,7 @@ def compute_rolling_forecasts(
         forecasts=forecasts,
         regressors=tuple(regressors.columns) if regressors is not None else (),
         saved=saved,
+        selection=selection,
     )
 
 
@@ -188,16 +206,22 @@ def forecastable_sensor(sensor_id: int) -> Sensor:
 def model_for_sensor(sensor_id: int, model_name: str | None = None) -> str:
     """The model to forecast a sensor with: the given one, else the one configured in
     FLEXMEASURES_FORECASTING_MODELS for the sensor (keyed by id, as number or text), else
-    DEFAULT_MODEL. Raises ForecastingError for an unknown model name."""
+    DEFAULT_MODEL ("auto": chosen by backtest). Raises ForecastingError for an unknown
+    model name."""
     configured = current_app.config.get("FLEXMEASURES_FORECASTING_MODELS") or {}
     name = (
         model_name or configured.get(sensor_id) or configured.get(str(sensor_id)) or DEFAULT_MODEL
     )
-    if name not in MODELS:
+    if name not in MODELS and name != AUTO:
         raise ForecastingError(
-            f"Unknown forecasting model '{name}'; choose from {', '.join(sorted(MODELS))}."
+            f"Unknown forecasting model '{name}'; choose from {', '.join(model_names())}."
         )
     return name
+
+
+def model_names() -> list[str]:
+    """The names a model can be asked for by: "auto" and those of MODELS."""
+    return [AUTO, *sorted(MODELS)]
 
 
 def checked_window(

@@ -48,8 +48,11 @@ def test_forecasts_for_a_day_in_the_seeds_quickstart_form(run_cli, db, solar):
     saved = forecasts_of(db, solar)
     assert len(saved) == 24 and (saved["belief_horizon"] == 6 * HOUR).all()
     assert saved["event_start"].iloc[0] == LOCAL_DAY_START
-    assert set(saved["model"]) == {"ols"}
-    assert "6 hours ahead: 24 forecasts saved (ols: 24); accuracy 9" in result.output
+    (model,) = set(saved["model"])  # the one chosen by backtest (no --model: auto)
+    assert f"6 hours ahead: 24 forecasts saved ({model}: 24); chosen by backtest: {model}" in (
+        result.output
+    )
+    assert "); accuracy 9" in result.output
     assert "MW" in result.output and "× the MAE of seasonal naive" in result.output
 
 

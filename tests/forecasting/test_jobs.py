@@ -127,7 +127,7 @@ def forecasts_of(db, sensor: Sensor, probability: float | None = 0.5) -> pd.Data
 
 
 def test_job_saves_forecasts_with_their_horizon_and_model(db, building):
-    summary = make_rolling_forecasts(building.id, 6 * HOUR, DAY, NEXT_DAY)
+    summary = make_rolling_forecasts(building.id, 6 * HOUR, DAY, NEXT_DAY, model_name="ols")
 
     saved = forecasts_of(db, building)
     assert len(saved) == 24 == summary["saved"]
@@ -180,7 +180,7 @@ def test_fallback_to_naive_is_recorded_in_the_source(db, structure, users):
     flat = add_asset(db, users["prosumer"], name="flat")
     add_beliefs(db, flat, HISTORY_START, np.full(16 * 24, 0.2))
 
-    summary = make_rolling_forecasts(flat.id, HOUR, DAY, NEXT_DAY)
+    summary = make_rolling_forecasts(flat.id, HOUR, DAY, NEXT_DAY, model_name="ols")
 
     saved = forecasts_of(db, flat)
     assert set(saved["model"]) == {"naive (fallback from ols)"}
@@ -203,7 +203,10 @@ def test_model_per_sensor_from_the_config(app, db, building, monkeypatch):
 @pytest.mark.parametrize(
     "arguments, message",
     [
-        ({"model_name": "arima"}, "Unknown forecasting model 'arima'; choose from hgb, naive, ols"),
+        (
+            {"model_name": "arima"},
+            "Unknown forecasting model 'arima'; choose from auto, hgb, naive, naive-persistence",
+        ),
         ({"horizon": timedelta(0)}, "horizon must be positive"),
         ({"end": DAY}, "The window is empty"),
         ({"sensor_id": 999999}, "There is no sensor"),

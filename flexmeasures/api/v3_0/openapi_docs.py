@@ -88,6 +88,19 @@ def _document_sensors() -> None:
         },
     )
     _document_sensor_data()
+    _document(
+        "v3_0_sensors.get_forecasting_models",
+        "GET",
+        responses=_ok(
+            200,
+            "The model chosen by backtest per horizon, with the data source of its forecasts.",
+            schemas.ForecastingModelOutSchema(many=True),
+            BAD_QUERY,
+            UNAUTHORIZED,
+            FORBIDDEN,
+            NO_SENSOR,
+        ),
+    )
 
 
 def _document_sensor_data() -> None:

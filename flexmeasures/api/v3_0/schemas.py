@@ -176,6 +176,44 @@ class SensorOutSchema(Schema):
     attributes = fields.String(metadata={"description": "A JSON object, as text."})
 
 
+class DataSourceOutSchema(Schema):
+    """A data source as answered."""
+
+    id = fields.Integer()
+    name = fields.String()
+    type = fields.String(metadata={"example": "forecasting script"})
+    model = fields.String(allow_none=True, metadata={"example": "ols"})
+    version = fields.String(allow_none=True, metadata={"example": "1.0"})
+
+
+class BacktestOutSchema(Schema):
+    """The backtest a forecasting model was chosen by (fractions; times in UTC)."""
+
+    model = fields.String(metadata={"example": "ols"})
+    horizon = fields.String(metadata={"example": "P0DT6H0M0S"})
+    wape = fields.Float(allow_none=True, metadata={"description": "WAPE of the chosen model."})
+    best_naive = fields.String(metadata={"example": "naive-yesterday"})
+    best_naive_wape = fields.Float(allow_none=True)
+    skill = fields.Float(allow_none=True, metadata={"description": "1 - wape / best_naive_wape."})
+    scores = fields.Dict(
+        keys=fields.String(),
+        values=fields.Float(allow_none=True),
+        metadata={"description": "WAPE of every candidate model."},
+    )
+    data_until = fields.String(allow_none=True, metadata={"description": "Last event used."})
+    backtest_start = fields.String(allow_none=True)
+    reason = fields.String(metadata={"description": "Why no backtest was made, if so."})
+
+
+class ForecastingModelOutSchema(Schema):
+    """The model chosen by backtest for a sensor's forecasts at one horizon."""
+
+    horizon = fields.String(metadata={"example": "P0DT6H0M0S"})
+    model = fields.String(metadata={"example": "ols"})
+    data_source = fields.Nested(DataSourceOutSchema)
+    backtest = fields.Nested(BacktestOutSchema)
+
+
 class AssetTypeOutSchema(Schema):
     """An asset type as answered."""
 

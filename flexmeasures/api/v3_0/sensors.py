@@ -140,6 +140,18 @@ def get_data(sensor_id: int) -> tuple[Any, int]:
     return sensor_data.get_sensor_data(readable_sensor(sensor_id), request.args.to_dict())
 
 
+@sensors_api.route("/sensors/<int:sensor_id>/forecasting-models", methods=["GET"])
+@v3_view
+def get_forecasting_models(sensor_id: int) -> tuple[Any, int]:
+    """Which model makes the sensor's forecasts per horizon, as chosen by backtest, with
+    the data source of those forecasts and the backtest's scores (see
+    ``flexmeasures.forecasting.selection_store.selections_json``)."""
+    from flexmeasures.forecasting.selection_store import selections_json
+
+    query_args()
+    return selections_json(readable_sensor(sensor_id).id), 200
+
+
 @sensors_api.route("/sensors/<int:sensor_id>/schedules/<job_id>", methods=["GET"])
 @v3_view
 def get_schedule(sensor_id: int, job_id: str) -> tuple[Any, int]:

@@ -55,8 +55,10 @@ DATE = click.DateTime(["%Y-%m-%d"])
 @click.option(
     "--model",
     "model_name",
-    metavar="ols|hgb|naive",
-    help="Forecasting model [default: FLEXMEASURES_FORECASTING_MODELS for the sensor, else ols].",
+    metavar="NAME",
+    help="Forecasting model: auto, ols, hgb, naive-persistence (or naive), naive-yesterday "
+    "or naive-week [default: FLEXMEASURES_FORECASTING_MODELS for the sensor, else auto: the "
+    "model with the lowest error in a backtest on recent history, per horizon].",
 )
 @click.option("--as-job", is_flag=True, help="Queue a forecasting job per horizon instead.")
 @with_appcontext
@@ -68,8 +70,11 @@ def add_forecasts(**options: Any) -> None:
     forecast is saved with its 10 % and 90 % quantiles next to it (beliefs with those
     cumulative probabilities; the point forecast at 0.5). Solar assets are forecast as a
     clear-sky index, wind assets with hour and season terms. Prints per horizon how many
-    forecasts each model made and, where measurements exist, their accuracy. With
-    --as-job, workers do this (see `flexmeasures jobs run-worker --queue forecasting`).
+    forecasts each model made, which model the backtest chose and why (with --model auto,
+    the default) and, where measurements exist, their accuracy. The choice is kept with the
+    forecasts' data source and made again when its data is older than
+    FLEXMEASURES_FORECASTING_SELECTION_MAX_AGE (a week). With --as-job, workers do this
+    (see `flexmeasures jobs run-worker --queue forecasting`).
 
     \b
     Example:
@@ -203,6 +208,9 @@ def horizon_line(
     made_by = ", ".join(f"{name}: {n}" for name, n in pd.Series(models).value_counts().items())
     saved = sum(run.saved for run in runs)
     line = f"  {_hours(horizon)} ahead: {saved} forecasts saved ({made_by or 'none'})"
+    choices = dict.fromkeys(run.selection.describe() for run in runs if run.selection)
+    if choices:
+        line += f"; chosen by backtest: {', then '.join(choices)}"
     if frame.empty:
         return line
     forecast = pd.Series(frame["value"].to_numpy(float), index=frame["event_start"])

@@ -9,7 +9,9 @@ those of every other type but schedules (see ``is_meter_data_type``).
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, and_
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint, and_
 from sqlalchemy.orm import Mapped, foreign, mapped_column, relationship
 
 from flexmeasures.data import db
@@ -50,6 +52,10 @@ class DataSource(db.Model):
     user_id: Mapped[int | None] = mapped_column(ForeignKey("fm_user.id", ondelete="CASCADE"))
     model: Mapped[str | None] = mapped_column(String(80))
     version: Mapped[str | None] = mapped_column(String(17))
+    # A JSON object: e.g. a forecaster's model choice per sensor and horizon with its
+    # backtest scores ({"selections": {sensor id: {horizon: ...}}}, see
+    # flexmeasures.forecasting.selection_store).
+    attributes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     user: Mapped[User | None] = relationship(
         backref=db.backref("data_sources", passive_deletes=True)

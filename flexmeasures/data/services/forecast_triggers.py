@@ -159,7 +159,8 @@ def enqueue_forecasting_job(
     model_name: str | None = None,
 ) -> Job:
     """Enqueue a job making rolling forecasts of a sensor at a horizon for events in
-    [start, end), with a model (None: the sensor's configured model, else OLS).
+    [start, end), with a model (None: the sensor's configured model, else "auto": the model
+    chosen by backtest, see flexmeasures.forecasting.selection).
 
     Returns the job that is already waiting for the same arguments, if any (merged), or
     the new job. Call after committing the data the job reads.
