@@ -106,7 +106,13 @@ def set_status(session: Session, order: m.MarketOrder, status: str, now: datetim
     """Change an order's status and queue its order_status_update for its owner."""
     order.status = status
     order.updated_at = now
-    data = shapes.order_object(order)
+    queue_status(session, order, status, now)
+
+
+def queue_status(session: Session, order: m.MarketOrder, status: str, now: datetime) -> None:
+    """Queue the order_status_update telling its owner that the order is now in ``status``
+    (without changing the stored order)."""
+    data = {**shapes.order_object(order), "status": status}
     message = shapes.event("order_status_update", now, data, name=status)
     queue_message(session, "trade", message, user_id=order.user_id)
 
@@ -223,18 +229,23 @@ def _existing(session: Session, user: User, key: str | None) -> m.MarketOrder | 
 
 
 def _new_order(session: Session, user: User, data: OrderInput, now: datetime) -> m.MarketOrder:
-    """Store a received order (status pending) and queue its status message."""
+    """Store a received order and queue its "pending" status message. It is stored at once
+    in the status the submit leaves it in before matching (awaiting_baseline_data for a sell
+    without baseline, else matching_active): one INSERT, no UPDATE of the status after it
+    (the transaction commits all statuses at once, and each one has its message)."""
     slots = int((data.delivery_end - data.delivery_start) / timedelta(minutes=15))
+    waits = data.side == "sell" and data.baseline is None
     order = m.MarketOrder(
         **asdict(data),
         user_id=user.id,
         remaining_w=[data.power_w] * slots,
+        status=m.AWAITING_BASELINE_DATA if waits else m.MATCHING_ACTIVE,
         created_at=now,
         updated_at=now,
     )
     session.add(order)
     session.flush()
-    set_status(session, order, m.PENDING, now)
+    queue_status(session, order, m.PENDING, now)
     return order
 
 
