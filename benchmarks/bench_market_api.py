@@ -176,7 +176,10 @@ README_NOTES = (
     "gives the whole book); the stream counters of all channels are bumped in one upsert "
     "(was one UPDATE per channel); a new order is inserted in its pre-matching status (was "
     "an INSERT then an UPDATE of its status). Earlier: recording a transaction's messages in "
-    "one batch and reading the book as plain rows in one query."
+    "one batch and reading the book as plain rows in one query. Before and after these "
+    "three changes, measured one after the other on 2026-12-03: 28.7 → 67.9 submits/s, "
+    "p95 1.06 → 0.50 s (load average 2.9 and 2.0); 10.9 → 27.9 submits/s, p95 3.67 → "
+    "1.37 s (load average 7.5 and 6.2)."
 )
 
 
