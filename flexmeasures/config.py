@@ -187,6 +187,8 @@ class Config:
     FLEXMEASURES_MARKET_REFRESH_TOKEN_TTL: int = 86400
     # Requests per user per minute to the marketplace's REST API (429 above it; 0: no limit).
     FLEXMEASURES_MARKET_RATE_LIMIT: int = 600
+    # Price levels per side in each orderbook_update stream message (0: the whole book).
+    FLEXMEASURES_MARKET_ORDERBOOK_DEPTH: int = 20
 
     # Not in the seed: trading the platform's flexibility on a GLocalFlex-compatible
     # marketplace (flexmeasures.market.connector / trading, documentation/trading.md).

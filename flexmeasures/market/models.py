@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -50,6 +51,8 @@ ORDER_STATUSES = (
 OPEN_STATUSES = (PENDING, AWAITING_BASELINE_DATA, ACCEPTED, MATCHING_ACTIVE, PARTIAL_FILLED)
 # Orders in these statuses are in the order book.
 BOOK_STATUSES = (MATCHING_ACTIVE, PARTIAL_FILLED)
+# The WHERE clause of the partial indexes over the resting orders (the book).
+IN_BOOK_SQL = "status IN ('matching_active', 'partial_filled')"
 
 # Contract statuses, in the order a contract passes through them.
 VERIFICATION_INITIATED = "verification_initiated"
@@ -90,6 +93,22 @@ class MarketOrder(db.Model):
         UniqueConstraint("user_id", "idempotency_key"),
         Index("market_order_status_idx", "status"),
         Index("market_order_user_id_status_idx", "user_id", "status"),
+        # The book only: an orderbook_update reads its best price levels, a submit the
+        # resting orders whose delivery window can match (revision e7b3c1a9d5f2).
+        Index(
+            "market_order_book_side_price_idx",
+            "side",
+            "price_eur_per_kwh",
+            postgresql_where=text(IN_BOOK_SQL),
+            sqlite_where=text(IN_BOOK_SQL),
+        ),
+        Index(
+            "market_order_book_side_delivery_start_idx",
+            "side",
+            "delivery_start",
+            postgresql_where=text(IN_BOOK_SQL),
+            sqlite_where=text(IN_BOOK_SQL),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -32,7 +32,6 @@ from sqlalchemy import (
     event,
     insert,
     select,
-    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -92,25 +91,20 @@ def channel_of(stream: str, user_id: int | None) -> str:
     return f"{stream}:{'*' if user_id is None else user_id}"
 
 
-def _take_sequences(session: Session, channel: str, count: int) -> range:
-    """Take the channel's next ``count`` sequence numbers, locking its counter until the
-    transaction ends (so concurrent writers to the channel wait, and numbers stay gap-free)."""
-    bump = (
-        update(stream_counter)
-        .where(stream_counter.c.channel == channel)
-        .values(last_sequence=stream_counter.c.last_sequence + count)
-        .returning(stream_counter.c.last_sequence)
+def _take_sequences(session: Session, counts: dict[str, int]) -> dict[str, range]:
+    """Take each channel's next ``counts[channel]`` sequence numbers in one statement (an
+    upsert of the counters, in channel order), locking the counters until the transaction
+    ends (so concurrent writers to a channel wait, and numbers stay gap-free)."""
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(stream_counter).values(
+        [{"channel": c, "last_sequence": counts[c]} for c in sorted(counts)]
     )
-    last = session.execute(bump).scalar()
-    if last is None:
-        dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-        session.execute(
-            dialect.insert(stream_counter)
-            .values(channel=channel, last_sequence=0)
-            .on_conflict_do_nothing(index_elements=["channel"])
-        )
-        last = session.execute(bump).scalar_one()
-    return range(last - count + 1, last + 1)
+    upsert = upsert.on_conflict_do_update(
+        index_elements=["channel"],
+        set_={"last_sequence": stream_counter.c.last_sequence + upsert.excluded.last_sequence},
+    ).returning(stream_counter.c.channel, stream_counter.c.last_sequence)
+    last = {row.channel: row.last_sequence for row in session.execute(upsert)}
+    return {c: range(last[c] - counts[c] + 1, last[c] + 1) for c in counts}
 
 
 def record_stream_messages(
@@ -118,16 +112,17 @@ def record_stream_messages(
 ) -> list[dict[str, Any]]:
     """Add messages (stream, message, user id) in the caller's transaction (never committed
     here), numbered per channel in the given order; return them as the listeners get them.
-    One counter update per channel and one insert for all: cheaper than one at a time."""
+    One counter upsert for all channels and one insert for all messages: two round trips."""
     by_channel: dict[str, list[int]] = {}
     for index, (stream, _, user_id) in enumerate(items):
         by_channel.setdefault(channel_of(stream, user_id), []).append(index)
+    if not items:
+        return []
     rows: list[dict[str, Any]] = [{} for _ in items]
     now = utc_now()
+    sequences = _take_sequences(session, {c: len(i) for c, i in by_channel.items()})
     for channel, indices in by_channel.items():
-        for index, sequence in zip(
-            indices, _take_sequences(session, channel, len(indices)), strict=True
-        ):
+        for index, sequence in zip(indices, sequences[channel], strict=True):
             stream, message, user_id = items[index]
             rows[index] = {
                 "stream": stream,
@@ -137,8 +132,6 @@ def record_stream_messages(
                 "message": {**message, "sequence": sequence},
                 "created_at": now,
             }
-    if not rows:
-        return []
     table = StreamMessage.__table__
     insert_rows = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = session.execute(insert_rows, rows).scalars().all()

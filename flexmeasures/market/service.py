@@ -24,7 +24,8 @@ from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text
+from flask import current_app, has_app_context
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -33,10 +34,13 @@ from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
 from flexmeasures.market import shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
-from flexmeasures.market.outbox import record_stream_messages
+from flexmeasures.market.outbox import latest_sequence, record_stream_messages
 from flexmeasures.market.rules import OrderInput
 
 EXPIRY_LEAD = timedelta(minutes=15)
+# Price levels per side in an orderbook_update (FLEXMEASURES_MARKET_ORDERBOOK_DEPTH): the
+# message is the seed's full-book shape, so it is capped to keep each submit cheap.
+DEFAULT_ORDERBOOK_DEPTH = 20
 ADVISORY_LOCK_KEY = 0x464D4B54  # "FMKT": the market's PostgreSQL advisory lock
 _process_lock = threading.RLock()
 
@@ -102,7 +106,13 @@ def set_status(session: Session, order: m.MarketOrder, status: str, now: datetim
     """Change an order's status and queue its order_status_update for its owner."""
     order.status = status
     order.updated_at = now
-    data = shapes.order_object(order)
+    queue_status(session, order, status, now)
+
+
+def queue_status(session: Session, order: m.MarketOrder, status: str, now: datetime) -> None:
+    """Queue the order_status_update telling its owner that the order is now in ``status``
+    (without changing the stored order)."""
+    data = {**shapes.order_object(order), "status": status}
     message = shapes.event("order_status_update", now, data, name=status)
     queue_message(session, "trade", message, user_id=order.user_id)
 
@@ -113,23 +123,63 @@ def record_orderbook(session: Session, now: datetime) -> None:
     session.info[BOOK_CHANGED_KEY] = now
 
 
-def book() -> dict[str, Any]:
+def orderbook_depth() -> int:
+    """How many price levels per side an orderbook_update shows
+    (``FLEXMEASURES_MARKET_ORDERBOOK_DEPTH``; 0: all of them)."""
+    if not has_app_context():
+        return DEFAULT_ORDERBOOK_DEPTH
+    setting = current_app.config.get("FLEXMEASURES_MARKET_ORDERBOOK_DEPTH")
+    return DEFAULT_ORDERBOOK_DEPTH if setting is None else max(int(setting), 0)
+
+
+def _level_bound(side: str, depth: int):
+    """The price of a side's ``depth``-th best price level among the resting orders, as a
+    scalar subquery (its worst level if it has fewer; NULL if it has none)."""
+    o = m.MarketOrder
+    price = o.price_eur_per_kwh
+    best_first = price.desc() if side == "buy" else price.asc()
+    levels = (
+        select(price)
+        .where(o.status.in_(m.BOOK_STATUSES), o.side == side)
+        .distinct()
+        .order_by(best_first)
+        .limit(depth)
+        .subquery()
+    )
+    worst = func.min if side == "buy" else func.max
+    return select(worst(levels.c.price_eur_per_kwh)).scalar_subquery()
+
+
+def book(depth: int | None = None) -> dict[str, Any]:
     """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
-    asks ascending, then by time (the orderbook_update data of the WebSocket seed). One
-    query for both sides, of the columns the book shows (lighter than ORM objects)."""
+    asks ascending, then by time (the orderbook_update data of the WebSocket seed), showing
+    the best ``depth`` price levels per side (default: ``orderbook_depth()``; 0: all).
+    One query for both sides, reading only the rows of the levels shown, and only the
+    columns the book shows (lighter than ORM objects)."""
+    depth = orderbook_depth() if depth is None else depth
     o = m.MarketOrder
     columns = [o.side, o.power_w, o.price_eur_per_kwh, o.delivery_start, o.delivery_end]
     columns += [o.location_ids, o.country_code, o.remaining_w]
-    query = select(*columns).where(o.status.in_(m.BOOK_STATUSES)).order_by(o.id)
-    rows = list(db.session.execute(query))
+    query = select(*columns).where(o.status.in_(m.BOOK_STATUSES))
+    if depth:
+        query = query.where(
+            or_(
+                and_(o.side == "buy", o.price_eur_per_kwh >= _level_bound("buy", depth)),
+                and_(o.side == "sell", o.price_eur_per_kwh <= _level_bound("sell", depth)),
+            )
+        )
+    rows = list(db.session.execute(query.order_by(o.id)))
     bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
     asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
     return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
 
 
-def orderbook_snapshot() -> dict[str, Any]:
-    """The committed order book for stream snapshots (see ``book``)."""
-    return book()
+def orderbook_snapshot() -> tuple[int, dict[str, Any]]:
+    """The orderbook stream's last sequence number and the whole committed book (every
+    price level, see ``book``) as that message left it: read under the market lock, so no
+    change commits in between."""
+    with locked_transaction():
+        return latest_sequence("orderbook", None), book(depth=0)
 
 
 def _due(now: datetime):
@@ -179,18 +229,23 @@ def _existing(session: Session, user: User, key: str | None) -> m.MarketOrder | 
 
 
 def _new_order(session: Session, user: User, data: OrderInput, now: datetime) -> m.MarketOrder:
-    """Store a received order (status pending) and queue its status message."""
+    """Store a received order and queue its "pending" status message. It is stored at once
+    in the status the submit leaves it in before matching (awaiting_baseline_data for a sell
+    without baseline, else matching_active): one INSERT, no UPDATE of the status after it
+    (the transaction commits all statuses at once, and each one has its message)."""
     slots = int((data.delivery_end - data.delivery_start) / timedelta(minutes=15))
+    waits = data.side == "sell" and data.baseline is None
     order = m.MarketOrder(
         **asdict(data),
         user_id=user.id,
         remaining_w=[data.power_w] * slots,
+        status=m.AWAITING_BASELINE_DATA if waits else m.MATCHING_ACTIVE,
         created_at=now,
         updated_at=now,
     )
     session.add(order)
     session.flush()
-    set_status(session, order, m.PENDING, now)
+    queue_status(session, order, m.PENDING, now)
     return order
 
 

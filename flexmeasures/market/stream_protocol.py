@@ -11,7 +11,8 @@ Client → server (beyond GLocalFlex; a JSON text message, optional):
   again (from the outbox), then go on live; ends with a control message whose
   ``data.sequence`` is the last sequence sent.
 - ``{"action": "snapshot"}``: one message ``{"type": "snapshot", "stream": ...,
-  "sequence": S, "data": ...}`` with the state after message S (see ``build_snapshot``);
+  "sequence": S, "data": ...}`` with the state after message S (see ``build_snapshot``; the
+  server sends the orderbook's from the database instead, with every price level);
   live messages go on after S.
 
 A request that cannot be understood is answered by a control message with ``"status":

@@ -36,6 +36,7 @@ from flexmeasures.market.outbox import (
     latest_sequence,
     messages_after,
 )
+from flexmeasures.market.service import orderbook_snapshot
 from flexmeasures.market.stream_protocol import (
     RequestError,
     StreamRequest,
@@ -210,13 +211,18 @@ class StreamConnection:
 
     def _snapshot(self) -> None:
         """Send the stream's state as of its last message; go on live from there."""
-        snapshot = build_snapshot(self.stream, self._read(self._snapshot_messages))
+        if self.stream == "orderbook":  # every price level, not just the capped update's
+            sequence, data = self._read(orderbook_snapshot)
+            snapshot = {"type": "snapshot", "stream": self.stream, "sequence": sequence}
+            snapshot["data"] = data
+        else:
+            snapshot = build_snapshot(self.stream, self._read(self._snapshot_messages))
         self.send(snapshot)
         self.last_sent = snapshot["sequence"]
 
     def _snapshot_messages(self) -> list[dict[str, Any]]:
         """The messages a snapshot is built from, oldest first: the user's every message
-        (trade), or the channel's last SNAPSHOT_WINDOW (orderbook, ticker)."""
+        (trade), or the channel's last SNAPSHOT_WINDOW (ticker)."""
         query = select(StreamMessage.message).where(
             StreamMessage.channel == channel_of(self.stream, self.user_id)
         )

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from flexmeasures.market import outbox
+from flexmeasures.market import outbox, service
 
 from .conftest import NOW, at, meter_data, order_body
 
@@ -275,6 +275,24 @@ def test_the_orderbook_update_sorts_bids_down_and_asks_up(client, auth, clock):
     assert list(book["data"]["asks"]) == ["0.4", "0.5"]
     assert len(book["data"]["bids"]["0.3"]) == 2
     assert book["data"]["asks"]["0.4"][0]["energy"] == pytest.approx(1.0)
+
+
+def test_the_orderbook_update_shows_the_configured_depth_and_a_snapshot_all(
+    app, client, auth, clock, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FLEXMEASURES_MARKET_ORDERBOOK_DEPTH", 2)
+    for price in (0.1, 0.3, 0.2, 0.3):
+        submit(client, auth["buyer"], order_body("buy", price=price))
+    for price in (0.6, 0.4, 0.5):
+        submit(client, auth["seller"], order_body("sell", price=price))
+    update = outbox.messages_after("orderbook", None, 0)[-1].message
+    assert list(update["data"]["bids"]) == ["0.3", "0.2"]  # the best two levels per side
+    assert len(update["data"]["bids"]["0.3"]) == 2  # a level shows all its orders
+    assert list(update["data"]["asks"]) == ["0.4", "0.5"]
+    sequence, full = service.orderbook_snapshot()
+    assert sequence == update["sequence"]
+    assert list(full["bids"]) == ["0.3", "0.2", "0.1"]
+    assert list(full["asks"]) == ["0.4", "0.5", "0.6"]
 
 
 def test_the_example_clients_sell_with_an_older_baseline_is_accepted(client, auth, clock):
