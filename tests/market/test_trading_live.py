@@ -40,8 +40,8 @@ from flexmeasures.market.tokens import issue_tokens
 from flexmeasures.market.trade_stream import TradeStreamFollower, _websocket_connect, cursor
 from flexmeasures.market.trading import order_body, place_orders
 from flexmeasures.utils.tls import server_ssl_context
-from tests.live_server import migrated_app, recreate_schema
 from tests.conftest import TEST_DATABASE_URI, TEST_PASSWORD
+from tests.live_server import migrated_app, recreate_schema
 
 from .live_streams import self_signed_certificate
 from .trading_setup import add_forecast, add_measurements, add_prices, add_trading_battery, schedule
