@@ -78,13 +78,19 @@ def recreate_schema(database_uri: str, schema: str, drop_only: bool = False) -> 
 
 
 def migrated_app(
-    uri: str, schema: str, redis_url: str | None, settings: dict[str, Any] | None = None
+    uri: str,
+    schema: str,
+    redis_url: str | None,
+    settings: dict[str, Any] | None = None,
+    fresh: bool = True,
 ) -> Flask:
-    """A testing app on this database's (fresh) schema, built by the migrations; jobs go to
-    ``redis_url`` (None: they run in-process). ``settings`` override further settings."""
+    """A testing app on this database's schema, built by the migrations; jobs go to
+    ``redis_url`` (None: they run in-process). ``settings`` override further settings.
+    ``fresh``: start from an empty schema; False keeps what is there (a restarted server)."""
     from flask_migrate import upgrade
 
-    recreate_schema(uri, schema)
+    if fresh:
+        recreate_schema(uri, schema)
     app = create_app(
         "testing",
         settings={

@@ -64,7 +64,8 @@ class MarketServer:
     def start(self) -> None:
         """Serve a new app of the marketplace (on the same port after the first start)."""
         settings = {"FLEXMEASURES_MARKET_STREAMS_CHANNEL": f"trading-{self.schema}"}
-        self.app = migrated_app(TEST_DATABASE_URI, self.schema, None, settings)
+        first = self.server is None
+        self.app = migrated_app(TEST_DATABASE_URI, self.schema, None, settings, fresh=first)
         self.server = make_server(
             "127.0.0.1", self.port, self.app, threaded=True, ssl_context=self.context
         )
