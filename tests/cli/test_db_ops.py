@@ -334,7 +334,8 @@ def test_dump_reset_restore_round_trip_on_postgres(scratch_postgres_app, tmp_pat
     assert dumped.exit_code == 0, dumped.output
     (dump_file,) = tmp_path.glob("*.dump")
     assert dump_file.name.startswith("flexmeasures_test_dbops_")
-    assert run_cli(scratch_postgres_app, "db-ops", "reset", "--force").exit_code == 0
+    reset = run_cli(scratch_postgres_app, "db-ops", "reset", "--force")
+    assert reset.exit_code == 0, reset.output
     restored = run_cli(scratch_postgres_app, "db-ops", "restore", str(dump_file))
     assert restored.exit_code == 0, restored.output
     assert snapshot() == before
@@ -352,7 +353,8 @@ def test_load_into_a_reset_postgres_database_continues_ids(scratch_postgres_app,
     _db.session.remove()
 
     assert run_cli(scratch_postgres_app, "db-ops", "save", "--name", "b").exit_code == 0
-    assert run_cli(scratch_postgres_app, "db-ops", "reset", "--force").exit_code == 0
+    reset = run_cli(scratch_postgres_app, "db-ops", "reset", "--force")
+    assert reset.exit_code == 0, reset.output
     loaded = run_cli(scratch_postgres_app, "db-ops", "load", "--name", "b")
 
     assert loaded.exit_code == 0, loaded.output

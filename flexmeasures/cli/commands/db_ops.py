@@ -158,7 +158,9 @@ def reset(force: bool) -> None:
 
 
 def reset_database() -> None:
-    """Drop every table of the app's database (ours or not), then run all migrations."""
+    """Drop every table of the app's database (ours or not) and, on PostgreSQL, the
+    functions of its schema (e.g. the triggers' of latest_belief_day), then run all
+    migrations."""
     from flask_migrate import upgrade
     from sqlalchemy import MetaData
 
@@ -168,7 +170,24 @@ def reset_database() -> None:
     existing = MetaData()
     existing.reflect(bind=db.engine)
     existing.drop_all(bind=db.engine)
+    if db.engine.dialect.name == "postgresql":
+        _drop_schema_functions(db.engine)
     upgrade()
+
+
+def _drop_schema_functions(engine) -> None:
+    """Drop the functions of the connection's current schema that no extension owns."""
+    from sqlalchemy import text
+
+    functions = text(
+        "SELECT p.oid::regprocedure::text FROM pg_proc p "
+        "JOIN pg_namespace n ON n.oid = p.pronamespace "
+        "WHERE n.nspname = current_schema() AND NOT EXISTS ("
+        "SELECT 1 FROM pg_depend d WHERE d.objid = p.oid AND d.deptype = 'e')"
+    )
+    with engine.begin() as connection:
+        for (signature,) in connection.execute(functions).all():
+            connection.execute(text(f"DROP FUNCTION IF EXISTS {signature} CASCADE"))
 
 
 @db_ops_group.command("save")

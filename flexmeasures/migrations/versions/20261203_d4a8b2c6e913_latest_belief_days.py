@@ -93,10 +93,12 @@ def rebuild_function(name: str, keys: str) -> str:
     whatever an earlier writer committed, instead of both writing the same day from what
     each alone sees. Without JIT: the planner cannot know how many keys a transition table
     holds, and its guess made it compile the statement for longer (over a second) than
-    running it takes."""
+    running it takes. The search path is the migration's: pg_restore empties it while it
+    loads timed_belief, and the function must still find latest_belief_day."""
     distinct_keys = f"SELECT DISTINCT * FROM ({keys}) changed"
     return f"""
-CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql SET jit = off AS $$
+CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql
+    SET jit = off SET search_path FROM CURRENT AS $$
 BEGIN
     PERFORM pg_advisory_xact_lock({LOCK_CLASS}, s.sensor_id)
     FROM (SELECT DISTINCT sensor_id FROM ({keys}) changed ORDER BY sensor_id) s;
@@ -117,7 +119,8 @@ FUNCTIONS = {
     "latest_belief_day_after_delete": keys_of("old_beliefs"),
 }
 AFTER_TRUNCATE = """
-CREATE FUNCTION latest_belief_day_after_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE FUNCTION latest_belief_day_after_truncate() RETURNS trigger LANGUAGE plpgsql
+    SET search_path FROM CURRENT AS $$
 BEGIN
     TRUNCATE latest_belief_day;
     RETURN NULL;
