@@ -61,6 +61,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -245,9 +246,7 @@ def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     return (*_priority_key(order), order)
 
 
-def _top_price(entries: list[tuple]) -> float:
-    """The price key of a bucket's best entry (-price for bids, price for asks)."""
-    return entries[0][0]
+_TOP = itemgetter(0)  # a bucket's best entry (its sort key: price key, sequence, id)
 
 
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
@@ -431,7 +430,7 @@ class _Side:
                 offsets = (_containing_offsets if containing else _inside_offsets)(
                     order.slots, longest
                 )
-                found += [e for o in offsets if (e := by_window.get(base + o))]
+                found += filter(None, map(by_window.get, map(base.__add__, offsets)))
             else:
                 qualifies = _contains if containing else _inside
                 found += [v for k, v in by_window.items() if qualifies(k, start, end)]
@@ -521,12 +520,13 @@ class OrderBook:
         the match found so far.
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
-        buckets.sort(key=_top_price)  # float keys: a fast sort; equal prices are sorted out below
+        buckets = self._sides["buy"].related(sell, True)
+        buckets.sort(key=_TOP)  # by best entry; the result does not depend on the order of ties
         for entries in buckets:
-            if entries[0][0] > best[0]:
+            top = entries[0]
+            if top[0] > best[0]:
                 break  # this and all later buckets' best bids rank below the best match so far
-            if entries[0] < best:
+            if top < best:
                 best = _best_in(entries, sell, best, now)
         return best[3] if len(best) > 3 else None
 
