@@ -100,7 +100,7 @@ def _any_if_empty_locations(location_ids: Iterable[str | None] | None) -> frozen
     return ids or None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BookOrder:
     """An order as the engine sees it.
 
@@ -405,8 +405,9 @@ class _Side:
     def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries holding every order whose country agrees with
         ``country_code`` (equal, or either is None: "any")."""
-        if country_code is None:
-            return list(self.buckets.values())
+        if country_code is None:  # every country's buckets hold the "any" orders too
+            countries = [v for k, v in self.buckets.items() if k is not None]
+            return countries or [self.buckets[None]]
         return [self.buckets.get(country_code) or self.buckets[None]]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
@@ -520,8 +521,8 @@ class OrderBook:
         the match found so far.
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        buckets = self._sides["buy"].related(sell, True)
-        buckets.sort(key=_TOP)  # by best entry; the result does not depend on the order of ties
+        # buckets whose best bid ranks above ``best`` (a list compares by its first entry first)
+        buckets = sorted(filter([best].__gt__, self._sides["buy"].related(sell, True)), key=_TOP)
         for entries in buckets:
             top = entries[0]
             if top[0] > best[0]:
