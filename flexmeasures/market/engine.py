@@ -274,20 +274,24 @@ def _best_in(entries: list, sell: BookOrder, bound: tuple, now: datetime | None)
     ``bound`` whose buy can take the sell, or ``bound`` if there is none. A buy can take it
     when places agree, neither is past its deadline (with ``now``), and the buy has the sell's
     power left in every quarter hour of the sell's window."""
+    if now is not None and sell.deadline_at <= now:
+        return bound
     need = sell.power_w - EPSILON_W
     places = sell.location_ids
+    start, slots = sell.start_slot, sell.end_slot - sell.start_slot
     for entry in entries:
         if entry >= bound:
             return bound
         buy = entry[3]
         if buy.max_remaining_w < need:
             continue
-        if places is not None and buy.location_ids is not None:
-            if places.isdisjoint(buy.location_ids):
-                continue
-        if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
+        ids = buy.location_ids
+        if places is not None and ids is not None and places.isdisjoint(ids):
             continue
-        if _fits(buy, sell):
+        if now is not None and buy.deadline_at <= now:
+            continue
+        first = start - buy.start_slot
+        if min(buy.remaining_w[first : first + slots]) >= need:  # as ``_fits``, inlined
             return entry
     return bound
 
@@ -367,24 +371,26 @@ class _Side:
     it has held, or, when that would be more look-ups than it has buckets, scans its buckets.
 
     An order for any country (None) is filed under None *and* under every country, so an order
-    for one country finds all the orders that agree with it in that country's buckets alone;
-    an order for any country looks everywhere and may meet the same "any" order more than once.
+    for one country finds all the orders that agree with it in that country's buckets alone.
+    Every order is also filed in ``everywhere``, where an order for any country finds all the
+    orders (each once).
     """
 
     def __init__(self) -> None:
         """An empty side."""
         self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
+        self.everywhere: dict[int, list[tuple]] = {}  # every order of this side
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
 
     def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries an order belongs in (creating its country's if new)."""
         if order.country_code is None:
-            return list(self.buckets.values())
+            return [*self.buckets.values(), self.everywhere]
         by_window = self.buckets.get(order.country_code)
         if by_window is None:  # a new country starts with every "any" order
             by_window = {key: list(v) for key, v in self.buckets[None].items()}
             self.buckets[order.country_code] = by_window
-        return [by_window]
+        return [by_window, self.everywhere]
 
     def add(self, order: BookOrder) -> None:
         """Put an order in its bucket(s), keeping each bucket sorted by priority."""
@@ -405,9 +411,8 @@ class _Side:
     def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries holding every order whose country agrees with
         ``country_code`` (equal, or either is None: "any")."""
-        if country_code is None:  # every country's buckets hold the "any" orders too
-            countries = [v for k, v in self.buckets.items() if k is not None]
-            return countries or [self.buckets[None]]
+        if country_code is None:
+            return [self.everywhere]
         return [self.buckets.get(country_code) or self.buckets[None]]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
@@ -522,7 +527,9 @@ class OrderBook:
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
         # buckets whose best bid ranks above ``best`` (a list compares by its first entry first)
-        buckets = sorted(filter([best].__gt__, self._sides["buy"].related(sell, True)), key=_TOP)
+        price = best[0]
+        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0][0] <= price]
+        buckets.sort(key=_TOP)  # best bid first; the result does not depend on the order of ties
         for entries in buckets:
             top = entries[0]
             if top[0] > best[0]:
@@ -542,11 +549,9 @@ class OrderBook:
         for entries in self._sides["sell"].related(buy, False):
             if entries[0][0] <= price:
                 _add_crossing_sells(entries, buy, now, candidates)
-        if buy.country_code is None:  # "any" sells were met under every country: once each
-            candidates = list(set(candidates))
         candidates.sort()
         for entry in candidates:
-            if buy.is_filled:
+            if buy.max_remaining_w <= EPSILON_W:  # filled
                 return
             if _fits(buy, entry[3]):
                 yield entry[3]
