@@ -527,8 +527,7 @@ class OrderBook:
         """
         best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
         # buckets whose best bid ranks above ``best`` (a list compares by its first entry first)
-        price = best[0]
-        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0][0] <= price]
+        buckets = self._sides["buy"].related(sell, True)
         buckets.sort(key=_TOP)  # best bid first; the result does not depend on the order of ties
         for entries in buckets:
             top = entries[0]
