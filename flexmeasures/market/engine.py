@@ -350,6 +350,17 @@ def _inside_offsets(slots: int, longest: int) -> tuple[int, ...]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _offsets(slots: int, longest: int, containing: bool) -> tuple[int, tuple[int, ...]]:
+    """How many windows, and their key offsets (see ``_containing_offsets``), contain
+    (``containing``) or lie inside a window of ``slots`` quarter hours, given the longest window
+    held (a containing window is at least ``slots`` long)."""
+    if containing:
+        longest = max(longest, slots)
+        return _containing_count(slots, longest), _containing_offsets(slots, longest)
+    return _inside_count(slots, longest), _inside_offsets(slots, longest)
+
+
 def _contains(key: int, start_slot: int, end_slot: int) -> bool:
     """Whether the window with this bucket key contains [start_slot, end_slot)."""
     start = key >> _LENGTH_BITS
@@ -408,12 +419,12 @@ class _Side:
             if not entries:
                 del by_window[order.window_key]
 
-    def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The bucket dictionaries holding every order whose country agrees with
-        ``country_code`` (equal, or either is None: "any")."""
+    def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
+        """The bucket dictionary holding every order whose country agrees with
+        ``country_code`` (equal, or either is None: "any"), each order once."""
         if country_code is None:
-            return [self.everywhere]
-        return [self.buckets.get(country_code) or self.buckets[None]]
+            return self.everywhere
+        return self.buckets.get(country_code) or self.buckets[None]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
@@ -423,24 +434,15 @@ class _Side:
         longest this side has held) when there are fewer of those than buckets (and at most
         ``_MAX_LOOKUPS``); otherwise scans the buckets.
         """
-        if containing:
-            longest = max(self.longest, order.slots)
-            count = _containing_count(order.slots, longest)
-        else:
-            longest = self.longest
-            count = _inside_count(order.slots, longest)
-        base, start, end = order.start_slot << _LENGTH_BITS, order.start_slot, order.end_slot
-        found: list[list[tuple]] = []
-        for by_window in self.countries(order.country_code):
-            if count <= min(len(by_window), _MAX_LOOKUPS):
-                offsets = (_containing_offsets if containing else _inside_offsets)(
-                    order.slots, longest
-                )
-                found += filter(None, map(by_window.get, map(base.__add__, offsets)))
-            else:
-                qualifies = _contains if containing else _inside
-                found += [v for k, v in by_window.items() if qualifies(k, start, end)]
-        return found
+        start, end = order.start_slot, order.end_slot
+        count, offsets = _offsets(end - start, self.longest, containing)
+        by_window = self.agreeing(order.country_code)
+        if count <= len(by_window) and count <= _MAX_LOOKUPS:
+            return list(
+                filter(None, map(by_window.get, map((start << _LENGTH_BITS).__add__, offsets)))
+            )
+        qualifies = _contains if containing else _inside
+        return [v for k, v in by_window.items() if qualifies(k, start, end)]
 
 
 class OrderBook:
