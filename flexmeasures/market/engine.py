@@ -269,31 +269,34 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
     sell.max_remaining_w = 0.0
 
 
-def _best_in(entries: list, sell: BookOrder, bound: tuple, now: datetime | None) -> tuple:
-    """The first entry of a bucket of buys (whose window contains the sell's) ranked above
-    ``bound`` whose buy can take the sell, or ``bound`` if there is none. A buy can take it
-    when places agree, neither is past its deadline (with ``now``), and the buy has the sell's
-    power left in every quarter hour of the sell's window."""
-    if now is not None and sell.deadline_at <= now:
-        return bound
+def _best_buy(buckets: list[list[tuple]], sell: BookOrder, now: datetime | None) -> tuple | None:
+    """The best-ranked entry, over buckets of buys whose window contains the sell's (sorted by
+    their best entry), whose buy can take the sell, or None. A buy can take it when the prices
+    cross, places agree, the buy is not past its deadline (with ``now``), and it has the sell's
+    power left in every quarter hour of the sell's window (as ``_fits``, inlined: a hot loop).
+    A bucket is scanned only down to the best match found so far; the scan stops at the first
+    bucket whose best bid ranks below that."""
+    best: tuple = (-sell.price_eur_per_kwh, math.inf, 0)  # bids must rank above this
     need = sell.power_w - EPSILON_W
     places = sell.location_ids
     start, slots = sell.start_slot, sell.end_slot - sell.start_slot
-    for entry in entries:
-        if entry >= bound:
-            return bound
-        buy = entry[3]
-        if buy.max_remaining_w < need:
-            continue
-        ids = buy.location_ids
-        if places is not None and ids is not None and places.isdisjoint(ids):
-            continue
-        if now is not None and buy.deadline_at <= now:
-            continue
-        first = start - buy.start_slot
-        if min(buy.remaining_w[first : first + slots]) >= need:  # as ``_fits``, inlined
-            return entry
-    return bound
+    for entries in buckets:
+        if entries[0][0] > best[0]:
+            break  # this and all later buckets' best bids rank below the best match so far
+        for entry in entries:
+            if entry >= best:
+                break
+            buy = entry[3]
+            if buy.max_remaining_w < need or (now is not None and buy.deadline_at <= now):
+                continue
+            ids = buy.location_ids
+            if places is not None and ids is not None and places.isdisjoint(ids):
+                continue
+            first = start - buy.start_slot
+            if min(buy.remaining_w[first : first + slots]) >= need:
+                best = entry
+                break
+    return best if len(best) > 3 else None
 
 
 def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
@@ -527,17 +530,10 @@ class OrderBook:
         visits them best bid first and stops as soon as the next bucket's best bid ranks below
         the match found so far.
         """
-        best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        # buckets whose best bid ranks above ``best`` (a list compares by its first entry first)
         buckets = self._sides["buy"].related(sell, True)
         buckets.sort(key=_TOP)  # best bid first; the result does not depend on the order of ties
-        for entries in buckets:
-            top = entries[0]
-            if top[0] > best[0]:
-                break  # this and all later buckets' best bids rank below the best match so far
-            if top < best:
-                best = _best_in(entries, sell, best, now)
-        return best[3] if len(best) > 3 else None
+        best = _best_buy(buckets, sell, now)
+        return best[3] if best is not None else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
         """Resting sells matching an incoming buy, in rank order, each fitting what is left.
