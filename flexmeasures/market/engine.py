@@ -299,19 +299,24 @@ def _best_buy(buckets: list[list[tuple]], sell: BookOrder, now: datetime | None)
     return best if len(best) > 3 else None
 
 
-def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
-    """Append to ``found`` the entries of a bucket of sells (inside the buy's window) whose price
-    crosses the buy's and whose place and deadline agree."""
+def _crossing_sells(buckets: list[list[tuple]], buy: BookOrder, now: datetime | None) -> list:
+    """The entries, in rank order, of buckets of sells (inside the buy's window) whose price
+    crosses the buy's and whose place and deadline agree (one loop: a hot path)."""
     price = buy.price_eur_per_kwh
     places = buy.location_ids
-    for entry in entries:
-        if entry[0] > price:
-            return
-        sell = entry[3]
-        if now is not None and sell.deadline_at <= now:
-            continue
-        if places is None or sell.location_ids is None or not places.isdisjoint(sell.location_ids):
-            found.append(entry)
+    found = []
+    for entries in buckets:
+        for entry in entries:
+            if entry[0] > price:
+                break  # this and the rest of the bucket ask more than the buy bids
+            sell = entry[3]
+            if now is not None and sell.deadline_at <= now:
+                continue
+            ids = sell.location_ids
+            if places is None or ids is None or not places.isdisjoint(ids):
+                found.append(entry)
+    found.sort()
+    return found
 
 
 def _window_key(start_slot: int, slots: int) -> int:
@@ -541,13 +546,7 @@ class OrderBook:
         Looks only at sell buckets whose window lies inside the buy's and, in each, at the asks
         crossing the buy's price.
         """
-        candidates: list[tuple] = []
-        price = buy.price_eur_per_kwh
-        for entries in self._sides["sell"].related(buy, False):
-            if entries[0][0] <= price:
-                _add_crossing_sells(entries, buy, now, candidates)
-        candidates.sort()
-        for entry in candidates:
+        for entry in _crossing_sells(self._sides["sell"].related(buy, False), buy, now):
             if buy.max_remaining_w <= EPSILON_W:  # filled
                 return
             if _fits(buy, entry[3]):
