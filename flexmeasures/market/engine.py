@@ -400,6 +400,9 @@ class _Side:
         self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
         self.everywhere: dict[int, list[tuple]] = {}  # every order of this side
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
+        # answers of ``related``, by (country, window key, containing); emptied whenever a
+        # bucket comes or goes or ``longest`` grows, which is rare once the book has filled up
+        self.related_cache: dict[tuple[str | None, int, bool], list[list[tuple]]] = {}
 
     def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries an order belongs in (creating its country's if new)."""
@@ -409,14 +412,23 @@ class _Side:
         if by_window is None:  # a new country starts with every "any" order
             by_window = {key: list(v) for key, v in self.buckets[None].items()}
             self.buckets[order.country_code] = by_window
+            self.related_cache.clear()
         return [by_window, self.everywhere]
 
     def add(self, order: BookOrder) -> None:
         """Put an order in its bucket(s), keeping each bucket sorted by priority."""
         entry = _entry(order)
+        key = order.window_key
         for by_window in self._filed_under(order):
-            insort(by_window.setdefault(order.window_key, []), entry)
-        self.longest = max(self.longest, order.slots)
+            entries = by_window.get(key)
+            if entries is None:
+                by_window[key] = [entry]
+                self.related_cache.clear()
+            else:
+                insort(entries, entry)
+        if order.slots > self.longest:
+            self.longest = order.slots
+            self.related_cache.clear()
 
     def remove(self, order: BookOrder) -> None:
         """Take an order out of its bucket(s) (it must be there)."""
@@ -426,6 +438,7 @@ class _Side:
             del entries[bisect_left(entries, key)]
             if not entries:
                 del by_window[order.window_key]
+                self.related_cache.clear()
 
     def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
         """The bucket dictionary holding every order whose country agrees with
@@ -435,6 +448,16 @@ class _Side:
         return self.buckets.get(country_code) or self.buckets[None]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
+        """Buckets (entry lists) of agreeing country whose window contains the order's
+        (``containing``) or lies inside it (see ``look_up``), remembered until the buckets
+        change. The list is shared: do not change it (the buckets in it, yes)."""
+        key = (order.country_code, order.window_key, containing)
+        found = self.related_cache.get(key)
+        if found is None:
+            found = self.related_cache[key] = self.look_up(order, containing)
+        return found
+
+    def look_up(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
         (``containing``) or lies inside it.
 
@@ -535,8 +558,8 @@ class OrderBook:
         visits them best bid first and stops as soon as the next bucket's best bid ranks below
         the match found so far.
         """
-        buckets = self._sides["buy"].related(sell, True)
-        buckets.sort(key=_TOP)  # best bid first; the result does not depend on the order of ties
+        # best bid first; the result does not depend on the order of ties
+        buckets = sorted(self._sides["buy"].related(sell, True), key=_TOP)
         best = _best_buy(buckets, sell, now)
         return best[3] if best is not None else None
 
