@@ -400,9 +400,10 @@ class _Side:
         self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
         self.everywhere: dict[int, list[tuple]] = {}  # every order of this side
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
-        # answers of ``related``, by (country, window key, containing); emptied whenever a
-        # bucket comes or goes or ``longest`` grows, which is rare once the book has filled up
-        self.related_cache: dict[tuple[str | None, int, bool], list[list[tuple]]] = {}
+        # answers of ``related``, per bucket dictionary (by its id) by (window key, containing);
+        # a dictionary's are forgotten when one of its buckets comes or goes, all of them when
+        # ``longest`` grows: rare once the book has filled up
+        self.related_cache: dict[int, dict[tuple[int, bool], list[list[tuple]]]] = {}
 
     def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries an order belongs in (creating its country's if new)."""
@@ -412,7 +413,6 @@ class _Side:
         if by_window is None:  # a new country starts with every "any" order
             by_window = {key: list(v) for key, v in self.buckets[None].items()}
             self.buckets[order.country_code] = by_window
-            self.related_cache.clear()
         return [by_window, self.everywhere]
 
     def add(self, order: BookOrder) -> None:
@@ -423,7 +423,7 @@ class _Side:
             entries = by_window.get(key)
             if entries is None:
                 by_window[key] = [entry]
-                self.related_cache.clear()
+                self.related_cache.pop(id(by_window), None)
             else:
                 insort(entries, entry)
         if order.slots > self.longest:
@@ -438,7 +438,7 @@ class _Side:
             del entries[bisect_left(entries, key)]
             if not entries:
                 del by_window[order.window_key]
-                self.related_cache.clear()
+                self.related_cache.pop(id(by_window), None)
 
     def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
         """The bucket dictionary holding every order whose country agrees with
@@ -451,10 +451,12 @@ class _Side:
         """Buckets (entry lists) of agreeing country whose window contains the order's
         (``containing``) or lies inside it (see ``look_up``), remembered until the buckets
         change. The list is shared: do not change it (the buckets in it, yes)."""
-        key = (order.country_code, order.window_key, containing)
-        found = self.related_cache.get(key)
+        by_window = self.agreeing(order.country_code)
+        cache = self.related_cache.setdefault(id(by_window), {})
+        key = (order.window_key, containing)
+        found = cache.get(key)
         if found is None:
-            found = self.related_cache[key] = self.look_up(order, containing)
+            found = cache[key] = self.look_up(order, containing)
         return found
 
     def look_up(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
