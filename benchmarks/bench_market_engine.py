@@ -129,16 +129,20 @@ price).
 {result["trades"]:,} | {result["resting"]:,} |
 
 How it works: resting orders sit per side in buckets, one per (country, delivery
-window), each a list kept sorted by (price, sequence) with `bisect`. An incoming sell looks up
-only the buy buckets of its country (and "any") whose window contains its own (every window of
-at most the longest buy's length around it: a few dozen dictionary look-ups), keeps those whose
-best bid crosses, visits them best bid first and stops at the first bucket whose best bid ranks
-below the match found so far. An incoming buy looks up only the sell buckets inside its window
-and takes the crossing asks in rank order. A buy's remaining quantity is a list of powers per
-quarter hour (plus its maximum, to pass over buys that cannot take a sell at once), so checking
-a sell costs one slice. Expiry is a heap of deadlines. The cost of a submit depends on the part
-of the book that could match, not on the size of the book; what remains is Python's cost per
-look-up, so the figure moves with the machine's load (2 cores shared by several people here).
+window), each a list kept sorted by (price, sequence) with `bisect`; an order for any country is
+filed under every country and, like every order, once more in an "everywhere" dictionary, where
+orders for any country look (one dictionary, each order once). An incoming sell takes the buy
+buckets of its country whose window contains its own (every window of at most the longest buy's
+length around it: a few dozen dictionary look-ups, remembered per bucket dictionary and window
+until a bucket there comes or goes, which is rare once the book has filled up), sorts them by
+best bid and scans them in one loop, each only down to the best match found so far, stopping at
+the first bucket whose best bid ranks below it. An incoming buy collects the crossing asks of
+the sell buckets inside its window and takes them in rank order. A buy's remaining quantity is
+a list of powers per quarter hour (plus its maximum, to pass over buys that cannot take a sell
+at once), so checking a sell costs one slice. Orders have `__slots__`. Expiry is a heap of
+deadlines. The cost of a submit depends on the part of the book that could match, not on the
+size of the book; what remains is Python's cost per look-up, so the figure moves with the
+machine's load (2 cores shared by several people here).
 """
     replace_section(SECTION, text)
 

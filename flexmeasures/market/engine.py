@@ -45,11 +45,13 @@ orders first and answers 422 with field messages, so the engine's errors are a l
 
 Data structures: resting orders are kept per side in buckets keyed by (country, delivery
 window), each bucket a list sorted by priority key (bisect); orders for any country are filed
-under every country too. A heap of deadlines serves expiry. A match only looks at the buckets
-whose window and country can match at all (an incoming sell visits them best bid first and
-stops once no bucket can beat the match found), so the cost of a submit depends on the part
-of the book that could match, not on the size of the book. ``benchmarks/bench_market_engine.py``
-measures it.
+under every country too, and every order once more in an "everywhere" dictionary, where an
+order for any country looks. A heap of deadlines serves expiry. A match only looks at the
+buckets whose window and country can match at all (an incoming sell visits them best bid first
+and stops once no bucket can beat the match found); which buckets those are is remembered per
+(bucket dictionary, window) until a bucket of that dictionary comes or goes. So the cost of a
+submit depends on the part of the book that could match, not on the size of the book.
+``benchmarks/bench_market_engine.py`` measures it.
 """
 
 from __future__ import annotations
