@@ -63,6 +63,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
+from operator import itemgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -101,7 +102,7 @@ def _any_if_empty_locations(location_ids: Iterable[str | None] | None) -> frozen
     return ids or None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class BookOrder:
     """An order as the engine sees it.
 
@@ -247,9 +248,7 @@ def _entry(order: BookOrder) -> tuple[float, int, int, BookOrder]:
     return (*_priority_key(order), order)
 
 
-def _top_price(entries: list[tuple]) -> float:
-    """The price key of a bucket's best entry (-price for bids, price for asks)."""
-    return entries[0][0]
+_TOP = itemgetter(0)  # a bucket's best entry (its sort key: price key, sequence, id)
 
 
 def _fits(buy: BookOrder, sell: BookOrder) -> bool:
@@ -272,42 +271,54 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
     sell.max_remaining_w = 0.0
 
 
-def _best_in(entries: list, sell: BookOrder, bound: tuple, now: datetime | None) -> tuple:
-    """The first entry of a bucket of buys (whose window contains the sell's) ranked above
-    ``bound`` whose buy can take the sell, or ``bound`` if there is none. A buy can take it
-    when places agree, neither is past its deadline (with ``now``), and the buy has the sell's
-    power left in every quarter hour of the sell's window."""
+def _best_buy(buckets: list[list[tuple]], sell: BookOrder, now: datetime | None) -> tuple | None:
+    """The best-ranked entry, over buckets of buys whose window contains the sell's (sorted by
+    their best entry), whose buy can take the sell, or None. A buy can take it when the prices
+    cross, places agree, the buy is not past its deadline (with ``now``), and it has the sell's
+    power left in every quarter hour of the sell's window (as ``_fits``, inlined: a hot loop).
+    A bucket is scanned only down to the best match found so far; the scan stops at the first
+    bucket whose best bid ranks below that."""
+    best: tuple = (-sell.price_eur_per_kwh, math.inf, 0)  # bids must rank above this
     need = sell.power_w - EPSILON_W
     places = sell.location_ids
-    for entry in entries:
-        if entry >= bound:
-            return bound
-        buy = entry[3]
-        if buy.max_remaining_w < need:
-            continue
-        if places is not None and buy.location_ids is not None:
-            if places.isdisjoint(buy.location_ids):
+    start, slots = sell.start_slot, sell.end_slot - sell.start_slot
+    for entries in buckets:
+        if entries[0][0] > best[0]:
+            break  # this and all later buckets' best bids rank below the best match so far
+        for entry in entries:
+            if entry >= best:
+                break
+            buy = entry[3]
+            if buy.max_remaining_w < need or (now is not None and buy.deadline_at <= now):
                 continue
-        if now is not None and (buy.deadline_at <= now or sell.deadline_at <= now):
-            continue
-        if _fits(buy, sell):
-            return entry
-    return bound
+            ids = buy.location_ids
+            if places is not None and ids is not None and places.isdisjoint(ids):
+                continue
+            first = start - buy.start_slot
+            if min(buy.remaining_w[first : first + slots]) >= need:
+                best = entry
+                break
+    return best if len(best) > 3 else None
 
 
-def _add_crossing_sells(entries: list, buy: BookOrder, now: datetime | None, found: list) -> None:
-    """Append to ``found`` the entries of a bucket of sells (inside the buy's window) whose price
-    crosses the buy's and whose place and deadline agree."""
+def _crossing_sells(buckets: list[list[tuple]], buy: BookOrder, now: datetime | None) -> list:
+    """The entries, in rank order, of buckets of sells (inside the buy's window) whose price
+    crosses the buy's and whose place and deadline agree (one loop: a hot path)."""
     price = buy.price_eur_per_kwh
     places = buy.location_ids
-    for entry in entries:
-        if entry[0] > price:
-            return
-        sell = entry[3]
-        if now is not None and sell.deadline_at <= now:
-            continue
-        if places is None or sell.location_ids is None or not places.isdisjoint(sell.location_ids):
-            found.append(entry)
+    found = []
+    for entries in buckets:
+        for entry in entries:
+            if entry[0] > price:
+                break  # this and the rest of the bucket ask more than the buy bids
+            sell = entry[3]
+            if now is not None and sell.deadline_at <= now:
+                continue
+            ids = sell.location_ids
+            if places is None or ids is None or not places.isdisjoint(ids):
+                found.append(entry)
+    found.sort()
+    return found
 
 
 def _window_key(start_slot: int, slots: int) -> int:
@@ -349,6 +360,17 @@ def _inside_offsets(slots: int, longest: int) -> tuple[int, ...]:
     )
 
 
+@lru_cache(maxsize=1024)
+def _offsets(slots: int, longest: int, containing: bool) -> tuple[int, tuple[int, ...]]:
+    """How many windows, and their key offsets (see ``_containing_offsets``), contain
+    (``containing``) or lie inside a window of ``slots`` quarter hours, given the longest window
+    held (a containing window is at least ``slots`` long)."""
+    if containing:
+        longest = max(longest, slots)
+        return _containing_count(slots, longest), _containing_offsets(slots, longest)
+    return _inside_count(slots, longest), _inside_offsets(slots, longest)
+
+
 def _contains(key: int, start_slot: int, end_slot: int) -> bool:
     """Whether the window with this bucket key contains [start_slot, end_slot)."""
     start = key >> _LENGTH_BITS
@@ -370,31 +392,45 @@ class _Side:
     it has held, or, when that would be more look-ups than it has buckets, scans its buckets.
 
     An order for any country (None) is filed under None *and* under every country, so an order
-    for one country finds all the orders that agree with it in that country's buckets alone;
-    an order for any country looks everywhere and may meet the same "any" order more than once.
+    for one country finds all the orders that agree with it in that country's buckets alone.
+    Every order is also filed in ``everywhere``, where an order for any country finds all the
+    orders (each once).
     """
 
     def __init__(self) -> None:
         """An empty side."""
         self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
+        self.everywhere: dict[int, list[tuple]] = {}  # every order of this side
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
+        # answers of ``related``, per bucket dictionary (by its id) by (window key, containing);
+        # a dictionary's are forgotten when one of its buckets comes or goes, all of them when
+        # ``longest`` grows: rare once the book has filled up
+        self.related_cache: dict[int, dict[tuple[int, bool], list[list[tuple]]]] = {}
 
     def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries an order belongs in (creating its country's if new)."""
         if order.country_code is None:
-            return list(self.buckets.values())
+            return [*self.buckets.values(), self.everywhere]
         by_window = self.buckets.get(order.country_code)
         if by_window is None:  # a new country starts with every "any" order
             by_window = {key: list(v) for key, v in self.buckets[None].items()}
             self.buckets[order.country_code] = by_window
-        return [by_window]
+        return [by_window, self.everywhere]
 
     def add(self, order: BookOrder) -> None:
         """Put an order in its bucket(s), keeping each bucket sorted by priority."""
         entry = _entry(order)
+        key = order.window_key
         for by_window in self._filed_under(order):
-            insort(by_window.setdefault(order.window_key, []), entry)
-        self.longest = max(self.longest, order.slots)
+            entries = by_window.get(key)
+            if entries is None:
+                by_window[key] = [entry]
+                self.related_cache.pop(id(by_window), None)
+            else:
+                insort(entries, entry)
+        if order.slots > self.longest:
+            self.longest = order.slots
+            self.related_cache.clear()
 
     def remove(self, order: BookOrder) -> None:
         """Take an order out of its bucket(s) (it must be there)."""
@@ -404,15 +440,28 @@ class _Side:
             del entries[bisect_left(entries, key)]
             if not entries:
                 del by_window[order.window_key]
+                self.related_cache.pop(id(by_window), None)
 
-    def countries(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The bucket dictionaries holding every order whose country agrees with
-        ``country_code`` (equal, or either is None: "any")."""
+    def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
+        """The bucket dictionary holding every order whose country agrees with
+        ``country_code`` (equal, or either is None: "any"), each order once."""
         if country_code is None:
-            return list(self.buckets.values())
-        return [self.buckets.get(country_code) or self.buckets[None]]
+            return self.everywhere
+        return self.buckets.get(country_code) or self.buckets[None]
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
+        """Buckets (entry lists) of agreeing country whose window contains the order's
+        (``containing``) or lies inside it (see ``look_up``), remembered until the buckets
+        change. The list is shared: reorder it if you like, but do not add or remove buckets."""
+        by_window = self.agreeing(order.country_code)
+        cache = self.related_cache.setdefault(id(by_window), {})
+        key = (order.window_key, containing)
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = self.look_up(order, containing)
+        return found
+
+    def look_up(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
         (``containing``) or lies inside it.
 
@@ -420,24 +469,15 @@ class _Side:
         longest this side has held) when there are fewer of those than buckets (and at most
         ``_MAX_LOOKUPS``); otherwise scans the buckets.
         """
-        if containing:
-            longest = max(self.longest, order.slots)
-            count = _containing_count(order.slots, longest)
-        else:
-            longest = self.longest
-            count = _inside_count(order.slots, longest)
-        base, start, end = order.start_slot << _LENGTH_BITS, order.start_slot, order.end_slot
-        found: list[list[tuple]] = []
-        for by_window in self.countries(order.country_code):
-            if count <= min(len(by_window), _MAX_LOOKUPS):
-                offsets = (_containing_offsets if containing else _inside_offsets)(
-                    order.slots, longest
-                )
-                found += [e for o in offsets if (e := by_window.get(base + o))]
-            else:
-                qualifies = _contains if containing else _inside
-                found += [v for k, v in by_window.items() if qualifies(k, start, end)]
-        return found
+        start, end = order.start_slot, order.end_slot
+        count, offsets = _offsets(end - start, self.longest, containing)
+        by_window = self.agreeing(order.country_code)
+        if count <= len(by_window) and count <= _MAX_LOOKUPS:
+            return list(
+                filter(None, map(by_window.get, map((start << _LENGTH_BITS).__add__, offsets)))
+            )
+        qualifies = _contains if containing else _inside
+        return [v for k, v in by_window.items() if qualifies(k, start, end)]
 
 
 class OrderBook:
@@ -522,15 +562,12 @@ class OrderBook:
         visits them best bid first and stops as soon as the next bucket's best bid ranks below
         the match found so far.
         """
-        best: tuple = (-sell.price_eur_per_kwh, float("inf"), 0)  # bids must rank above this
-        buckets = [e for e in self._sides["buy"].related(sell, True) if e[0] < best]
-        buckets.sort(key=_top_price)  # float keys: a fast sort; equal prices are sorted out below
-        for entries in buckets:
-            if entries[0][0] > best[0]:
-                break  # this and all later buckets' best bids rank below the best match so far
-            if entries[0] < best:
-                best = _best_in(entries, sell, best, now)
-        return best[3] if len(best) > 3 else None
+        buckets = self._sides["buy"].related(sell, True)
+        # best bid first (in place: the remembered list stays nearly sorted, which Timsort
+        # sorts in about linear time); the result does not depend on the order of ties
+        buckets.sort(key=_TOP)
+        best = _best_buy(buckets, sell, now)
+        return best[3] if best is not None else None
 
     def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
         """Resting sells matching an incoming buy, in rank order, each fitting what is left.
@@ -538,16 +575,8 @@ class OrderBook:
         Looks only at sell buckets whose window lies inside the buy's and, in each, at the asks
         crossing the buy's price.
         """
-        candidates: list[tuple] = []
-        price = buy.price_eur_per_kwh
-        for entries in self._sides["sell"].related(buy, False):
-            if entries[0][0] <= price:
-                _add_crossing_sells(entries, buy, now, candidates)
-        if buy.country_code is None:  # "any" sells were met under every country: once each
-            candidates = list(set(candidates))
-        candidates.sort()
-        for entry in candidates:
-            if buy.is_filled:
+        for entry in _crossing_sells(self._sides["sell"].related(buy, False), buy, now):
+            if buy.max_remaining_w <= EPSILON_W:  # filled
                 return
             if _fits(buy, entry[3]):
                 yield entry[3]
