@@ -402,10 +402,11 @@ class _Side:
         self.buckets: dict[str | None, dict[int, list[tuple]]] = {None: {}}
         self.everywhere: dict[int, list[tuple]] = {}  # every order of this side
         self.longest = 0  # the most quarter hours any resting order of this side has ever had
-        # answers of ``related``, per bucket dictionary (by its id) by (window key, containing);
-        # a dictionary's are forgotten when one of its buckets comes or goes, all of them when
-        # ``longest`` grows: rare once the book has filled up
-        self.related_cache: dict[int, dict[tuple[int, bool], list[list[tuple]]]] = {}
+        self.longest_asked = 0  # the most quarter hours of any window asked about (inside)
+        # answers of ``related``, per (bucket dictionary's id, containing), per start slot of
+        # the window asked about, by its window key; those a bucket could be part of are
+        # forgotten when it comes or goes (``_forget``), all of them when ``longest`` grows
+        self.related_cache: dict[tuple[int, bool], dict[int, dict[int, list[list[tuple]]]]] = {}
 
     def _filed_under(self, order: BookOrder) -> list[dict[int, list[tuple]]]:
         """The bucket dictionaries an order belongs in (creating its country's if new)."""
@@ -425,7 +426,7 @@ class _Side:
             entries = by_window.get(key)
             if entries is None:
                 by_window[key] = [entry]
-                self.related_cache.pop(id(by_window), None)
+                self._forget(by_window, key)
             else:
                 insort(entries, entry)
         if order.slots > self.longest:
@@ -440,7 +441,7 @@ class _Side:
             del entries[bisect_left(entries, key)]
             if not entries:
                 del by_window[order.window_key]
-                self.related_cache.pop(id(by_window), None)
+                self._forget(by_window, order.window_key)
 
     def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
         """The bucket dictionary holding every order whose country agrees with
@@ -453,13 +454,34 @@ class _Side:
         """Buckets (entry lists) of agreeing country whose window contains the order's
         (``containing``) or lies inside it (see ``look_up``), remembered until the buckets
         change. The list is shared: reorder it if you like, but do not add or remove buckets."""
-        by_window = self.agreeing(order.country_code)
-        cache = self.related_cache.setdefault(id(by_window), {})
-        key = (order.window_key, containing)
-        found = cache.get(key)
+        cache_key = (id(self.agreeing(order.country_code)), containing)
+        by_start = self.related_cache.get(cache_key)
+        if by_start is None:
+            by_start = self.related_cache[cache_key] = {}
+        memo = by_start.get(order.start_slot)
+        if memo is None:
+            memo = by_start[order.start_slot] = {}
+        found = memo.get(order.window_key)
         if found is None:
-            found = cache[key] = self.look_up(order, containing)
+            if not containing and order.end_slot - order.start_slot > self.longest_asked:
+                self.longest_asked = order.end_slot - order.start_slot
+            found = memo[order.window_key] = self.look_up(order, containing)
         return found
+
+    def _forget(self, by_window: dict[int, list[tuple]], key: int) -> None:
+        """Forget the remembered answers of ``related`` for this bucket dictionary that the
+        bucket with this window key could belong to (it has just come or gone): windows
+        asked about that contain it (starting at most ``longest_asked`` - its length quarter
+        hours before it) or lie inside it (starting within it)."""
+        start, length = key >> _LENGTH_BITS, key & _LENGTH_MASK
+        asked_inside = self.related_cache.get((id(by_window), True))
+        if asked_inside:
+            for slot in range(start, start + length):
+                asked_inside.pop(slot, None)
+        asked_around = self.related_cache.get((id(by_window), False))
+        if asked_around:
+            for slot in range(start + length - self.longest_asked, start + 1):
+                asked_around.pop(slot, None)
 
     def look_up(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
