@@ -133,8 +133,9 @@ window), each a list kept sorted by (price, sequence) with `bisect`; an order fo
 filed under every country and, like every order, once more in an "everywhere" dictionary, where
 orders for any country look (one dictionary, each order once). An incoming sell takes the buy
 buckets of its country whose window contains its own (every window of at most the longest buy's
-length around it: a few dozen dictionary look-ups, remembered per bucket dictionary and window
-until a bucket there comes or goes, which is rare once the book has filled up), sorts them by
+length around it: a few dozen dictionary look-ups, remembered per bucket dictionary and window;
+when a bucket comes or goes, only the remembered windows starting where it could matter are
+forgotten), sorts them by
 best bid and scans them in one loop, each only down to the best match found so far, stopping at
 the first bucket whose best bid ranks below it. An incoming buy collects the crossing asks of
 the sell buckets inside its window and takes them in rank order. A buy's remaining quantity is

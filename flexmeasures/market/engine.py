@@ -49,7 +49,8 @@ under every country too, and every order once more in an "everywhere" dictionary
 order for any country looks. A heap of deadlines serves expiry. A match only looks at the
 buckets whose window and country can match at all (an incoming sell visits them best bid first
 and stops once no bucket can beat the match found); which buckets those are is remembered per
-(bucket dictionary, window) until a bucket of that dictionary comes or goes. So the cost of a
+(bucket dictionary, window) until a bucket of that dictionary that could be one of them (by its
+delivery start) comes or goes. So the cost of a
 submit depends on the part of the book that could match, not on the size of the book.
 ``benchmarks/bench_market_engine.py`` measures it.
 """
@@ -452,8 +453,9 @@ class _Side:
 
     def related(self, order: BookOrder, containing: bool) -> list[list[tuple]]:
         """Buckets (entry lists) of agreeing country whose window contains the order's
-        (``containing``) or lies inside it (see ``look_up``), remembered until the buckets
-        change. The list is shared: reorder it if you like, but do not add or remove buckets."""
+        (``containing``) or lies inside it (see ``look_up``), remembered until a bucket that
+        could be among them comes or goes (``_forget``). The list is shared: reorder it if you
+        like, but do not add or remove buckets."""
         cache_key = (id(self.agreeing(order.country_code)), containing)
         by_start = self.related_cache.get(cache_key)
         if by_start is None:
