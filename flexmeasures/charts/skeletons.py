@@ -27,6 +27,7 @@ from bokeh.embed import json_item
 from bokeh.util.serialization import make_id
 
 from flexmeasures.charts.figures import ChartWindow, DrawnTrace, Trace, drawn, epoch_ms, figure_of
+from flexmeasures.charts.opportunities import Span, add_boxes, span_edges
 
 _MARK = "\x00"  # starts every placeholder text; no real label or title holds it
 MAX_SKELETONS = 256  # shapes kept (highlights make a shape per number of spans)
@@ -99,7 +100,17 @@ def filled(
     for key, column in columns.items():
         values[json.dumps([placeholder(key)])] = json.dumps(serializer.encode(column))
     values.update({f'"{old}"': json.dumps(make_id()) for old in skeleton.ids})
-    return json.loads(skeleton.tokens.sub(lambda match: values[match.group(0)], skeleton.text))
+    return json.loads(
+        skeleton.tokens.sub(lambda match: _value(values, match.group(0)), skeleton.text)
+    )
+
+
+def _value(values: dict[str, str], token: str) -> str:
+    """A token's replacement; a one-item list of a text placeholder (e.g. the fields of a
+    stack) that is no column keeps being a list, of the text."""
+    if token in values or not token.startswith("["):
+        return values[token]
+    return f"[{values[token[1:-1]]}]"
 
 
 def _skeleton_of(chart: Any, numbers: int) -> Skeleton:
@@ -118,15 +129,22 @@ def time_series_json(
     y_label: str,
     window: ChartWindow,
     target_id: str | None = None,
+    highlights: list[Span] | None = None,
 ) -> dict[str, Any]:
-    """The json_item of ``time_series_figure(traces, title, y_label, window)`` (for the div
-    ``target_id``), made from the cached skeleton of the chart's shape."""
+    """The json_item of ``time_series_figure(traces, title, y_label, window)`` with the
+    ``highlights`` added (``add_highlights``), for the div ``target_id``, made from the
+    cached skeleton of the chart's shape."""
+    kinds = [span.kind for span in highlights or []]
     shape = shape_of(traces, window)
-    skeleton = cached_skeleton(shape, lambda: _placeholder_figure(shape, window), 2)
+    key = ("time series", shape, tuple(kinds))
+    skeleton = cached_skeleton(
+        key, lambda: _placeholder_figure(shape, window, kinds), 2 + 2 * len(kinds)
+    )
     drawn_traces = [drawn(trace, window) for trace in traces]
     texts: dict[str, str | None] = {"title": title, "ylabel": y_label}
     texts.update({f"label{number}": trace.label for number, trace in enumerate(drawn_traces)})
-    return filled(skeleton, texts, _columns(drawn_traces), list(window_ms(window)), target_id)
+    numbers = [*window_ms(window), *span_edges(highlights or [])]
+    return filled(skeleton, texts, _columns(drawn_traces), numbers, target_id)
 
 
 def window_ms(window: ChartWindow) -> tuple[float, float]:
@@ -135,8 +153,9 @@ def window_ms(window: ChartWindow) -> tuple[float, float]:
     return float(start_ms), float(end_ms)
 
 
-def _placeholder_figure(shape: tuple, window: ChartWindow) -> Any:
-    """The time series figure of a shape with placeholders for what varies."""
+def _placeholder_figure(shape: tuple, window: ChartWindow, kinds: list[str]) -> Any:
+    """The time series figure of a shape, with highlights of the ``kinds``, with
+    placeholders for what varies."""
     parts = shape[0]
     placeholder_traces = [
         DrawnTrace(
@@ -148,9 +167,16 @@ def _placeholder_figure(shape: tuple, window: ChartWindow) -> Any:
         for number, (kind, has_band, same_label) in enumerate(parts)
     ]
     x_range = (number_placeholder(0), number_placeholder(1))
-    return figure_of(
+    chart = figure_of(
         placeholder_traces, placeholder("title"), placeholder("ylabel"), x_range, window
     )
+    add_boxes(chart, box_placeholders(len(kinds)), kinds)
+    return chart
+
+
+def box_placeholders(boxes: int, first: int = 2) -> list[float]:
+    """Placeholders of the edges of ``boxes`` highlights, numbered from ``first`` on."""
+    return [number_placeholder(first + number) for number in range(2 * boxes)]
 
 
 def _band_placeholder(number: int) -> dict[str, list[str]]:
