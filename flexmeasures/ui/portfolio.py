@@ -112,7 +112,7 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     profiles: dict[str, pd.Series] = {}
     changes: list[pd.Series] = []
     for type_name, assets in _types_and_assets().items():
-        power = read_power(assets, grid)
+        power = read_power(assets, grid, summed_measurements=True)
         profile = past_then_future(total(power.measurements), total(power.forecasts), now)
         profiles[type_name] = profile
         result.rows[type_name] = finances(profile, prices, grid.resolution)

@@ -291,3 +291,21 @@ def test_summed_power_data_gives_the_same_chart_figures(store):
         "battery",
         "battery 2",
     ]
+
+
+def test_summed_measurements_keep_forecasts_and_schedules_per_asset(store):
+    assets, _ = _two_assets_with_beliefs(store)
+    grid = ChartGrid(pd.Timestamp(START), pd.Timestamp(START) + timedelta(hours=2), QUARTER)
+    plain = power_data(assets, grid)
+    fast = power_data(assets, grid, summed_measurements=True)
+    assert list(fast.measurements.columns) == ["sum"]  # the fast path was taken
+    pd.testing.assert_series_equal(
+        total(fast.measurements), total(plain.measurements), check_freq=False
+    )
+    for kind in ("forecasts", "schedules", "forecast_lower", "forecast_upper"):
+        pd.testing.assert_frame_equal(getattr(fast, kind), getattr(plain, kind))
+    coarse = ChartGrid(grid.start, grid.end, timedelta(hours=1))  # resampled: per asset
+    assert list(power_data(assets, coarse, summed_measurements=True).measurements.columns) == [
+        "battery",
+        "battery 2",
+    ]
