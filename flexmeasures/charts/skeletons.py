@@ -9,8 +9,9 @@ trace labels, window, data, model ids, target id) and kept as JSON text; every c
 that shape is then that text with the placeholders replaced: data encoded by bokeh's own
 serialiser, fresh model ids (so charts on one page never share one), texts as JSON.
 
-The result equals ``chart_json(time_series_figure(...))`` up to the model ids
-(``tests/charts/test_skeletons.py`` checks that).
+The result equals ``chart_json(time_series_figure(...))`` (with ``add_highlights``) up to
+the model ids (``tests/charts/test_skeletons.py`` checks that). Charts of other shapes (the
+portfolio's stacked power chart) use ``cached_skeleton`` and ``filled`` directly.
 """
 
 from __future__ import annotations
