@@ -167,18 +167,30 @@ def _merged(starts: pd.Series, ends: pd.Series, kinds: np.ndarray) -> list[Span]
     return spans
 
 
+def span_edges(spans: list[Span]) -> list[float]:
+    """The spans' starts and ends in epoch milliseconds: start, end, start, end, ..."""
+    times = [time for span in spans for time in (span.start, span.end)]
+    return [float(ms) for ms in epoch_ms(pd.DatetimeIndex(times))] if times else []
+
+
 def add_highlights(chart, spans: list[Span]) -> None:
     """Shade the spans on a bokeh figure with a datetime x axis (green: gain, red: cost,
     grey: no price known), behind the data; each box is named "opportunity-<kind>"."""
-    for span in spans:
-        left, right = epoch_ms(pd.DatetimeIndex([span.start, span.end]))
+    edges = span_edges(spans)
+    add_boxes(chart, edges, [span.kind for span in spans])
+
+
+def add_boxes(chart, edges: list[float], kinds: list[str]) -> None:
+    """Shade boxes of the given kinds on a bokeh figure with a datetime x axis, between
+    ``edges`` (epoch milliseconds: left, right, left, right, ...), as ``add_highlights``."""
+    for number, kind in enumerate(kinds):
         chart.add_layout(
             BoxAnnotation(
-                left=left,
-                right=right,
-                fill_color=HIGHLIGHT_COLOURS[span.kind],
+                left=edges[2 * number],
+                right=edges[2 * number + 1],
+                fill_color=HIGHLIGHT_COLOURS[kind],
                 fill_alpha=HIGHLIGHT_ALPHA,
                 level="underlay",
-                name=f"opportunity-{span.kind}",
+                name=f"opportunity-{kind}",
             )
         )

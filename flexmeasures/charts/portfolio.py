@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 from bokeh.models import Range1d
 from bokeh.palettes import Category10_10
@@ -17,8 +18,17 @@ from bokeh.plotting import figure
 
 from flexmeasures.charts.downsampling import downsample_mean
 from flexmeasures.charts.figures import ChartWindow, Trace, epoch_ms, time_series_figure
-from flexmeasures.charts.opportunities import Span, add_highlights
+from flexmeasures.charts.opportunities import Span, add_boxes, add_highlights, span_edges
 from flexmeasures.charts.power import total
+from flexmeasures.charts.skeletons import (
+    box_placeholders,
+    cached_skeleton,
+    filled,
+    number_placeholder,
+    placeholder,
+    time_series_json,
+    window_ms,
+)
 
 
 @dataclass(frozen=True)
@@ -95,22 +105,81 @@ def stacked_power_chart(
     """A bokeh figure of the profiles (MW, one per asset type) stacked as areas: the
     consumption (``consumption_as_positive``) or the production of each type, so the top
     edge is the portfolio's total consumption or production; ``highlights`` shaded."""
-    what = "consumption" if consumption_as_positive else "production"
+    names = list(profiles)
+    columns = _stack_columns(profiles, window, consumption_as_positive)
+    data = {name: columns[f"area{number}"] for number, name in enumerate(names)}
+    data["time"] = columns.get("time")
+    spans = highlights or []
+    return _stacked_figure(
+        data,
+        _what(consumption_as_positive),
+        window_ms(window),
+        window,
+        (span_edges(spans), [span.kind for span in spans]),
+    )
+
+
+def stacked_power_json(
+    profiles: dict[str, pd.Series],
+    window: ChartWindow,
+    consumption_as_positive: bool = True,
+    highlights: list[Span] | None = None,
+    target_id: str | None = None,
+) -> dict:
+    """The json_item of ``stacked_power_chart(...)`` (for the div ``target_id``), made from
+    a cached skeleton of its shape (see ``skeletons``): much faster than building it."""
+    spans = highlights or []
+    kinds = [span.kind for span in spans]
+    what = _what(consumption_as_positive)
+    key = ("stacked power", len(profiles), what, window.width, window.height, tuple(kinds))
+
+    def build():
+        data = {placeholder(f"name{n}"): [placeholder(f"area{n}")] for n in range(len(profiles))}
+        data["time"] = [placeholder("time")]
+        x_range = (number_placeholder(0), number_placeholder(1))
+        return _stacked_figure(data, what, x_range, window, (box_placeholders(len(kinds)), kinds))
+
+    skeleton = cached_skeleton(key, build, 2 + 2 * len(kinds))
+    texts: dict[str, str | None] = {f"name{n}": name for n, name in enumerate(profiles)}
+    columns = _stack_columns(profiles, window, consumption_as_positive)
+    numbers = [*window_ms(window), *span_edges(spans)]
+    return filled(skeleton, texts, columns, numbers, target_id)
+
+
+def _what(consumption_as_positive: bool) -> str:
+    return "consumption" if consumption_as_positive else "production"
+
+
+def _stack_columns(
+    profiles: dict[str, pd.Series], window: ChartWindow, consumption_as_positive: bool
+) -> dict[str, np.ndarray]:
+    """The stacked chart's data columns: "area<n>" per profile (MW) and "time" (epoch
+    milliseconds); none without profiles."""
+    if not profiles:
+        return {}
+    frame = stacked_profiles(profiles, window, consumption_as_positive)
+    columns = {f"area{n}": frame[name].to_numpy() for n, name in enumerate(profiles)}
+    columns["time"] = epoch_ms(frame.index)
+    return columns
+
+
+def _stacked_figure(
+    data: dict, what: str, x_range: tuple[float, float], window: ChartWindow, boxes: tuple
+):
+    """The stacked areas figure of ``data`` (a column per stacked name, then "time"),
+    showing ``x_range`` (epoch milliseconds), with the ``boxes`` (edges, kinds) shaded."""
     chart = figure(
         title=f"Stacked {what} per asset type",
         x_axis_type="datetime",
-        x_range=Range1d(*epoch_ms(pd.DatetimeIndex([window.start, window.end]))),
+        x_range=Range1d(*x_range),
         width=window.width,
         height=window.height,
         sizing_mode="stretch_width",
         y_axis_label=f"Power (MW, {what})",
     )
-    add_highlights(chart, highlights or [])
-    names = list(profiles)
+    add_boxes(chart, *boxes)
+    names = [name for name in data if name != "time"]
     if names:
-        frame = stacked_profiles(profiles, window, consumption_as_positive)
-        data = {name: frame[name].to_numpy() for name in names}
-        data["time"] = epoch_ms(frame.index)
         chart.varea_stack(
             stackers=names,
             x="time",
@@ -122,6 +191,28 @@ def stacked_power_chart(
     return chart
 
 
+def schedule_change_json(
+    change: pd.Series,
+    window: ChartWindow,
+    highlights: list[Span] | None = None,
+    title: str | None = None,
+    target_id: str | None = None,
+) -> dict:
+    """The json_item of ``schedule_change_chart(...)`` (for the div ``target_id``), made
+    from a cached skeleton of its shape (see ``skeletons``)."""
+    return time_series_json(
+        [_change_trace(change)], title or CHANGE_TITLE, CHANGE_LABEL, window, target_id, highlights
+    )
+
+
+CHANGE_TITLE = "Change in power due to schedules"
+CHANGE_LABEL = "Power change (MW, consumption +)"
+
+
+def _change_trace(change: pd.Series) -> Trace:
+    return Trace("Schedule minus forecast", change, "schedules")
+
+
 def schedule_change_chart(
     change: pd.Series,
     window: ChartWindow,
@@ -130,12 +221,6 @@ def schedule_change_chart(
 ):
     """A bokeh figure of the change in power due to schedules (MW, consumption positive),
     ``highlights`` shaded; ``title`` replaces the default title (e.g. to say it is mocked)."""
-    trace = Trace("Schedule minus forecast", change, "schedules")
-    chart = time_series_figure(
-        [trace],
-        title or "Change in power due to schedules",
-        "Power change (MW, consumption +)",
-        window,
-    )
+    chart = time_series_figure([_change_trace(change)], title or CHANGE_TITLE, CHANGE_LABEL, window)
     add_highlights(chart, highlights or [])
     return chart

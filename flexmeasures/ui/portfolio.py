@@ -24,6 +24,7 @@ from flask import Blueprint, current_app, request
 from flask_security import current_user, login_required
 
 from flexmeasures.charts import ChartWindow
+from flexmeasures.charts.figures import json_text
 from flexmeasures.charts.mocked_flexibility import (
     MOCK_FLEXIBLE_SHARE,
     MockedFlexibility,
@@ -35,8 +36,8 @@ from flexmeasures.charts.portfolio import (
     finances,
     past_then_future,
     schedule_change,
-    schedule_change_chart,
-    stacked_power_chart,
+    schedule_change_json,
+    stacked_power_json,
 )
 from flexmeasures.charts.power import total
 from flexmeasures.data import db
@@ -49,7 +50,6 @@ from flexmeasures.ui.analytics import (
     RESOLUTIONS,
     Selection,
     chart_grid,
-    embeddable,
     form_options,
     known_sensor,
     read_selection,
@@ -112,7 +112,7 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     profiles: dict[str, pd.Series] = {}
     changes: list[pd.Series] = []
     for type_name, assets in _types_and_assets().items():
-        power = read_power(assets, grid)
+        power = read_power(assets, grid, summed_measurements=True)
         profile = past_then_future(total(power.measurements), total(power.forecasts), now)
         profiles[type_name] = profile
         result.rows[type_name] = finances(profile, prices, grid.resolution)
@@ -124,11 +124,11 @@ def build_portfolio(selection: Selection, consumption_as_positive: bool) -> Port
     if result.mocked is not None:
         change = result.mocked.change
     spans = highlight_spans(change, prices, grid.resolution, window)
-    stacked = stacked_power_chart(profiles, window, consumption_as_positive, spans)
-    result.charts["stacked-chart"] = embeddable(stacked, "stacked-chart")
+    stacked = stacked_power_json(profiles, window, consumption_as_positive, spans, "stacked-chart")
+    result.charts["stacked-chart"] = json_text(stacked)
     title = MOCKED_CHANGE_TITLE if result.mocked is not None else None
-    change_chart = schedule_change_chart(change, window, spans, title)
-    result.charts["schedule-change-chart"] = embeddable(change_chart, "schedule-change-chart")
+    change_chart = schedule_change_json(change, window, spans, title, "schedule-change-chart")
+    result.charts["schedule-change-chart"] = json_text(change_chart)
     result.highlighted = bool(spans)
     return result
 

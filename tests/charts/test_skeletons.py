@@ -9,6 +9,13 @@ import pytest
 
 from flexmeasures.charts import ChartWindow, PowerData, chart_json, power_chart, power_chart_json
 from flexmeasures.charts.figures import Trace, time_series_figure
+from flexmeasures.charts.opportunities import COST, DEVIATION, GAIN, Span
+from flexmeasures.charts.portfolio import (
+    schedule_change_chart,
+    schedule_change_json,
+    stacked_power_chart,
+    stacked_power_json,
+)
 from flexmeasures.charts.skeletons import shape_of, time_series_json
 
 INDEX = pd.date_range("2025-01-01", periods=4000, freq="15min", tz="UTC")
@@ -71,3 +78,30 @@ def test_power_chart_json_equals_the_power_chart():
         built = chart_json(power_chart(data, WINDOW, "CS", False, individual), "chart")
         fast = power_chart_json(data, WINDOW, "CS", False, individual, "chart")
         assert _ids_in_order(fast) == _ids_in_order(built)
+
+
+SPANS = [
+    Span(INDEX[10], INDEX[40], GAIN),
+    Span(INDEX[40], INDEX[90], COST),
+    Span(INDEX[2000], INDEX[2100], DEVIATION),
+]
+PROFILES = {"battery": VALUES, 'solar "<&>"': -VALUES.abs(), "wind": VALUES / 3}
+
+
+@pytest.mark.parametrize("spans", [[], SPANS[:1], SPANS])
+@pytest.mark.parametrize("consumption", [True, False])
+@pytest.mark.parametrize("profiles", [{}, {"battery": VALUES}, PROFILES])
+def test_stacked_power_json_equals_the_stacked_power_chart(spans, consumption, profiles):
+    built = chart_json(stacked_power_chart(profiles, WINDOW, consumption, spans), "stacked")
+    fast = stacked_power_json(profiles, WINDOW, consumption, spans, "stacked")
+    assert _ids_in_order(fast) == _ids_in_order(built)
+
+
+@pytest.mark.parametrize("spans", [[], SPANS])
+@pytest.mark.parametrize("title", [None, "mocked <b>"])
+def test_schedule_change_json_equals_the_schedule_change_chart(spans, title):
+    change = VALUES.where(VALUES.abs() > 1, 0.0)
+    built = chart_json(schedule_change_chart(change, WINDOW, spans, title), "change")
+    fast = schedule_change_json(change, WINDOW, spans, title, "change")
+    assert _ids_in_order(fast) == _ids_in_order(built)
+    assert json.dumps(fast).count("opportunity-") == len(spans)

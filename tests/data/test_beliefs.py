@@ -276,11 +276,15 @@ def test_summed_beliefs_equal_the_sum_of_the_searched_beliefs(store):
     assert sum_most_recent_beliefs([], *window()).empty
 
 
-def test_summed_power_data_gives_the_same_chart_figures(store):
+def _power_both_ways(store, **option) -> tuple:
+    """Two assets' power data on a 15-minute grid: plain and with the option."""
     assets, _ = _two_assets_with_beliefs(store)
     grid = ChartGrid(pd.Timestamp(START), pd.Timestamp(START) + timedelta(hours=2), QUARTER)
-    plain = power_data(assets, grid)
-    fast = power_data(assets, grid, summed=True)
+    return assets, grid, power_data(assets, grid), power_data(assets, grid, **option)
+
+
+def test_summed_power_data_gives_the_same_chart_figures(store):
+    assets, grid, plain, fast = _power_both_ways(store, summed=True)
     assert list(fast.measurements.columns) == ["sum"]  # the fast path was taken
     for kind in ("measurements", "forecasts", "schedules", "forecast_lower", "forecast_upper"):
         pd.testing.assert_series_equal(
@@ -288,6 +292,21 @@ def test_summed_power_data_gives_the_same_chart_figures(store):
         )
     coarse = ChartGrid(grid.start, grid.end, timedelta(hours=1))  # resampled: plain path
     assert list(power_data(assets, coarse, summed=True).measurements.columns) == [
+        "battery",
+        "battery 2",
+    ]
+
+
+def test_summed_measurements_keep_forecasts_and_schedules_per_asset(store):
+    assets, grid, plain, fast = _power_both_ways(store, summed_measurements=True)
+    assert list(fast.measurements.columns) == ["sum"]  # the fast path was taken
+    pd.testing.assert_series_equal(
+        total(fast.measurements), total(plain.measurements), check_freq=False
+    )
+    for kind in ("forecasts", "schedules", "forecast_lower", "forecast_upper"):
+        pd.testing.assert_frame_equal(getattr(fast, kind), getattr(plain, kind))
+    coarse = ChartGrid(grid.start, grid.end, timedelta(hours=1))  # resampled: per asset
+    assert list(power_data(assets, coarse, summed_measurements=True).measurements.columns) == [
         "battery",
         "battery 2",
     ]

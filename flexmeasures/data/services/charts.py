@@ -193,17 +193,25 @@ def _label(asset: Asset) -> str:
     return asset.display_name or asset.name
 
 
-def power_data(assets: Sequence[Asset], grid: ChartGrid, summed: bool = False) -> PowerData:
+def power_data(
+    assets: Sequence[Asset],
+    grid: ChartGrid,
+    summed: bool = False,
+    summed_measurements: bool = False,
+) -> PowerData:
     """Measurements, forecasts (by sources other than schedulers, with their bands) and
     schedules of the assets on the grid, one column per asset (MW, consumption positive).
 
     ``summed``: the chart only shows the sum over the assets, so a single column with that
     sum may stand for them (summed in the database where that gives the same figures).
+    ``summed_measurements``: the same for the measurements only (forecasts and schedules
+    stay per asset).
     """
     if summed and len(assets) > 1 and _summable(assets, grid):
         return _summed_power_data(assets, grid)
     schedulers = scheduler_source_ids()
-    measured = _measurements(assets, grid)
+    measurements = _measured_sum(assets, grid) if summed_measurements else None
+    measured = {} if measurements is not None else _measurements(assets, grid)
     forecasts = _forecasts(assets, grid, other_source_ids(schedulers))
     scheduled = _measurements_of_sources(assets, grid, schedulers)
     labels = {a.id: _label(a) for a in assets}
@@ -212,7 +220,7 @@ def power_data(assets: Sequence[Asset], grid: ChartGrid, summed: bool = False) -
         return pd.DataFrame({labels[i]: values for i, values in columns.items()})
 
     return PowerData(
-        measurements=frame(measured),
+        measurements=frame(measured) if measurements is None else measurements,
         forecasts=frame({i: table["value"] for i, table in forecasts.items()}),
         forecast_lower=frame({i: table["lower"] for i, table in forecasts.items()}),
         forecast_upper=frame({i: table["upper"] for i, table in forecasts.items()}),
@@ -223,12 +231,37 @@ def power_data(assets: Sequence[Asset], grid: ChartGrid, summed: bool = False) -
 def _summable(assets: Sequence[Asset], grid: ChartGrid) -> bool:
     """True if summing per event in the database gives the chart's sums: every asset has
     the grid's resolution (no resampling) and no forecast in the window has a band."""
-    if any(
-        (pd.Timedelta(a.event_resolution) or grid.resolution) != grid.resolution for a in assets
-    ):
+    if not _at_grid_resolution(assets, grid):
         return False
     schedulers = scheduler_source_ids()
     return not _has_band([a.id for a in assets], grid, other_source_ids(schedulers))
+
+
+def _at_grid_resolution(assets: Sequence[Asset], grid: ChartGrid) -> bool:
+    """True if every asset has the grid's resolution (its values need no resampling)."""
+    return all(
+        (pd.Timedelta(a.event_resolution) or grid.resolution) == grid.resolution for a in assets
+    )
+
+
+def _measured_sum(assets: Sequence[Asset], grid: ChartGrid) -> pd.DataFrame | None:
+    """The assets' measurements summed per event (MW, one column "sum") where the database
+    can sum them (more than one asset, all at the grid's resolution); None otherwise."""
+    if len(assets) < 2 or not _at_grid_resolution(assets, grid):
+        return None
+    return _summed_measurements([a.id for a in assets], grid)
+
+
+def _summed_measurements(ids: Sequence[int], grid: ChartGrid) -> pd.DataFrame:
+    """The sensors' most recent measurements summed per event on the grid (column "sum")."""
+    window = (grid.start.to_pydatetime(), grid.end.to_pydatetime())
+    return _on_grid_index(sum_most_recent_beliefs(ids, *window, kind="measurements"), grid)
+
+
+def _on_grid_index(values: pd.Series, grid: ChartGrid) -> pd.DataFrame:
+    """A sum per event as a frame with one column "sum" on the grid's events."""
+    index = pd.date_range(grid.start, grid.end, freq=grid.resolution, inclusive="left")
+    return pd.DataFrame({"sum": values.reindex(index)})
 
 
 def _summed_power_data(assets: Sequence[Asset], grid: ChartGrid) -> PowerData:
@@ -237,21 +270,20 @@ def _summed_power_data(assets: Sequence[Asset], grid: ChartGrid) -> PowerData:
     ids = [a.id for a in assets]
     window = (grid.start.to_pydatetime(), grid.end.to_pydatetime())
 
-    def column(values: pd.Series) -> pd.DataFrame:
-        index = pd.date_range(grid.start, grid.end, freq=grid.resolution, inclusive="left")
-        return pd.DataFrame({"sum": values.reindex(index)})
-
-    forecasts = column(
+    forecasts = _on_grid_index(
         sum_most_recent_beliefs(
             ids, *window, grid.horizon, other_source_ids(schedulers), kind="forecasts"
-        )
+        ),
+        grid,
     )
     return PowerData(
-        measurements=column(sum_most_recent_beliefs(ids, *window, kind="measurements")),
+        measurements=_summed_measurements(ids, grid),
         forecasts=forecasts,
         forecast_lower=forecasts * float("nan"),
         forecast_upper=forecasts * float("nan"),
-        schedules=column(sum_most_recent_beliefs(ids, *window, source_ids=schedulers)),
+        schedules=_on_grid_index(
+            sum_most_recent_beliefs(ids, *window, source_ids=schedulers), grid
+        ),
     )
 
 

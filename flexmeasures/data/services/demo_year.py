@@ -45,10 +45,17 @@ def shown_back(frame: Frame | None, offset: pd.Timedelta) -> Frame | None:
     return result
 
 
-def read_power(assets: Sequence[Asset], grid: ChartGrid, summed: bool = False) -> PowerData:
+def read_power(
+    assets: Sequence[Asset],
+    grid: ChartGrid,
+    summed: bool = False,
+    summed_measurements: bool = False,
+) -> PowerData:
     """``power_data`` of the assets on the grid, from the demo year in demo mode."""
     offset = grid_offset(grid, current_app.config)
-    data = power_data(assets, moved(grid, offset), summed=summed)
+    data = power_data(
+        assets, moved(grid, offset), summed=summed, summed_measurements=summed_measurements
+    )
     if offset == pd.Timedelta(0):
         return data
     return PowerData(
