@@ -20,6 +20,7 @@ from flask.typing import ResponseReturnValue
 
 from flexmeasures.data import db
 from flexmeasures.data.models.user import User
+from flexmeasures.jobs import redis_connection
 from flexmeasures.market import meter_data, service, shapes
 from flexmeasures.market.models import ORDER_STATUSES, MarketOrder
 from flexmeasures.market.ratelimit import retry_after
@@ -94,7 +95,7 @@ def _trader() -> User:
     if not may_trade(user):
         raise ApiError(403, "This account may not trade: it needs the trader role.")
     limit = int(current_app.config.get("FLEXMEASURES_MARKET_RATE_LIMIT") or 0)
-    wait = retry_after(user.id, limit, getattr(current_app, "redis_connection", None))
+    wait = retry_after(user.id, limit, redis_connection())
     if wait is not None:
         message = f"Too many requests: at most {limit} per minute; retry in {wait} s."
         raise ApiError(429, message, {"Retry-After": str(wait)})

@@ -101,12 +101,11 @@ def live_market(
     cert_file, key_file = self_signed_certificate(tmp_dir)
     context = server_ssl_context(cert_file, key_file)
     settings = {"FLEXMEASURES_MARKET_STREAMS_CHANNEL": f"test-market-streams-{schema}"}
-    recreate_schema(database_uri, schema)
     with ExitStack() as stack:
         stack.callback(recreate_schema, database_uri, schema, drop_only=True)
         running = []
-        for _ in range(servers):
-            app = migrated_app(database_uri, schema, redis_url, settings)
+        for number in range(servers):  # one fresh schema, shared by every server
+            app = migrated_app(database_uri, schema, redis_url, settings, fresh=number == 0)
             stack.callback(fanout_of(app).close)
             generator = serve(app, context)
             stack.callback(generator.close)

@@ -91,11 +91,10 @@ def live_trading(tmp_path: Path) -> Iterator[tuple[MarketServer, Any]]:
     """A marketplace server and the platform's app on a fresh schema."""
     schema = f"trading_{int(time.time() * 1000) % 10**9}"
     cert, key = self_signed_certificate(tmp_path)
-    recreate_schema(TEST_DATABASE_URI, schema)
     market = MarketServer(schema, cert, key)
     try:
-        market.start()
-        platform = migrated_app(TEST_DATABASE_URI, schema, None)
+        market.start()  # on a fresh schema, which the platform's app shares
+        platform = migrated_app(TEST_DATABASE_URI, schema, None, fresh=False)
         yield market, platform
         market.stop()
     finally:
