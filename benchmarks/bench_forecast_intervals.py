@@ -30,6 +30,7 @@ import pandas as pd
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from benchmarks.bench_forecasting import (
+    SERF,
     Dataset,
     evaluation_window,
     load_homes,
@@ -42,7 +43,6 @@ from flexmeasures.forecasting.metrics import wape
 from flexmeasures.forecasting.models import last_known_values
 from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, quantile_column
 
-SERF = {"asset_type": "solar", "latitude": 39.742, "longitude": -105.178}  # NREL, Golden CO
 DAYS = 28
 QUICK_DAYS = 7
 DAY = pd.Timedelta(days=1)
