@@ -345,22 +345,27 @@ belief time. Figures are accuracy = 1 - WAPE on the events every method forecast
   the value 24 hours earlier (48 hours earlier at 48 h ahead); same time last week = the
   value 7 days earlier; best naive = the best of these three per series and horizon, picked
   in hindsight on the evaluated days (so it is a stricter baseline than any one of them).
-- OLS and HGB: `rolling_forecasts`, one fit per day and horizon on all earlier data. OLS
-  picks its lags and the Box-Cox transform by rolling-origin cross-validation over the last
-  3 days; HGB uses all candidate lags, hour and weekday.
+- Daily profile, OLS and HGB: `rolling_forecasts`, one fit per day and horizon on all
+  earlier data. The daily profile is a quantile of the same time of day over the last 7,
+  10 or 14 known days (the two chosen by a backtest over the last 14 days). OLS picks its
+  lags and the Box-Cox transform by rolling-origin cross-validation over the last 3 days;
+  HGB uses all candidate lags, hour and weekday.
 - Model choice: what forecasts use by default (`auto`): every week, per horizon, a
   rolling-origin backtest (2 folds of 7 days, refitting at each fold) over the data known
-  then chooses among the three baselines, OLS and HGB, and that model forecasts the next
-  week. "Models chosen" counts the weekly choices. Skill = 1 - WAPE of the model choice /
-  WAPE of the best naive (positive: better than the best naive).
+  then chooses among the three baselines, the daily profile, OLS and HGB, and that model
+  forecasts the next week. "Models chosen" counts the weekly choices. Skill = 1 - WAPE of
+  the model choice / WAPE of the best naive (positive: better than the best naive).
 
 The seed's figures are for other assets (the seed's own building and solar assets), shown
-for scale only. Weather: only the Solar series has a regressor (clear-sky irradiance, known
-at any horizon); no weather forecasts issued in the past ship with these data sets, and
-observed weather would be a perfect forecast. No wind series or second PV series long
-enough for these horizons (weeks of history, then weeks to evaluate) ships in a small PyPI
-package: pvanalytics' other PV files cover 1 to 31 days, pvlib ships weather but no
-measured power, and windpowerlib ships no measured power either."""
+for scale only. Solar is forecast as the platform forecasts a solar asset at SERF's place
+(39.742 N, 105.178 W): every model but the three baseline columns forecasts the clear-sky
+index (pvlib's clear sky, averaged over each 15-minute event), and the model choice's
+candidates are the platform's (its baselines, too, in clear-sky index). Weather: no
+weather forecasts issued in the past ship with these data sets, and observed weather
+would be a perfect forecast, so no series has weather regressors. No wind series or
+second PV series long enough for these horizons (weeks of history, then weeks to evaluate)
+ships in a small PyPI package: pvanalytics' other PV files cover 1 to 31 days, pvlib ships
+weather but no measured power, and windpowerlib ships no measured power either."""
 
 
 TIMING_NOTE = """Speed per horizon. Model selection: the backtest of the five candidates
