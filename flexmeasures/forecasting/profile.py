@@ -23,6 +23,8 @@ model); series conventions are those of ``flexmeasures.forecasting.features``.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,7 @@ from flexmeasures.forecasting.models import Forecaster, ModelSource, last_known_
 DAY_COUNTS = (7, 10, 14)  # how many recent days the profile may take
 PROBABILITIES = (0.5, 0.6, 0.7, 0.8)  # which quantile of them it may take
 BACKTEST_DAYS = 14  # how many of the last days of the history choose the two
+WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)  # how much of the last known deviation carries on
 MIN_DAYS_KNOWN = 3  # fewer known days at an event: persistence instead
 
 
@@ -67,23 +70,71 @@ def profile_quantile(values: np.ndarray, days: int, probability: float) -> np.nd
     return np.where(known >= min(MIN_DAYS_KNOWN, days), result, np.nan)
 
 
-def choose_setting(series: pd.Series, horizon: pd.Timedelta) -> tuple[int, float]:
-    """The number of days and the probability with the lowest absolute error when the
-    last BACKTEST_DAYS of the series are forecast from the days known before each event;
-    the smallest of each when the series is too short to tell."""
+@dataclass(frozen=True)
+class Setting:
+    """How the profile forecasts: the quantile at ``probability`` of the last ``days``
+    known days, plus ``weight`` (dimensionless) times the last known deviation from it."""
+
+    days: int = DAY_COUNTS[0]
+    probability: float = PROBABILITIES[0]
+    weight: float = 0.0
+
+    def describe(self) -> str:
+        """E.g. "70% quantile of 10 days; 0.5 × last deviation"."""
+        text = f"{self.probability:.0%} quantile of {self.days} days"
+        return text + (f"; {self.weight:g} × last deviation" if self.weight else "")
+
+
+SETTINGS = tuple(Setting(d, p, w) for d in DAY_COUNTS for p in PROBABILITIES for w in WEIGHTS)
+
+
+def profile_inputs(
+    history: pd.Series,
+    event_starts: pd.DatetimeIndex,
+    horizon: pd.Timedelta,
+    resolution: pd.Timedelta,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What the profile of the events is made of: the same-time values of their recent
+    days (see ``same_time_values``), those of the last event known at each belief time
+    (its start the horizon, rounded up to whole steps, before the event's) and that last
+    event's value (NaN where unknown)."""
+    steps = max(1, int(np.ceil(pd.Timedelta(horizon) / resolution)))
+    last = event_starts - steps * resolution
+    days = max(DAY_COUNTS)
+    return (
+        same_time_values(history, event_starts, horizon, days),
+        same_time_values(history, last, horizon, days),
+        history.reindex(last).to_numpy(float),
+    )
+
+
+def blend(inputs: tuple[np.ndarray, np.ndarray, np.ndarray], setting: Setting) -> np.ndarray:
+    """The profile of each event, plus the weighted deviation of the last known value from
+    its own profile (none where that is unknown); NaN where too few days are known."""
+    now, before, last = inputs
+    profile = profile_quantile(now, setting.days, setting.probability)
+    if not setting.weight:
+        return profile
+    deviation = last - profile_quantile(before, setting.days, setting.probability)
+    return profile + setting.weight * np.nan_to_num(deviation)
+
+
+def choose_setting(series: pd.Series, horizon: pd.Timedelta, resolution: pd.Timedelta) -> Setting:
+    """The setting (of SETTINGS) with the lowest absolute error when the last
+    BACKTEST_DAYS of the series are forecast from the data known at each belief time
+    (forecasts kept within the series' range); the first one when that cannot be told."""
     known = series.dropna()
-    fallback = (DAY_COUNTS[0], PROBABILITIES[0])
     if known.empty:
-        return fallback
+        return SETTINGS[0]
     events = series.loc[known.index[-1] - BACKTEST_DAYS * DAY :].dropna()
-    values = same_time_values(series, events.index, horizon, max(DAY_COUNTS))
-    settings = [(days, p) for days in DAY_COUNTS for p in PROBABILITIES]
-    forecasts = np.stack([profile_quantile(values, days, p) for days, p in settings])
+    inputs = profile_inputs(series, events.index, horizon, resolution)
+    low, high = known.min(), known.max()
+    forecasts = np.stack([np.clip(blend(inputs, setting), low, high) for setting in SETTINGS])
     scored = np.isfinite(forecasts).all(axis=0)
     if not scored.any():
-        return fallback
+        return SETTINGS[0]
     errors = np.abs(forecasts[:, scored] - events.to_numpy(float)[scored]).sum(axis=1)
-    return settings[int(np.argmin(errors))]
+    return SETTINGS[int(np.argmin(errors))]
 
 
 class DailyProfileForecaster(Forecaster):
@@ -96,22 +147,22 @@ class DailyProfileForecaster(Forecaster):
         """Options of the other models (e.g. timezone) are accepted and ignored: the days
         are counted in UTC, so the time zone changes nothing."""
         super().__init__()
-        self.days = DAY_COUNTS[0]
-        self.probability = PROBABILITIES[0]
+        self.setting = SETTINGS[0]
+        self.limits = (-np.inf, np.inf)
 
     @property
     def source(self) -> ModelSource:
-        """E.g. "profile 1.0 (70 % quantile of 10 days)"."""
-        return ModelSource(
-            self.name, self.version, f"{self.probability:.0%} quantile of {self.days} days"
-        )
+        """E.g. "profile 1.0 (70% quantile of 10 days; 0.5 × last deviation)"."""
+        return ModelSource(self.name, self.version, self.setting.describe())
 
     def fit(
         self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
     ) -> DailyProfileForecaster:
-        """Choose the number of days and the quantile by a backtest on the series."""
+        """Choose the setting by a backtest on the series; remember its range."""
         series = self._remember(series, horizon, regressors)
-        self.days, self.probability = choose_setting(series, self.horizon)
+        self.setting = choose_setting(series, self.horizon, self.resolution or self.horizon)
+        known = series.dropna()
+        self.limits = (known.min(), known.max()) if len(known) else (-np.inf, np.inf)
         return self
 
     def predict(
@@ -120,11 +171,11 @@ class DailyProfileForecaster(Forecaster):
         history: pd.Series | None = None,
         regressors: pd.DataFrame | None = None,
     ) -> pd.Series:
-        """The profile's value for each event (persistence where too few days are known)."""
+        """The profile's value for each event, within the range of the fitted series
+        (persistence where too few days are known)."""
         history = self._history(history)
-        values = same_time_values(history, event_starts, self.horizon, self.days)
-        profile = pd.Series(
-            profile_quantile(values, self.days, self.probability), index=event_starts
-        )
+        resolution = self.resolution or self.horizon
+        inputs = profile_inputs(history, event_starts, self.horizon, resolution)
+        profile = pd.Series(np.clip(blend(inputs, self.setting), *self.limits), index=event_starts)
         naive = last_known_values(history, event_starts, self.horizon)
         return profile.fillna(naive).rename("forecast")
