@@ -39,17 +39,20 @@ def solar_power(days: int, resolution: pd.Timedelta, seed: int = 3) -> pd.Series
 @pytest.mark.parametrize("horizon", [HOUR, 6 * HOUR, 24 * HOUR, 48 * HOUR])
 def test_clear_days_are_forecast_as_the_clear_sky_of_the_forecast_day(resolution, horizon):
     power = solar_power(40, resolution)
+    sun = clear_sky_irradiance(power.index, resolution, GOLDEN["latitude"], GOLDEN["longitude"])
+    power.loc["2024-09-09"] = 5 * sun.loc["2024-09-09"]  # a clear day (in UTC) to forecast
     history, day = power.loc[:"2024-09-08"], power.loc["2024-09-09"]
     model = physical_model("profile", **SOLAR).fit(history.iloc[:-1], horizon)
     forecast = model.predict(day.index, history=power)
-    sun = clear_sky_irradiance(day.index, resolution, GOLDEN["latitude"], GOLDEN["longitude"])
+    sun = sun.loc[day.index]
 
     assert isinstance(model, ClearSkyIndexForecaster)
     assert isinstance(model.inner, DailyProfileForecaster)
     # most recent days were clear: the clear sky of this day (not of the days before), at
-    # least where the sun is well up; the peak at local solar noon (about 19:00 UTC)
+    # least where the sun is well up (within 10 %: a short horizon may carry on a little of
+    # a deviation in the morning); the peak at local solar noon (about 19:00 UTC)
     high = sun > 200
-    np.testing.assert_allclose(forecast[high], 5 * sun[high], rtol=0.02)
+    np.testing.assert_allclose(forecast[high], 5 * sun[high], rtol=0.1)
     noon = pd.Timestamp("2024-09-09 19:00", tz="UTC")
     assert abs(forecast.idxmax() + resolution / 2 - noon) <= pd.Timedelta(minutes=45)
     assert "clear-sky index" in model.source.label and "quantile of" in model.source.label
@@ -102,16 +105,17 @@ def test_quantile_of_the_known_days_and_persistence_where_too_few():
     np.testing.assert_allclose(forecast, short.iloc[-3:-1])  # persistence: the last known
 
 
-@pytest.mark.parametrize("trend, expected", [(1.0, (7, 0.8)), (-1.0, (7, 0.5))])
-def test_the_backtest_chooses_days_and_quantile_by_their_error(trend, expected):
+def test_the_backtest_carries_a_deviation_on_only_where_it_lasts():
     index = pd.date_range("2024-01-01", periods=40 * 24, freq=HOUR, tz="UTC")
-    level = 100 + trend * np.arange(40).repeat(24)  # rising or falling from day to day
-    noise = np.random.default_rng(4).normal(0, 0.1, len(index))
-    series = pd.Series(level + np.tile(np.arange(24.0), 40) + noise, index=index)
+    rng = np.random.default_rng(4)
+    level = rng.normal(0, 5, 40).repeat(24)  # each day above or below the usual, at random
+    noise = rng.normal(0, 0.1, len(index))
+    series = pd.Series(100 + level + np.tile(np.arange(24.0), 40) + noise, index=index)
 
-    # rising: the most recent days, and the highest of them, are closest to the next day;
-    # falling: the most recent days and their lowest quantile on offer
-    assert choose_setting(series, 24 * HOUR) == expected
+    # an hour ahead, the day's deviation so far lasts; a day ahead, it is gone
+    assert choose_setting(series, HOUR, HOUR).weight == 1.0
+    assert choose_setting(series, 24 * HOUR, HOUR).weight == 0.0
+    assert choose_setting(series, 24 * HOUR, HOUR).days == 14  # the more days, the surer
 
 
 def passing_clouds(days: int, seed: int) -> pd.Series:
