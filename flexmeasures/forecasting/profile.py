@@ -3,11 +3,13 @@ same time of day over the last few days known at its belief time.
 
 Where "same time yesterday" repeats one day, with all its passing clouds or visitors, the
 profile takes, per time of day, a quantile (the median or a little above it) of several
-days: what a typical recent day looked like at that moment. The number of days and the
-probability of the quantile are chosen when fitting, by a backtest over the last
-BACKTEST_DAYS of the history (each day forecast from the days before it, as it would have
-been), among DAY_COUNTS and PROBABILITIES; the lowest absolute error wins, ties go to the
-fewest days and the lowest probability.
+days: what a typical recent day looked like at that moment. To that it adds a share
+(WEIGHTS) of the last known value's deviation from its own profile, which matters at short
+horizons. The number of days, the probability of the quantile and the share are chosen
+when fitting, by a backtest over the last BACKTEST_DAYS of the history (each event
+forecast from the data known at its belief time), among DAY_COUNTS, PROBABILITIES and
+WEIGHTS; the lowest absolute error wins, ties go to the fewest days, the lowest
+probability and the smallest share. Forecasts are kept within the history's range.
 
 For solar assets (``flexmeasures.forecasting.physics``) the model forecasts the clear-sky
 index, so "a typical recent day" is a typical clearness, which the clear sky of the

@@ -49,10 +49,14 @@ def test_clear_days_are_forecast_as_the_clear_sky_of_the_forecast_day(resolution
     assert isinstance(model, ClearSkyIndexForecaster)
     assert isinstance(model.inner, DailyProfileForecaster)
     # most recent days were clear: the clear sky of this day (not of the days before), at
-    # least where the sun is well up (within 10 %: a short horizon may carry on a little of
-    # a deviation in the morning); the peak at local solar noon (about 19:00 UTC)
+    # least where the sun is well up (within 15 %: at 6 h the last known value is at dawn,
+    # where the index, taken against a floored irradiance, falls from day to day as the
+    # sun rises later, and a share of that deviation is carried on to midday); the peak at
+    # local solar noon (about 19:00 UTC)
     high = sun > 200
-    np.testing.assert_allclose(forecast[high], 5 * sun[high], rtol=0.1)
+    np.testing.assert_allclose(forecast[high], 5 * sun[high], rtol=0.15)
+    if horizon != 6 * HOUR:
+        np.testing.assert_allclose(forecast[high], 5 * sun[high], rtol=0.02)
     noon = pd.Timestamp("2024-09-09 19:00", tz="UTC")
     assert abs(forecast.idxmax() + resolution / 2 - noon) <= pd.Timedelta(minutes=45)
     assert "clear-sky index" in model.source.label and "quantile of" in model.source.label
