@@ -9,8 +9,9 @@ the Solar series as a clear-sky index at its location) at 1, 6, 24 and 48 hours 
 - Interval coverage: the share of outcomes within the 10-90 % band (aim: 75-85 %).
 - Pinball loss: the quantile loss averaged over the three probabilities, in the series'
   unit and as a percentage of the mean absolute outcome (lower is better).
-- Solar skill: 1 - WAPE_model / WAPE_best-naive, for OLS and HGB with the clear-sky index
-  (pvlib) and without (plain power, no regressors), where the best naive forecast is the
+- Solar skill: 1 - WAPE_model / WAPE_best-naive, for the daily profile, OLS and HGB with
+  the clear-sky index (pvlib) and without (plain power, no regressors), where the best
+  naive forecast is the
   best of persistence, the same time yesterday (two days back beyond 24 hours) and the same
   time last week, per horizon.
 
@@ -42,15 +43,16 @@ from flexmeasures.forecasting.metrics import wape
 from flexmeasures.forecasting.models import last_known_values
 from flexmeasures.forecasting.quantiles import DEFAULT_PROBABILITIES, quantile_column
 
-SERF = {"asset_type": "solar", "latitude": 39.742, "longitude": -105.178}  # NREL, Golden CO
 DAYS = 28
+LABELS = {"profile": "profile", "ols": "OLS", "hgb": "HGB"}
+SKILL_METHODS = [f"{label}{physics}" for label in LABELS.values() for physics in ("", " + pvlib")]
 QUICK_DAYS = 7
 DAY = pd.Timedelta(days=1)
 
 
 def physics_options(dataset: Dataset) -> dict:
     """The model options the platform would use for the series' asset."""
-    return SERF if dataset.name == "Solar" else {}
+    return dataset.physics or {}
 
 
 def hours(horizon: pd.Timedelta) -> int:
@@ -105,9 +107,9 @@ def solar_skill_row(dataset: Dataset, horizon, start, end) -> dict:
     pvlib, on the events every method forecasts."""
     steps = dataset.series.loc[start : end - pd.Timedelta(seconds=1)].index
     methods = naive_forecasts(dataset.series, horizon, steps)
-    for name in ("ols", "hgb"):
+    for name in ("profile", "ols", "hgb"):
         for physics in (False, True):
-            label = f"{name.upper()}{' + pvlib' if physics else ''}"
+            label = f"{LABELS[name]}{' + pvlib' if physics else ''}"
             methods[label] = forecast(dataset, horizon, start, end, name, physics)["value"]
     frame = pd.DataFrame(methods).dropna()
     actual = dataset.series.reindex(frame.index)
@@ -115,7 +117,7 @@ def solar_skill_row(dataset: Dataset, horizon, start, end) -> dict:
     naive = {method: errors[method] for method in ("persistence", "yesterday", "last week")}
     best = min(naive, key=naive.get)
     row = {"best naive": f"{best} ({100 * (1 - naive[best]):.1f} %)"}
-    for method in ("OLS", "OLS + pvlib", "HGB", "HGB + pvlib"):
+    for method in SKILL_METHODS:
         row[method] = 100 * (1 - errors[method] / naive[best])
     return row
 
@@ -140,7 +142,7 @@ def interval_markdown(tables: dict[str, pd.DataFrame], days: int) -> str:
 
 def skill_markdown(table: pd.DataFrame, days: int) -> str:
     """The solar skill table: skill (%) per model per horizon, with the best naive."""
-    methods = ["OLS", "OLS + pvlib", "HGB", "HGB + pvlib"]
+    methods = SKILL_METHODS
     lines = [
         f"Solar, last {days} days: skill = 1 - WAPE / WAPE of the best naive forecast "
         "(positive beats it; the best naive's accuracy, 1 - WAPE, in brackets).",
@@ -169,11 +171,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help=f"only the last {QUICK_DAYS} days")
     parser.add_argument("--write-readme", action="store_true", help="update benchmarks/README.md")
+    parser.add_argument("--skill-only", action="store_true", help="only the solar skill table")
     args = parser.parse_args()
     days = QUICK_DAYS if args.quick else DAYS
     datasets = (load_homes(), load_household(), load_solar())
     tables = {}
-    for dataset in datasets:
+    for dataset in () if args.skill_only else datasets:
         started = time.perf_counter()
         start, end = evaluation_window(dataset, days)
         rows = {hours(h): interval_row(dataset, h, start, end) for h in DEFAULT_HORIZONS}
@@ -184,6 +187,9 @@ def main() -> None:
     skill = pd.DataFrame(
         {hours(h): solar_skill_row(solar, h, start, end) for h in DEFAULT_HORIZONS}
     ).T
+    if args.skill_only:
+        print(skill_markdown(skill, days))
+        return
     text = "\n\n".join([INTRODUCTION, interval_markdown(tables, days), skill_markdown(skill, days)])
     print(text)
     if args.write_readme:

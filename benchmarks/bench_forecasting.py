@@ -10,15 +10,17 @@ Data (shipped inside PyPI packages; install them with
 - Household: one UK home's smart-meter readings (kWh per hour), Apr 2020 - Dec 2022
   (eemeter's hourly electricity sample 0).
 - Solar: the measured AC power (W) of NREL's SERF east PV system in Golden, CO, every 15
-  minutes, Jul - Oct 2016 (pvanalytics), with clear-sky irradiance (W/m², a function of
-  time and place, so known at any horizon) as regressor.
+  minutes, Jul - Oct 2016 (pvanalytics), forecast as the platform forecasts a solar asset
+  at that place (``SERF``): every model forecasts the clear-sky index (pvlib's clear sky
+  at the location, ``flexmeasures.forecasting.physics``).
 
 For each series the last days are forecast at 1, 6, 24 and 48 hours ahead by the three
-naive baselines (persistence, same time yesterday, same time last week), OLS and HGB
-(``rolling_forecasts``, refitted daily) and the model choice ("auto": the model a weekly
-backtest chooses, see ``flexmeasures.forecasting.selection``). Accuracy is 1 - WAPE on the
-events all methods forecast; skill is 1 - WAPE / WAPE of the best baseline. To benchmark
-another model, register its Forecaster class in ``MODELS`` and pass
+naive baselines (persistence, same time yesterday, same time last week), the daily
+profile, OLS and HGB (``rolling_forecasts``, refitted daily) and the model choice
+("auto": the model a weekly backtest chooses, see ``flexmeasures.forecasting.selection``).
+Accuracy is 1 - WAPE on the events all methods forecast; skill is 1 - WAPE / WAPE of the
+best baseline. To benchmark another model, register its Forecaster class in ``MODELS`` and
+pass
 ``{**default_methods(), "name": model_method("name")}`` to ``evaluate``. Timing: model
 selection on 60 days of 15-minute history (Solar), and fit + predict of one day ahead on
 60 days (Solar) and a year (Homes, interpolated to 15 minutes for timing only).
@@ -48,13 +50,15 @@ from flexmeasures.forecasting import DEFAULT_HORIZONS, get_model, rolling_foreca
 from flexmeasures.forecasting.baselines import NAIVE_MODELS
 from flexmeasures.forecasting.metrics import accuracy
 from flexmeasures.forecasting.selection import (
+    CANDIDATES,
     DEFAULT_MAX_AGE,
     known_at,
     select_model,
     selection_periods,
 )
 
-MODELS = ("ols", "hgb")
+MODELS = ("profile", "ols", "hgb")
+SERF = {"asset_type": "solar", "latitude": 39.742, "longitude": -105.178}  # NREL, Golden CO
 BASELINE_COLUMNS = {
     "naive-persistence": "persistence",
     "naive-yesterday": "yesterday",
@@ -78,6 +82,11 @@ class Dataset:
     evaluation_days: int
     seed_row: str
     regressors: pd.DataFrame | None = None
+    physics: dict | None = None  # the asset's type and location, as the platform has them
+
+    def model_options(self) -> dict:
+        """The options the platform's jobs give the models for this series' sensor."""
+        return {"timezone": self.timezone, **(self.physics or {})}
 
 
 def package_file(distribution: str, path: str) -> Path:
@@ -123,20 +132,14 @@ def load_household() -> Dataset:
 
 
 def load_solar() -> Dataset:
-    """NREL SERF east measured AC power (W), 15-minute, with clear-sky GHI (W/m²)."""
+    """NREL SERF east measured AC power (W), 15-minute, a solar asset at Golden, CO."""
     power = pd.read_csv(
         package_file("pvanalytics", "pvanalytics/data/serf_east_15min_ac_power.csv")
     )
-    weather = pd.read_csv(package_file("pvanalytics", "pvanalytics/data/serf_east_psm3_data.csv"))
     index = pd.to_datetime(power["measured_on"], utc=True)
     series = pd.Series(power["ac_power"].to_numpy(), index=pd.DatetimeIndex(index)).asfreq("15min")
-    clear_sky = pd.Series(
-        weather["ghi_clear"].to_numpy(),
-        index=pd.DatetimeIndex(pd.to_datetime(weather["measured_on"], utc=True)),
-    )
-    regressors = clear_sky.to_frame("clear_sky_ghi").asfreq("15min")
     description = "NREL SERF east PV, Golden CO, 15-minute W, Jul - Oct 2016 (pvanalytics 0.2.2)"
-    return Dataset("Solar", description, series, "Etc/GMT+7", 42, "Solar", regressors)
+    return Dataset("Solar", description, series, "Etc/GMT+7", 42, "Solar", physics=SERF)
 
 
 def evaluation_window(dataset: Dataset, days: int) -> tuple[pd.Timestamp, pd.Timestamp]:
@@ -156,7 +159,7 @@ def model_method(name: str) -> Method:
     new Forecaster class there to benchmark it)."""
 
     def forecast(dataset: Dataset, horizon, start, end) -> pd.Series:
-        options = {"timezone": dataset.timezone}
+        options = dataset.model_options()
         frame = rolling_forecasts(
             dataset.series, horizon, start, end, name, dataset.regressors, model_options=options
         )
@@ -187,15 +190,21 @@ def model_choice(
 ) -> tuple[pd.Series, list[str]]:
     """What "auto" forecasts: per period of DEFAULT_MAX_AGE, the model chosen by backtest
     on the data known at the period's first belief time, and its forecasts (taken from
-    ``forecasts``, which hold every candidate's rolling forecasts by column name)."""
-    parts, chosen = [], []
-    options = {"timezone": dataset.timezone}
+    ``forecasts``, which hold every candidate's rolling forecasts by column name, or made
+    here for the baselines of a series with physics, which the platform wraps in it)."""
+    parts, chosen, made = [], [], {}
     for first, last in selection_periods(start, end, DEFAULT_MAX_AGE):
         known = known_at(dataset.series, first, horizon)
-        selection = select_model(known, horizon, dataset.regressors, options)
-        column = BASELINE_COLUMNS.get(selection.model, selection.model)
-        parts.append(forecasts[column].loc[first : last - pd.Timedelta(seconds=1)])
-        chosen.append(selection.model)
+        selection = select_model(known, horizon, dataset.regressors, dataset.model_options())
+        name = selection.model
+        if name in BASELINE_COLUMNS and dataset.physics:
+            if name not in made:
+                made[name] = model_method(name)(dataset, horizon, start, end)
+            found = made[name]
+        else:
+            found = forecasts[BASELINE_COLUMNS.get(name, name)]
+        parts.append(found.loc[first : last - pd.Timedelta(seconds=1)])
+        chosen.append(name)
     return pd.concat(parts), chosen
 
 
@@ -257,9 +266,9 @@ def timing_table(solar: Dataset, homes: Dataset) -> pd.DataFrame:
     sixty_days = solar.series.iloc[: 60 * 96]
     year = homes.series.resample("15min").interpolate().iloc[-365 * 96 :]
     columns = [f"{int(h / pd.Timedelta(hours=1))} h" for h in DEFAULT_HORIZONS]
-    options = {"timezone": solar.timezone}
+    options = solar.model_options()
     rows = {
-        "model selection (backtest of 5 candidates), 60 days": {
+        f"model selection (backtest of {len(CANDIDATES)} candidates), 60 days": {
             column: _seconds(lambda h=h: select_model(sixty_days, h, solar.regressors, options))
             for column, h in zip(columns, DEFAULT_HORIZONS, strict=True)
         }
@@ -276,9 +285,10 @@ def timing_table(solar: Dataset, homes: Dataset) -> pd.DataFrame:
     return table
 
 
-COLUMNS = ["persistence", "yesterday", "last week", "best naive", "ols", "hgb", "auto"]
-HEADERS = ["persistence", "same time yesterday", "same time last week", "best naive", "OLS"]
-HEADERS += ["HGB", "model choice"]
+COLUMNS = ["persistence", "yesterday", "last week", "best naive", "profile", "ols", "hgb"]
+COLUMNS += ["auto"]
+HEADERS = ["persistence", "same time yesterday", "same time last week", "best naive"]
+HEADERS += ["daily profile", "OLS", "HGB", "model choice"]
 
 
 def accuracy_markdown(
@@ -335,22 +345,27 @@ belief time. Figures are accuracy = 1 - WAPE on the events every method forecast
   the value 24 hours earlier (48 hours earlier at 48 h ahead); same time last week = the
   value 7 days earlier; best naive = the best of these three per series and horizon, picked
   in hindsight on the evaluated days (so it is a stricter baseline than any one of them).
-- OLS and HGB: `rolling_forecasts`, one fit per day and horizon on all earlier data. OLS
-  picks its lags and the Box-Cox transform by rolling-origin cross-validation over the last
-  3 days; HGB uses all candidate lags, hour and weekday.
+- Daily profile, OLS and HGB: `rolling_forecasts`, one fit per day and horizon on all
+  earlier data. The daily profile is a quantile of the same time of day over the last 7,
+  10 or 14 known days (the two chosen by a backtest over the last 14 days). OLS picks its
+  lags and the Box-Cox transform by rolling-origin cross-validation over the last 3 days;
+  HGB uses all candidate lags, hour and weekday.
 - Model choice: what forecasts use by default (`auto`): every week, per horizon, a
   rolling-origin backtest (2 folds of 7 days, refitting at each fold) over the data known
-  then chooses among the three baselines, OLS and HGB, and that model forecasts the next
-  week. "Models chosen" counts the weekly choices. Skill = 1 - WAPE of the model choice /
-  WAPE of the best naive (positive: better than the best naive).
+  then chooses among the three baselines, the daily profile, OLS and HGB, and that model
+  forecasts the next week. "Models chosen" counts the weekly choices. Skill = 1 - WAPE of
+  the model choice / WAPE of the best naive (positive: better than the best naive).
 
 The seed's figures are for other assets (the seed's own building and solar assets), shown
-for scale only. Weather: only the Solar series has a regressor (clear-sky irradiance, known
-at any horizon); no weather forecasts issued in the past ship with these data sets, and
-observed weather would be a perfect forecast. No wind series or second PV series long
-enough for these horizons (weeks of history, then weeks to evaluate) ships in a small PyPI
-package: pvanalytics' other PV files cover 1 to 31 days, pvlib ships weather but no
-measured power, and windpowerlib ships no measured power either."""
+for scale only. Solar is forecast as the platform forecasts a solar asset at SERF's place
+(39.742 N, 105.178 W): every model but the three baseline columns forecasts the clear-sky
+index (pvlib's clear sky, averaged over each 15-minute event), and the model choice's
+candidates are the platform's (its baselines, too, in clear-sky index). Weather: no
+weather forecasts issued in the past ship with these data sets, and observed weather
+would be a perfect forecast, so no series has weather regressors. No wind series or
+second PV series long enough for these horizons (weeks of history, then weeks to evaluate)
+ships in a small PyPI package: pvanalytics' other PV files cover 1 to 31 days, pvlib ships
+weather but no measured power, and windpowerlib ships no measured power either."""
 
 
 TIMING_NOTE = """Speed per horizon. Model selection: the backtest of the five candidates

@@ -108,12 +108,14 @@ class ClearSkyIndexForecaster(WrappedForecaster):
         history: pd.Series | None = None,
         regressors: pd.DataFrame | None = None,
     ) -> pd.Series:
-        """The inner model's index forecasts, times each event's clear-sky power."""
+        """The inner model's index forecasts, at least 0 (no sky is darker than dark, so
+        the forecast never has the opposite sign of production), times each event's
+        clear-sky power."""
         history = self._history(history)
         if self.transform is None:
             return self.inner.predict(event_starts, history, regressors)
         index_history = self.transform.to_index(history, self.irradiance(history.index))
-        index = self.inner.predict(event_starts, index_history, regressors)
+        index = self.inner.predict(event_starts, index_history, regressors).clip(lower=0)
         return self.transform.to_power(index, self.irradiance(event_starts)).rename("forecast")
 
 

@@ -2,10 +2,10 @@
 
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
 of the data known when choosing; shorter folds, of whole days, when the history is too
-short to leave MIN_TRAINING before them), every candidate model (the naive baselines, OLS and
-gradient boosting) is fitted at each fold's first belief time on the data known then and
-forecasts the fold's events, each from the data known at its own belief time (as in
-``rolling_forecasts``). The candidates are scored by WAPE on the events all of them
+short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the
+daily profile, OLS and gradient boosting) is fitted at each fold's first belief time on the
+data known then and forecasts the fold's events, each from the data known at its own belief
+time (as in ``rolling_forecasts``). The candidates are scored by WAPE on the events all of them
 forecast; the lowest wins, and ties go to the simpler model (the baselines are tried
 first). Because the baselines are candidates, the chosen model is never worse than the
 best naive forecast on the backtest.
@@ -29,11 +29,12 @@ import pandas as pd
 from flexmeasures.forecasting.baselines import NAIVE_MODELS, best_naive
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
 from flexmeasures.forecasting.metrics import wape
+from flexmeasures.forecasting.profile import DailyProfileForecaster
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
 AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
-CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS)
+CANDIDATES = (*NAIVE_MODELS, DailyProfileForecaster.name, *REGRESSION_MODELS)
 BACKTEST_FOLDS = 2
 FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)

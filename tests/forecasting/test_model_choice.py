@@ -72,6 +72,7 @@ def test_auto_forecasts_come_from_the_backtests_winner_and_keep_the_choice(db, w
         "naive-persistence",
         "naive-yesterday",
         "naive-week",
+        "profile",
         "ols",
         "hgb",
     }

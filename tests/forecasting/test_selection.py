@@ -45,7 +45,7 @@ def ar_choice() -> Selection:
 def test_a_purely_weekly_series_chooses_same_time_last_week(weekly_choice):
     assert weekly_choice.model == LAST_WEEK
     assert weekly_choice.wape == 0 and weekly_choice.best_naive == LAST_WEEK
-    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "ols", "hgb"}
+    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "profile", "ols", "hgb"}
 
 
 def test_an_auto_regressive_process_chooses_a_regression_model(ar_choice):

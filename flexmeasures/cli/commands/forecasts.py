@@ -56,9 +56,9 @@ DATE = click.DateTime(["%Y-%m-%d"])
     "--model",
     "model_name",
     metavar="NAME",
-    help="Forecasting model: auto, ols, hgb, naive-persistence (or naive), naive-yesterday "
-    "or naive-week [default: FLEXMEASURES_FORECASTING_MODELS for the sensor, else auto: the "
-    "model with the lowest error in a backtest on recent history, per horizon].",
+    help="Forecasting model: auto, ols, hgb, profile, naive-persistence (or naive), "
+    "naive-yesterday or naive-week [default: FLEXMEASURES_FORECASTING_MODELS for the sensor, "
+    "else auto: the model with the lowest error in a backtest on recent history, per horizon].",
 )
 @click.option("--as-job", is_flag=True, help="Queue a forecasting job per horizon instead.")
 @with_appcontext
