@@ -11,15 +11,18 @@ For an asset and a delivery window [start, end) at order time ``now``:
 - the offer strategy (``flexmeasures.market.strategy``) turns flexibility = schedule -
   baseline into sell orders: price = cost of deviating (lost arbitrage + the asset's battery
   wear) + margin, expiring a lead time before delivery, for the quarter hours whose
-  expected value (``expected_price`` against the cost) is positive, earliest first.
+  expected value (``expected_price`` against the cost) is positive, earliest first, in
+  blocks of consecutive quarter hours of equal power (at most the asset's
+  ``max_block_quarter_hours``) priced at their dearest quarter hour.
 
-Each order gets an idempotency key from asset, quarter hour and strategy run (the run id is
+Each order gets an idempotency key from asset, block start and strategy run (the run id is
 derived from asset, window and the quarter hour of ``now``), so a retried or repeated run
-never sells twice; a quarter hour with a live order of ours (not cancelled or expired) is not
-offered again. Orders are recorded (``TradingOrder``, status "new") and committed before they
-are submitted, so a crash in between is repaired by the next run (same key: the marketplace
-answers the first order). Assets with trading switched off (``TradingSetting.enabled``) offer
-nothing. Powers in W (consumption positive), prices in EUR/kWh unless said otherwise.
+never sells twice; a quarter hour within a live order of ours (not cancelled or expired) is
+not offered again (a new block never spans it). Orders are recorded (``TradingOrder``,
+status "new") and committed before they are submitted, so a crash in between is repaired by
+the next run (same key: the marketplace answers the first order). Assets with trading
+switched off (``TradingSetting.enabled``) offer nothing. Powers in W (consumption
+positive), prices in EUR/kWh unless said otherwise.
 """
 
 from __future__ import annotations
@@ -140,6 +143,7 @@ def offer_settings(asset: Asset) -> tuple[OfferSettings, bool]:
         country_code=setting.country_code,
         location_ids=(setting.location_id,) if setting.location_id else (),
         metering_id=f"flexmeasures-asset-{asset.id}",
+        max_block_quarter_hours=setting.max_block_quarter_hours or 4,
     )
     return settings, setting.enabled is not False
 
@@ -176,12 +180,11 @@ def plan_orders(
     inputs = (baseline, schedule, price, prices, settings)
     plan = TradingPlan(asset_id, run_id, enabled, inputs, baseline_w=baseline)
     if enabled:
-        orders = offer_strategy(baseline, schedule, price, now, prices, settings)
         taken = _taken_slots(asset_id, start, end)
+        orders = offer_strategy(baseline, schedule, price, now, prices, settings, taken)
         plan.orders = [
             {**order, "idempotency_key": idempotency_key(asset_id, _start_of(order), run_id)}
             for order in orders
-            if _start_of(order) not in taken
         ]
     return plan
 
@@ -191,22 +194,29 @@ def _start_of(order: dict[str, Any]) -> datetime:
     return pd.Timestamp(order["delivery_start"]).to_pydatetime()
 
 
-def _taken_slots(asset_id: int, start: datetime, end: datetime) -> set[datetime]:
-    """Quarter hours in [start, end) that hold a live order of ours for the asset."""
-    query = select(TradingOrder.delivery_start).where(
+def _taken_slots(asset_id: int, start: datetime, end: datetime) -> set[pd.Timestamp]:
+    """Quarter-hour starts in [start, end) within a live order of ours for the asset (every
+    quarter hour of a block)."""
+    query = select(TradingOrder.delivery_start, TradingOrder.delivery_end).where(
         TradingOrder.asset_id == asset_id,
-        TradingOrder.delivery_start >= start,
         TradingOrder.delivery_start < end,
+        TradingOrder.delivery_end > start,
         TradingOrder.status.not_in(DEAD_STATUSES),
     )
-    return {pd.Timestamp(moment).to_pydatetime() for moment in db.session.scalars(query)}
+    window = _quarter_hours(start, end)
+    taken: set[pd.Timestamp] = set()
+    for order_start, order_end in db.session.execute(query):
+        inside = (window >= pd.Timestamp(order_start)) & (window < pd.Timestamp(order_end))
+        taken.update(window[inside])
+    return taken
 
 
 def record_plan(plan: TradingPlan, market_url: str) -> list[TradingOrder]:
     """Record the plan's orders as ours (status "new"; flushed, not committed)."""
     rows = []
     for order in plan.orders:
-        start = _start_of(order)
+        start, end = _start_of(order), pd.Timestamp(order["delivery_end"]).to_pydatetime()
+        baselines = plan.baseline_w.loc[_quarter_hours(start, end)]
         rows.append(
             TradingOrder(
                 asset_id=plan.asset_id,
@@ -216,9 +226,10 @@ def record_plan(plan: TradingPlan, market_url: str) -> list[TradingOrder]:
                 side=order["side"],
                 power_w=order["power"],
                 price_eur_per_kwh=order["price"],
-                baseline_w=float(plan.baseline_w[pd.Timestamp(start)]),
+                baseline_w=float(baselines.iloc[0]),
+                baselines_w=[float(value) for value in baselines],
                 delivery_start=start,
-                delivery_end=pd.Timestamp(order["delivery_end"]).to_pydatetime(),
+                delivery_end=end,
                 expiry_time=pd.Timestamp(order["expiry_time"]).to_pydatetime(),
                 status="new",
             )
@@ -259,12 +270,22 @@ def meter_data(metering_id: str, points_kwh: pd.Series, now: datetime) -> dict[s
     }
 
 
+def order_baselines_w(row: TradingOrder) -> pd.Series:
+    """A recorded order's baseline (W) per quarter hour of its delivery window (indexed by
+    quarter-hour start); an order from before blocks has one, ``baseline_w``."""
+    index = _quarter_hours(row.delivery_start, row.delivery_end)
+    values = row.baselines_w if row.baselines_w else [row.baseline_w] * len(index)
+    if len(values) != len(index):
+        raise TradingError(f"Order {row.id} has {len(values)} baselines for {len(index)} slots.")
+    return pd.Series(values, index=index, dtype=float)
+
+
 def order_body(row: TradingOrder) -> dict[str, Any]:
     """The sell order to submit for a recorded order, with its baseline (kWh) and the
     asset's location (its TradingSetting; none: any)."""
     setting = db.session.get(TradingSetting, row.asset_id)
     location_id = setting.location_id if setting else None
-    baseline = pd.Series([row.baseline_w * 0.25 / 1000], index=[pd.Timestamp(row.delivery_start)])
+    baseline = order_baselines_w(row) * 0.25 / 1000
     return {
         "side": row.side,
         "power": int(row.power_w),
