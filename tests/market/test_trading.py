@@ -363,3 +363,70 @@ def test_trading_without_a_configured_marketplace_says_what_to_set(app, db, batt
         result = runner.invoke(cli, args)
         assert result.exit_code == 1
         assert "FLEXMEASURES_TRADING_MARKET_URL" in result.output
+
+
+def test_planning_many_assets_together_gives_each_the_plan_it_gets_alone(db, battery):
+    from flexmeasures.data.models import Asset
+    from flexmeasures.market.trading import plan_many
+
+    owner, market = battery.owner, db.session.get(Asset, battery.id).market
+    half = add_trading_battery(owner, "half-full battery", market)
+    db.session.get(TradingSetting, half.id).max_block_quarter_hours = 1
+    add_forecast(half, START, END + timedelta(hours=1), 0.002, made_at=NOW - timedelta(hours=1))
+    schedule(half, START, END + timedelta(hours=1), soc_at_start=0.005)
+    unforecast = add_trading_battery(owner, "battery without a forecast", market)
+    ids = [battery.id, half.id, unforecast.id, 10**6]
+    together = plan_many(ids, START, END, NOW, expected_price=0.2)
+    assert list(together) == ids
+    for asset_id in (battery.id, half.id):
+        alone = plan_orders(asset_id, START, END, NOW, expected_price=0.2)
+        plan = together[asset_id]
+        assert not isinstance(plan, TradingError)
+        assert plan.orders == alone.orders and plan.run_id == alone.run_id
+        pd.testing.assert_frame_equal(plan.slots, alone.slots)
+    assert together[battery.id].orders != together[half.id].orders  # not one asset's twice
+    assert "no forecast" in str(together[unforecast.id])
+    assert "no asset with id" in str(together[10**6])
+
+
+class SubmitMarket:
+    """A marketplace that takes every order (answering an order id per idempotency key),
+    refusing those with a price above ``refuse_above`` (422)."""
+
+    def __init__(self, refuse_above: float = 1.0) -> None:
+        from flexmeasures.market.connector import ConnectorSettings
+
+        self.settings = ConnectorSettings(MARKET_URL, "seller", "pw", backoff=0, max_backoff=0)
+        self.refuse_above = refuse_above
+        self.keys: list[str] = []
+
+    def submit_order(self, order: dict, key: str) -> dict:
+        from flexmeasures.market.connector import MarketConnectorError
+
+        if order["price"] > self.refuse_above:
+            raise MarketConnectorError(422, {"price": ["too dear"]})
+        self.keys.append(key)
+        return {"order_id": 100 + len(self.keys), "status": "matching_active"}
+
+
+def test_placing_many_records_before_submitting_and_stores_every_answer(db, battery):
+    from flexmeasures.market.trading import place_many
+
+    owner = battery.owner
+    other = add_trading_battery(owner, "second battery", battery.market, battery_wear=5000.0)
+    add_forecast(other, START, END + timedelta(hours=1), 0.0, made_at=NOW - timedelta(hours=1))
+    schedule(other, START, END + timedelta(hours=1), soc_at_start=0.02)
+    market = SubmitMarket(refuse_above=1.0)  # the second battery's wear makes it 5.01 EUR/kWh
+    plans, counts = place_many(
+        cast(MarketConnector, market), [battery.id, other.id], START, END, NOW, 10.0
+    )
+    assert counts == {"submitted": 1, "failed": 1}
+    rows = {row.asset_id: row for row in db.session.scalars(select(TradingOrder))}
+    assert rows[battery.id].status == "matching_active" and rows[battery.id].market_order_id
+    assert market.keys == [rows[battery.id].idempotency_key]
+    assert rows[other.id].status == "failed" and "too dear" in rows[other.id].error
+    # a second round in the same quarter hour offers nothing new and resubmits nothing
+    plans, counts = place_many(
+        cast(MarketConnector, market), [battery.id, other.id], START, END, NOW, 10.0
+    )
+    assert all(plan.orders == [] for plan in plans.values()) and counts["submitted"] == 0
