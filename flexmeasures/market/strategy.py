@@ -41,11 +41,11 @@ longer cap makes fewer orders. Orders come earliest first.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 QUARTER_HOUR = timedelta(minutes=15)
@@ -137,7 +137,7 @@ def evaluate_slots(
     orders). See the module docstring for the rules."""
     settings = settings or OfferSettings()
     flex = flexibility(baseline_w, schedule_w)
-    power = (-flex).clip(lower=0).apply(math.floor).astype(float)
+    power = np.floor((-flex).clip(lower=0))
     energy = power * HOURS_PER_SLOT / 1000
     cost = deviation_cost(flex.index, own_prices_eur_per_mwh, settings.battery_wear_eur_per_mwh)
     if isinstance(market_price_eur_per_kwh, pd.Series):
@@ -145,7 +145,7 @@ def evaluate_slots(
     else:
         market = pd.Series(float(market_price_eur_per_kwh), index=flex.index)
     value = (market - cost) * energy
-    price = ((cost + settings.margin_eur_per_kwh) * 10_000 - 1e-9).apply(math.ceil) / 10_000
+    price = np.ceil((cost + settings.margin_eur_per_kwh) * 10_000 - 1e-9) / 10_000
     offer = (power >= max(settings.min_power_w, 1)) & (value > 0)
     return pd.DataFrame(
         {
@@ -189,21 +189,20 @@ def offer_blocks(slots: pd.DataFrame, max_quarter_hours: int = 4) -> list[pd.Dat
     blocks, earliest first: consecutive quarter hours with the same ``offer_power_w`` (W),
     at most ``max_quarter_hours`` each (see Blocks in the module docstring)."""
     offered = slots[slots["offer"]].sort_index()
-    blocks: list[list[pd.Timestamp]] = []
-    previous: tuple[pd.Timestamp, float] | None = None
-    for start, power in offered["offer_power_w"].items():
+    starts = offered.index.asi8
+    powers = offered["offer_power_w"].to_numpy()
+    step = pd.Timedelta(QUARTER_HOUR).value
+    bounds = [0]
+    for i in range(1, len(offered)):
         joins = (
-            previous is not None
-            and start == previous[0] + QUARTER_HOUR
-            and power == previous[1]
-            and len(blocks[-1]) < max_quarter_hours
+            starts[i] == starts[i - 1] + step
+            and powers[i] == powers[i - 1]
+            and i - bounds[-1] < max_quarter_hours
         )
-        if joins:
-            blocks[-1].append(start)
-        else:
-            blocks.append([start])
-        previous = (start, power)
-    return [offered.loc[starts] for starts in blocks]
+        if not joins:
+            bounds.append(i)
+    bounds.append(len(offered))
+    return [offered.iloc[a:b] for a, b in zip(bounds, bounds[1:], strict=False) if b > a]
 
 
 def _order(block: pd.DataFrame, settings: OfferSettings) -> dict:
@@ -245,12 +244,11 @@ def offer_strategy(
     )
     expired = slots.index - settings.lead_time <= pd.Timestamp(now)
     slots["offer"] &= ~expired & ~slots.index.isin(list(unavailable))
-    baseline = baseline_w.astype(float).reindex(slots.index)
+    slots["baseline_w"] = baseline_w.astype(float).reindex(slots.index)
     orders = []
     for block in offer_blocks(slots, settings.max_block_quarter_hours):
         order = _order(block, settings)
         if settings.metering_id:
-            block_baseline = baseline.loc[block.index]
-            order["baseline"] = _baseline_object(block_baseline, settings.metering_id, now)
+            order["baseline"] = _baseline_object(block["baseline_w"], settings.metering_id, now)
         orders.append(order)
     return orders
