@@ -137,27 +137,30 @@ def evaluate_slots(
     orders). See the module docstring for the rules."""
     settings = settings or OfferSettings()
     flex = flexibility(baseline_w, schedule_w)
-    power = np.floor((-flex).clip(lower=0))
+    index = flex.index
+    power = np.floor(np.clip(-flex.to_numpy(), 0, None))
     energy = power * HOURS_PER_SLOT / 1000
-    cost = deviation_cost(flex.index, own_prices_eur_per_mwh, settings.battery_wear_eur_per_mwh)
+    cost = deviation_cost(index, own_prices_eur_per_mwh, settings.battery_wear_eur_per_mwh)
+    cost = cost.to_numpy()
     if isinstance(market_price_eur_per_kwh, pd.Series):
-        market = market_price_eur_per_kwh.astype(float).reindex(flex.index)
+        market = market_price_eur_per_kwh.astype(float).reindex(index).to_numpy()
     else:
-        market = pd.Series(float(market_price_eur_per_kwh), index=flex.index)
+        market = np.full(len(index), float(market_price_eur_per_kwh))
     value = (market - cost) * energy
     price = np.ceil((cost + settings.margin_eur_per_kwh) * 10_000 - 1e-9) / 10_000
-    offer = (power >= max(settings.min_power_w, 1)) & (value > 0)
+    offer = (power >= max(settings.min_power_w, 1)) & (value > 0)  # no market price: False
     return pd.DataFrame(
         {
-            "flexibility_w": flex,
+            "flexibility_w": flex.to_numpy(),
             "offer_power_w": power,
             "energy_kwh": energy,
             "cost_eur_per_kwh": cost,
             "market_price_eur_per_kwh": market,
             "expected_value_eur": value,
             "price_eur_per_kwh": price,
-            "offer": offer.fillna(False).astype(bool),
-        }
+            "offer": offer,
+        },
+        index=index,
     )
 
 
