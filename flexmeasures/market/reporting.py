@@ -43,20 +43,22 @@ def trading_round(
 
 
 def order_lines(asset_id: int | None = None, limit: int = 50) -> list[str]:
-    """Our orders, newest delivery first: one line per order, one per contract (status,
-    delivered %, net amount), and a total of the settled net amounts."""
+    """Our orders, newest delivery first: one line per order (its delivery window, power,
+    price and status), one per contract (status, delivered %, net amount), and a total of
+    the settled net amounts."""
     query = select(TradingOrder).order_by(TradingOrder.delivery_start.desc(), TradingOrder.id)
     if asset_id is not None:
         query = query.where(TradingOrder.asset_id == asset_id)
     orders = list(db.session.scalars(query.limit(limit)))
     if not orders:
         return ["No trading orders yet."]
-    lines = [f"{'order':>6} {'asset':>6} {'delivery (UTC)':<17} {'W':>8} {'EUR/kWh':>8} status"]
+    lines = [f"{'order':>6} {'asset':>6} {'delivery (UTC)':<23} {'W':>8} {'EUR/kWh':>8} status"]
     total = 0.0
     for order in orders:
         lines.append(
             f"{order.market_order_id or '-':>6} {order.asset_id:>6} "
-            f"{order.delivery_start.strftime('%Y-%m-%d %H:%M'):<17} {order.power_w:>8.0f} "
+            f"{order.delivery_start:%Y-%m-%d %H:%M}-{order.delivery_end:%H:%M} "
+            f"{order.power_w:>8.0f} "
             f"{order.price_eur_per_kwh:>8.4f} {order.status}"
             + (f" ({order.error})" if order.error else "")
         )

@@ -55,7 +55,6 @@ SUBMIT_WORKERS = 8
 """Orders submitted at a time by ``place_many``."""
 COMMIT_EVERY = 50
 """Submit answers stored per commit (the idempotency keys are committed before sending)."""
-__all__ = ["TradingError"]
 
 
 @dataclass

@@ -430,3 +430,23 @@ def test_placing_many_records_before_submitting_and_stores_every_answer(db, batt
         cast(MarketConnector, market), [battery.id, other.id], START, END, NOW, 10.0
     )
     assert all(plan.orders == [] for plan in plans.values()) and counts["submitted"] == 0
+
+
+def test_a_trading_round_offers_every_trading_asset_and_names_those_it_cannot(db, battery):
+    from flexmeasures.market.reporting import order_lines, trading_round
+
+    unforecast = add_trading_battery(battery.owner, "battery without a forecast", battery.market)
+    market = SubmitMarket()
+    # at 09:50 the round offers 10:00-11:00; with a lead time of 30 minutes the quarter hours
+    # from 10:30 on can still be offered
+    now = START - timedelta(minutes=10)
+    lines = trading_round(cast(MarketConnector, market), now, timedelta(hours=1), poll=False)
+    assert lines[:2] == [
+        f"Asset {battery.id}: 1 new order(s).",
+        f"Asset {unforecast.id}: nothing offered (Asset {unforecast.id} has no forecast "
+        f"for the quarter hour {START.isoformat()}.)",
+    ]
+    assert "Submitted 1 order(s), 0 failed." in lines
+    [row] = db.session.scalars(select(TradingOrder)).all()
+    assert (row.delivery_start, row.delivery_end) == (START + timedelta(minutes=30), END)
+    assert any("2030-01-07 10:30-11:00    10000" in line for line in order_lines(battery.id))
