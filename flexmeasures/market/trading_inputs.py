@@ -88,8 +88,10 @@ class TradingInputs:
         a price is missing (then the lost arbitrage counts as 0)."""
         if asset.market_id is None:
             return None
+        found = self.market_prices.get(asset.market_id)
+        if found is None:
+            return None
         resolution = asset.market.event_resolution
-        found = self.market_prices.get(asset.market_id, pd.Series(dtype=float))
         found = found[found.index >= pd.Timestamp(self.start) - resolution]
         prices = resample_events(found, resolution, QUARTER_HOUR, self.start, self.end)
         return None if prices.isna().any() else prices

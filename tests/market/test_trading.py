@@ -450,3 +450,14 @@ def test_a_trading_round_offers_every_trading_asset_and_names_those_it_cannot(db
     [row] = db.session.scalars(select(TradingOrder)).all()
     assert (row.delivery_start, row.delivery_end) == (START + timedelta(minutes=30), END)
     assert any("2030-01-07 10:30-11:00    10000" in line for line in order_lines(battery.id))
+
+
+def test_without_known_market_prices_the_lost_arbitrage_counts_as_zero(battery):
+    # two days before the order time the prices (known a day before) were not known yet;
+    # a forecast was
+    early = NOW - timedelta(days=2)
+    add_forecast(battery, START, END, 0.0, made_at=early - timedelta(hours=1))
+    plan = plan_orders(battery.id, START, END, early, expected_price=0.2)
+    assert plan.inputs[3] is None  # no own prices
+    assert list(plan.slots["cost_eur_per_kwh"]) == pytest.approx([WEAR / 1000] * 4)
+    assert [o["price"] for o in plan.orders] == pytest.approx([WEAR / 1000 + MARGIN])
