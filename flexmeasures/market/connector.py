@@ -25,6 +25,7 @@ price in EUR/kWh, energy in kWh.
 from __future__ import annotations
 
 import hashlib
+import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -153,18 +154,21 @@ class MarketConnector:
     clock: Callable[[], float] = time.monotonic
     sleep: Callable[[float], None] = time.sleep
     tokens: _Tokens = field(default_factory=_Tokens)
+    token_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     # --- tokens -------------------------------------------------------------------------
 
     def access_token(self) -> str:
-        """A valid access token: the static one, or one refreshed before it expires."""
+        """A valid access token: the static one, or one refreshed before it expires (one
+        thread at a time: threads submitting through one connector renew it once)."""
         if self.settings.token and not self.settings.username:
             return self.settings.token
-        if self.tokens.access is None or self.clock() >= self.tokens.refresh_at:
-            self._renew()
-        if self.tokens.access is None:
-            raise MarketConnectorError(None, "the token endpoint gave no access token")
-        return self.tokens.access
+        with self.token_lock:
+            if self.tokens.access is None or self.clock() >= self.tokens.refresh_at:
+                self._renew()
+            if self.tokens.access is None:
+                raise MarketConnectorError(None, "the token endpoint gave no access token")
+            return self.tokens.access
 
     def _renew(self) -> None:
         """Get new tokens: refresh_token grant if possible, else the password grant."""

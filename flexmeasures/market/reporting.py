@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from flexmeasures.data import db
 from flexmeasures.data.models import TradingContract, TradingOrder
-from flexmeasures.market.connector import MarketConnector, MarketConnectorError
+from flexmeasures.market.connector import MarketConnector
 from flexmeasures.market.delivery import submit_due_metering
 from flexmeasures.market.trade_stream import poll_once
-from flexmeasures.market.trading import TradingError, place_orders, trading_assets
+from flexmeasures.market.trading import TradingError, place_many, trading_assets
 
 QUARTER_HOUR = timedelta(minutes=15)
 
@@ -23,21 +23,18 @@ def trading_round(
     connector: MarketConnector, now: datetime, horizon: timedelta, poll: bool = True
 ) -> list[str]:
     """One round of the periodic job: offer each trading asset's flexibility from the next
-    quarter hour over ``horizon``, send due metering data and (``poll``) poll our orders'
-    statuses. Returns what happened, one line per asset and step."""
+    quarter hour over ``horizon`` (all assets' inputs read together, their orders recorded in
+    one commit and submitted several at a time), send due metering data and (``poll``) poll
+    our orders' statuses. Returns what happened, one line per asset and step."""
     start = pd.Timestamp(now).tz_convert("UTC").ceil(QUARTER_HOUR).to_pydatetime()
+    plans, counts = place_many(connector, trading_assets(), start, start + horizon, now)
     lines = []
-    for asset_id in trading_assets():
-        try:
-            plan, counts = place_orders(connector, asset_id, start, start + horizon, now)
-        except (TradingError, MarketConnectorError) as exc:
-            db.session.rollback()
-            lines.append(f"Asset {asset_id}: nothing offered ({exc})")
-            continue
-        lines.append(
-            f"Asset {asset_id}: {len(plan.orders)} new order(s); submitted "
-            f"{counts['submitted']}, failed {counts['failed']}."
-        )
+    for asset_id, plan in plans.items():
+        if isinstance(plan, TradingError):
+            lines.append(f"Asset {asset_id}: nothing offered ({plan})")
+        else:
+            lines.append(f"Asset {asset_id}: {len(plan.orders)} new order(s).")
+    lines.append(f"Submitted {counts['submitted']} order(s), {counts['failed']} failed.")
     if poll:
         lines.append(f"Polled {poll_once(connector)} order(s).")
     metering = submit_due_metering(connector, now)
@@ -46,20 +43,22 @@ def trading_round(
 
 
 def order_lines(asset_id: int | None = None, limit: int = 50) -> list[str]:
-    """Our orders, newest delivery first: one line per order, one per contract (status,
-    delivered %, net amount), and a total of the settled net amounts."""
+    """Our orders, newest delivery first: one line per order (its delivery window, power,
+    price and status), one per contract (status, delivered %, net amount), and a total of
+    the settled net amounts."""
     query = select(TradingOrder).order_by(TradingOrder.delivery_start.desc(), TradingOrder.id)
     if asset_id is not None:
         query = query.where(TradingOrder.asset_id == asset_id)
     orders = list(db.session.scalars(query.limit(limit)))
     if not orders:
         return ["No trading orders yet."]
-    lines = [f"{'order':>6} {'asset':>6} {'delivery (UTC)':<17} {'W':>8} {'EUR/kWh':>8} status"]
+    lines = [f"{'order':>6} {'asset':>6} {'delivery (UTC)':<23} {'W':>8} {'EUR/kWh':>8} status"]
     total = 0.0
     for order in orders:
         lines.append(
             f"{order.market_order_id or '-':>6} {order.asset_id:>6} "
-            f"{order.delivery_start.strftime('%Y-%m-%d %H:%M'):<17} {order.power_w:>8.0f} "
+            f"{order.delivery_start:%Y-%m-%d %H:%M}-{order.delivery_end:%H:%M} "
+            f"{order.power_w:>8.0f} "
             f"{order.price_eur_per_kwh:>8.4f} {order.status}"
             + (f" ({order.error})" if order.error else "")
         )

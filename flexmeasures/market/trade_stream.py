@@ -42,10 +42,12 @@ from flexmeasures.data.models import (
 )
 from flexmeasures.data.services.commitments import record_commitments
 from flexmeasures.market.connector import MarketConnector, backoff_delay
+from flexmeasures.market.trading import order_baselines_w
 
 logger = logging.getLogger(__name__)
 COMMITMENT_SOURCE = "marketplace"
 W_PER_MW = 1_000_000
+QUARTER_HOUR = pd.Timedelta(minutes=15)
 
 
 def _time(text: str | None) -> datetime | None:
@@ -161,21 +163,34 @@ def _take_results(contract: TradingContract, data: dict[str, Any]) -> None:
         contract.net_amount_eur = None if net is None else float(net)
 
 
-def commit_to_deliver(row: TradingOrder, contract: TradingContract) -> Commitment:
-    """The asset's commitment to deliver a sold contract: net power at most baseline -
-    contracted power (MW, consumption positive) over the contract's delivery window."""
-    commitment = Commitment(
-        asset_id=row.asset_id,
-        start=contract.delivery_start,
-        end=contract.delivery_end,
-        kind="at most",
-        power_in_mw=(row.baseline_w - contract.power_w) / W_PER_MW,
-        source=COMMITMENT_SOURCE,
-        external_id=f"{row.market_url}#contract-{contract.market_contract_id}"[-120:],
-        reason=f"marketplace contract {contract.market_contract_id} (sold {contract.power_w:g} W)",
-    )
-    record_commitments([commitment])
-    return commitment
+def commit_to_deliver(row: TradingOrder, contract: TradingContract) -> list[Commitment]:
+    """The asset's commitments to deliver a sold contract: per quarter hour of the contract's
+    delivery window, net power at most that quarter hour's baseline - contracted power (MW,
+    consumption positive). Consecutive quarter hours with the same bound share one; when
+    there are several, each one's external id ends with its start (they are unique)."""
+    bounds = (order_baselines_w(row) - contract.power_w) / W_PER_MW
+    inside = (bounds.index >= contract.delivery_start) & (bounds.index < contract.delivery_end)
+    bounds = bounds[inside]
+    runs = [run for _, run in bounds.groupby((bounds != bounds.shift()).cumsum())]
+    reference = f"{row.market_url}#contract-{contract.market_contract_id}"
+    commitments = [
+        Commitment(
+            asset_id=row.asset_id,
+            start=run.index[0].to_pydatetime(),
+            end=(run.index[-1] + QUARTER_HOUR).to_pydatetime(),
+            kind="at most",
+            power_in_mw=float(run.iloc[0]),
+            source=COMMITMENT_SOURCE,
+            external_id=(
+                reference if len(runs) == 1 else f"{reference}@{run.index[0]:%Y%m%dT%H%M}"
+            )[-120:],
+            reason=f"marketplace contract {contract.market_contract_id} "
+            f"(sold {contract.power_w:g} W)",
+        )
+        for run in runs
+    ]
+    record_commitments(commitments)
+    return commitments
 
 
 def apply_message(market_url: str, message: dict[str, Any]) -> bool:

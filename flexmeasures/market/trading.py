@@ -11,22 +11,26 @@ For an asset and a delivery window [start, end) at order time ``now``:
 - the offer strategy (``flexmeasures.market.strategy``) turns flexibility = schedule -
   baseline into sell orders: price = cost of deviating (lost arbitrage + the asset's battery
   wear) + margin, expiring a lead time before delivery, for the quarter hours whose
-  expected value (``expected_price`` against the cost) is positive, earliest first.
+  expected value (``expected_price`` against the cost) is positive, earliest first, in
+  blocks of consecutive quarter hours of equal power (at most the asset's
+  ``max_block_quarter_hours``) priced at their dearest quarter hour.
 
-Each order gets an idempotency key from asset, quarter hour and strategy run (the run id is
+Each order gets an idempotency key from asset, block start and strategy run (the run id is
 derived from asset, window and the quarter hour of ``now``), so a retried or repeated run
-never sells twice; a quarter hour with a live order of ours (not cancelled or expired) is not
-offered again. Orders are recorded (``TradingOrder``, status "new") and committed before they
-are submitted, so a crash in between is repaired by the next run (same key: the marketplace
-answers the first order). Assets with trading switched off (``TradingSetting.enabled``) offer
-nothing. Powers in W (consumption positive), prices in EUR/kWh unless said otherwise.
+never sells twice; a quarter hour within a live order of ours (not cancelled or expired) is
+not offered again (a new block never spans it). Orders are recorded (``TradingOrder``,
+status "new") and committed before they are submitted, so a crash in between is repaired by
+the next run (same key: the marketplace answers the first order). Assets with trading
+switched off (``TradingSetting.enabled``) offer nothing. Powers in W (consumption
+positive), prices in EUR/kWh unless said otherwise.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -37,19 +41,20 @@ from sqlalchemy import select
 
 from flexmeasures.data import db
 from flexmeasures.data.models import Asset, TradingOrder, TradingSetting
-from flexmeasures.data.queries import resample_events, search_beliefs
-from flexmeasures.data.services.data_sources import PROGNOSES, source_ids_of_kind
 from flexmeasures.market.connector import MarketConnector, MarketConnectorError, idempotency_key
 from flexmeasures.market.strategy import OfferSettings, evaluate_slots, offer_strategy
+from flexmeasures.market.trading_inputs import (
+    TradingError,
+    TradingInputs,
+    quarter_hours,
+    read_inputs,
+)
 
 QUARTER_HOUR = timedelta(minutes=15)
-W_PER_MW = 1_000_000
-DEAD_STATUSES = ("cancelled", "expired", "failed")
-"""Statuses of our orders that no longer hold their quarter hour."""
-
-
-class TradingError(ValueError):
-    """Trading cannot go ahead as asked (unknown asset, no forecast, no schedule, ...)."""
+SUBMIT_WORKERS = 8
+"""Orders submitted at a time by ``place_many``."""
+COMMIT_EVERY = 50
+"""Submit answers stored per commit (the idempotency keys are committed before sending)."""
 
 
 @dataclass
@@ -72,62 +77,14 @@ class TradingPlan:
         return evaluate_slots(*self.inputs)
 
 
-def _quarter_hours(start: datetime, end: datetime) -> pd.DatetimeIndex:
-    """The quarter-hour starts of [start, end); TradingError unless both are on a quarter."""
-    start, end = pd.Timestamp(start).tz_convert("UTC"), pd.Timestamp(end).tz_convert("UTC")
-    if start != start.floor(QUARTER_HOUR) or end != end.floor(QUARTER_HOUR) or end <= start:
-        raise TradingError("The window must start and end on quarter hours, start before end.")
-    return pd.date_range(start, end, freq=QUARTER_HOUR, inclusive="left")
-
-
-def _power_w(
-    asset: Asset,
-    start: datetime,
-    end: datetime,
-    source_ids: Sequence[int] | None,
-    prior: datetime | None,
-    what: str,
-) -> pd.Series:
-    """The asset's most recent power beliefs (of these sources, recorded by ``prior``) per
-    quarter hour of [start, end), in W; TradingError naming ``what`` if any is missing."""
-    found = search_beliefs([asset.id], start, end, prior=prior, source_ids=source_ids)
-    values = pd.Series(found["event_value"].to_numpy(), index=found["event_start"], dtype=float)
-    values = resample_events(values, asset.event_resolution, QUARTER_HOUR, start, end)
-    if values.isna().any():
-        missing = values.index[values.isna()][0].isoformat()
-        raise TradingError(f"Asset {asset.id} has no {what} for the quarter hour {missing}.")
-    return values * W_PER_MW
-
-
-def baseline_w(asset: Asset, start: datetime, end: datetime, now: datetime) -> pd.Series:
-    """The asset's baseline (W per quarter hour): its forecast as known at ``now``."""
-    return _power_w(asset, start, end, source_ids_of_kind(PROGNOSES), now, "forecast")
-
-
-def schedule_w(asset: Asset, start: datetime, end: datetime) -> pd.Series:
-    """The asset's most recent schedule (W per quarter hour)."""
-    from flexmeasures.scheduling.jobs import scheduler_source_id
-
-    return _power_w(asset, start, end, [scheduler_source_id()], None, "schedule")
-
-
-def own_prices(asset: Asset, start: datetime, end: datetime, now: datetime) -> pd.Series | None:
-    """The asset's market prices (EUR/MWh per quarter hour) known at ``now``; None if the
-    asset has no market or a price is missing (then the lost arbitrage counts as 0)."""
-    if asset.market_id is None:
-        return None
-    market = asset.market
-    found = search_beliefs([asset.market_id], start - market.event_resolution, end, prior=now)
-    prices = pd.Series(found["event_value"].to_numpy(), index=found["event_start"], dtype=float)
-    prices = resample_events(prices, market.event_resolution, QUARTER_HOUR, start, end)
-    return None if prices.isna().any() else prices
-
-
-def offer_settings(asset: Asset) -> tuple[OfferSettings, bool]:
-    """The asset's offer settings (its TradingSetting over the FLEXMEASURES_TRADING_*
-    defaults) and whether it trades at all."""
+def offer_settings(
+    asset: Asset, setting: TradingSetting | None = None
+) -> tuple[OfferSettings, bool]:
+    """The asset's offer settings (its TradingSetting, looked up if not given, over the
+    FLEXMEASURES_TRADING_* defaults) and whether it trades at all."""
     config = current_app.config
-    setting = db.session.get(TradingSetting, asset.id) or TradingSetting(asset_id=asset.id)
+    if setting is None:
+        setting = db.session.get(TradingSetting, asset.id) or TradingSetting(asset_id=asset.id)
     margin = setting.margin_eur_per_kwh
     lead = setting.lead_time_minutes or config["FLEXMEASURES_TRADING_LEAD_TIME_MINUTES"]
     settings = OfferSettings(
@@ -140,6 +97,7 @@ def offer_settings(asset: Asset) -> tuple[OfferSettings, bool]:
         country_code=setting.country_code,
         location_ids=(setting.location_id,) if setting.location_id else (),
         metering_id=f"flexmeasures-asset-{asset.id}",
+        max_block_quarter_hours=setting.max_block_quarter_hours or 4,
     )
     return settings, setting.enabled is not False
 
@@ -149,6 +107,70 @@ def run_id_for(asset_id: int, start: datetime, end: datetime, now: datetime) -> 
     moment = pd.Timestamp(now).tz_convert("UTC").floor(QUARTER_HOUR)
     text = f"{asset_id}|{pd.Timestamp(start).isoformat()}|{pd.Timestamp(end).isoformat()}|{moment}"
     return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def _plan(
+    inputs: TradingInputs, asset_id: int, now: datetime, expected_price: float
+) -> TradingPlan:
+    """The plan of one asset from inputs read for many (see ``plan_many``)."""
+    asset = inputs.assets.get(asset_id)
+    if asset is None:
+        raise TradingError(f"There is no asset with id {asset_id}.")
+    setting = inputs.settings.get(asset_id) or TradingSetting(asset_id=asset_id)
+    settings, enabled = offer_settings(asset, setting)
+    baseline = inputs.power_w(asset, "forecast")
+    schedule = inputs.power_w(asset, "schedule")
+    prices = inputs.prices(asset)
+    run_id = run_id_for(asset_id, inputs.start, inputs.end, now)
+    plan_inputs = (baseline, schedule, expected_price, prices, settings)
+    plan = TradingPlan(asset_id, run_id, enabled, plan_inputs, baseline_w=baseline)
+    if enabled:
+        taken = inputs.taken.get(asset_id, set())
+        orders = offer_strategy(baseline, schedule, expected_price, now, prices, settings, taken)
+        plan.orders = [
+            {**order, "idempotency_key": idempotency_key(asset_id, _start_of(order), run_id)}
+            for order in orders
+        ]
+    return plan
+
+
+def plan_many(
+    asset_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    expected_price: float | None = None,
+) -> dict[int, TradingPlan | TradingError]:
+    """What the strategy offers for each asset's quarter hours in [start, end) at ``now``
+    (see the module docstring), reading all assets' forecasts, schedules, prices and live
+    orders in a few queries (``trading_inputs``): per asset id its plan, or the
+    TradingError saying why it has none (unknown asset, missing forecast or schedule).
+    TradingError at once for a window not on quarter hours."""
+    quarter_hours(start, end)
+    price = expected_price
+    if price is None:
+        price = current_app.config["FLEXMEASURES_TRADING_EXPECTED_PRICE_EUR_PER_KWH"]
+    inputs = read_inputs(asset_ids, start, end, now)
+    plans: dict[int, TradingPlan | TradingError] = {}
+    for asset_id in asset_ids:
+        try:
+            plans[asset_id] = _plan(inputs, asset_id, now, price)
+        except TradingError as exc:
+            plans[asset_id] = exc
+    _drop_recorded([plan for plan in plans.values() if isinstance(plan, TradingPlan)])
+    return plans
+
+
+def _drop_recorded(plans: list[TradingPlan]) -> None:
+    """Leave out of the plans the orders already recorded under their idempotency key (e.g.
+    refused for good earlier in the same run: the same key would be refused again)."""
+    keys = [order["idempotency_key"] for plan in plans for order in plan.orders]
+    if not keys:
+        return
+    query = select(TradingOrder.idempotency_key).where(TradingOrder.idempotency_key.in_(keys))
+    recorded = set(db.session.scalars(query))
+    for plan in plans:
+        plan.orders = [o for o in plan.orders if o["idempotency_key"] not in recorded]
 
 
 def plan_orders(
@@ -161,28 +183,9 @@ def plan_orders(
     """What the strategy offers for the asset's quarter hours in [start, end) at ``now``
     (see the module docstring); nothing if its trading is switched off. TradingError for an
     unknown asset or a missing forecast or schedule."""
-    asset = db.session.get(Asset, asset_id)
-    if asset is None:
-        raise TradingError(f"There is no asset with id {asset_id}.")
-    index = _quarter_hours(start, end)
-    settings, enabled = offer_settings(asset)
-    price = expected_price
-    if price is None:
-        price = current_app.config["FLEXMEASURES_TRADING_EXPECTED_PRICE_EUR_PER_KWH"]
-    baseline = baseline_w(asset, start, end, now)
-    schedule = schedule_w(asset, start, end).reindex(index)
-    prices = own_prices(asset, start, end, now)
-    run_id = run_id_for(asset_id, start, end, now)
-    inputs = (baseline, schedule, price, prices, settings)
-    plan = TradingPlan(asset_id, run_id, enabled, inputs, baseline_w=baseline)
-    if enabled:
-        orders = offer_strategy(baseline, schedule, price, now, prices, settings)
-        taken = _taken_slots(asset_id, start, end)
-        plan.orders = [
-            {**order, "idempotency_key": idempotency_key(asset_id, _start_of(order), run_id)}
-            for order in orders
-            if _start_of(order) not in taken
-        ]
+    plan = plan_many([asset_id], start, end, now, expected_price)[asset_id]
+    if isinstance(plan, TradingError):
+        raise plan
     return plan
 
 
@@ -191,41 +194,38 @@ def _start_of(order: dict[str, Any]) -> datetime:
     return pd.Timestamp(order["delivery_start"]).to_pydatetime()
 
 
-def _taken_slots(asset_id: int, start: datetime, end: datetime) -> set[datetime]:
-    """Quarter hours in [start, end) that hold a live order of ours for the asset."""
-    query = select(TradingOrder.delivery_start).where(
-        TradingOrder.asset_id == asset_id,
-        TradingOrder.delivery_start >= start,
-        TradingOrder.delivery_start < end,
-        TradingOrder.status.not_in(DEAD_STATUSES),
-    )
-    return {pd.Timestamp(moment).to_pydatetime() for moment in db.session.scalars(query)}
-
-
-def record_plan(plan: TradingPlan, market_url: str) -> list[TradingOrder]:
-    """Record the plan's orders as ours (status "new"; flushed, not committed)."""
+def record_plans(plans: Iterable[TradingPlan], market_url: str) -> list[TradingOrder]:
+    """Record the plans' orders as ours (status "new"; one flush, not committed)."""
     rows = []
-    for order in plan.orders:
-        start = _start_of(order)
-        rows.append(
-            TradingOrder(
-                asset_id=plan.asset_id,
-                market_url=market_url,
-                idempotency_key=order["idempotency_key"],
-                run_id=plan.run_id,
-                side=order["side"],
-                power_w=order["power"],
-                price_eur_per_kwh=order["price"],
-                baseline_w=float(plan.baseline_w[pd.Timestamp(start)]),
-                delivery_start=start,
-                delivery_end=pd.Timestamp(order["delivery_end"]).to_pydatetime(),
-                expiry_time=pd.Timestamp(order["expiry_time"]).to_pydatetime(),
-                status="new",
+    for plan in plans:
+        for order in plan.orders:
+            start, end = _start_of(order), pd.Timestamp(order["delivery_end"]).to_pydatetime()
+            baselines = plan.baseline_w.loc[quarter_hours(start, end)]
+            rows.append(
+                TradingOrder(
+                    asset_id=plan.asset_id,
+                    market_url=market_url,
+                    idempotency_key=order["idempotency_key"],
+                    run_id=plan.run_id,
+                    side=order["side"],
+                    power_w=order["power"],
+                    price_eur_per_kwh=order["price"],
+                    baseline_w=float(baselines.iloc[0]),
+                    baselines_w=[float(value) for value in baselines],
+                    delivery_start=start,
+                    delivery_end=end,
+                    expiry_time=pd.Timestamp(order["expiry_time"]).to_pydatetime(),
+                    status="new",
+                )
             )
-        )
     db.session.add_all(rows)
     db.session.flush()
     return rows
+
+
+def record_plan(plan: TradingPlan, market_url: str) -> list[TradingOrder]:
+    """Record one plan's orders as ours (status "new"; flushed, not committed)."""
+    return record_plans([plan], market_url)
 
 
 def unsubmitted_orders(asset_ids: list[int] | None = None) -> list[TradingOrder]:
@@ -259,12 +259,24 @@ def meter_data(metering_id: str, points_kwh: pd.Series, now: datetime) -> dict[s
     }
 
 
-def order_body(row: TradingOrder) -> dict[str, Any]:
-    """The sell order to submit for a recorded order, with its baseline (kWh) and the
-    asset's location (its TradingSetting; none: any)."""
-    setting = db.session.get(TradingSetting, row.asset_id)
+def order_baselines_w(row: TradingOrder) -> pd.Series:
+    """A recorded order's baseline (W) per quarter hour of its delivery window (indexed by
+    quarter-hour start); an order from before blocks has one, ``baseline_w``."""
+    index = quarter_hours(row.delivery_start, row.delivery_end)
+    values = row.baselines_w if row.baselines_w else [row.baseline_w] * len(index)
+    if len(values) != len(index):
+        raise TradingError(f"Order {row.id} has {len(values)} baselines for {len(index)} slots.")
+    return pd.Series(values, index=index, dtype=float)
+
+
+def order_body(row: TradingOrder, setting: TradingSetting | None = None) -> dict[str, Any]:
+    """The sell order to submit for a recorded order, with its baseline (kWh per quarter
+    hour of its window) and the asset's location (its TradingSetting, looked up if not
+    given; none: any)."""
+    if setting is None:
+        setting = db.session.get(TradingSetting, row.asset_id)
     location_id = setting.location_id if setting else None
-    baseline = pd.Series([row.baseline_w * 0.25 / 1000], index=[pd.Timestamp(row.delivery_start)])
+    baseline = order_baselines_w(row) * 0.25 / 1000
     return {
         "side": row.side,
         "power": int(row.power_w),
@@ -280,27 +292,59 @@ def order_body(row: TradingOrder) -> dict[str, Any]:
     }
 
 
-def submit_orders(connector: MarketConnector, rows: list[TradingOrder]) -> dict[str, int]:
-    """Submit recorded orders (each with its idempotency key); store the marketplace's order
-    id and status, or the error. Commits after each order. Returns counts per outcome."""
+def _send(
+    connector: MarketConnector, body: dict[str, Any], key: str
+) -> dict[str, Any] | MarketConnectorError:
+    """Submit one order body; the marketplace's answer, or its refusal (not raised)."""
+    try:
+        return connector.submit_order(body, key)
+    except MarketConnectorError as exc:
+        return exc
+
+
+def _store_answer(
+    row: TradingOrder, outcome: dict[str, Any] | MarketConnectorError, counts: dict[str, int]
+) -> None:
+    """Keep a submit's outcome on the recorded order: the marketplace's order id and status,
+    or the error (a refusal for good, a 4xx but 429, marks it failed)."""
+    if isinstance(outcome, MarketConnectorError):
+        row.error = str(outcome)
+        if outcome.status is not None and 400 <= outcome.status < 500 and outcome.status != 429:
+            row.status = "failed"  # refused for good; retrying would not help
+        counts["failed"] += 1
+    else:
+        row.market_order_id = outcome["order_id"]
+        if row.status == "new":
+            row.status = outcome.get("status") or "pending"
+        row.error = None
+        counts["submitted"] += 1
+    row.updated_at = pd.Timestamp.now(tz="UTC").to_pydatetime()
+
+
+def submit_orders(
+    connector: MarketConnector, rows: list[TradingOrder], workers: int = 1
+) -> dict[str, int]:
+    """Submit recorded orders, ``workers`` at a time, each with its idempotency key (which
+    was committed before: a crash before an answer is stored only makes the next run
+    resubmit it, and the marketplace answers the first order). The answers (order id and
+    status, or the error) are stored in order and committed every COMMIT_EVERY orders; each
+    row is read again first, as the trade stream may have told us more meanwhile. Returns
+    counts per outcome ("submitted", "failed")."""
+    query = select(TradingSetting).where(
+        TradingSetting.asset_id.in_({row.asset_id for row in rows})
+    )
+    settings = {setting.asset_id: setting for setting in db.session.scalars(query)}
+    sends = [(order_body(row, settings.get(row.asset_id)), row.idempotency_key) for row in rows]
     counts = {"submitted": 0, "failed": 0}
-    for row in rows:
-        try:
-            answer = connector.submit_order(order_body(row), row.idempotency_key)
-        except MarketConnectorError as exc:
-            row.error = str(exc)
-            if exc.status is not None and 400 <= exc.status < 500 and exc.status != 429:
-                row.status = "failed"  # refused for good; retrying would not help
-            counts["failed"] += 1
-        else:
-            db.session.refresh(row)  # the trade stream may have told us more meanwhile
-            row.market_order_id = answer["order_id"]
-            if row.status == "new":
-                row.status = answer.get("status") or "pending"
-            row.error = None
-            counts["submitted"] += 1
-        row.updated_at = pd.Timestamp.now(tz="UTC").to_pydatetime()
-        db.session.commit()
+    with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
+        outcomes = iter(pool.map(lambda send: _send(connector, *send), sends))
+        for first in range(0, len(rows), COMMIT_EVERY):
+            chunk = rows[first : first + COMMIT_EVERY]
+            fresh = select(TradingOrder).where(TradingOrder.id.in_([row.id for row in chunk]))
+            db.session.scalars(fresh.execution_options(populate_existing=True)).all()
+            for row in chunk:
+                _store_answer(row, next(outcomes), counts)
+            db.session.commit()
     return counts
 
 
@@ -319,6 +363,26 @@ def place_orders(
     db.session.commit()
     counts = submit_orders(connector, unsubmitted_orders([asset_id]))
     return plan, counts
+
+
+def place_many(
+    connector: MarketConnector,
+    asset_ids: Sequence[int],
+    start: datetime,
+    end: datetime,
+    now: datetime,
+    expected_price: float | None = None,
+) -> tuple[dict[int, TradingPlan | TradingError], dict[str, int]]:
+    """Plan the assets' orders together (``plan_many``), record every plan's orders in one
+    commit, then submit them and any earlier order of these assets still unconfirmed,
+    SUBMIT_WORKERS at a time; per asset id its plan or why it has none, and the submit
+    counts."""
+    plans = plan_many(asset_ids, start, end, now, expected_price)
+    made = [plan for plan in plans.values() if isinstance(plan, TradingPlan)]
+    record_plans(made, connector.settings.base_url)
+    db.session.commit()
+    counts = submit_orders(connector, unsubmitted_orders(list(asset_ids)), SUBMIT_WORKERS)
+    return plans, counts
 
 
 def trading_assets() -> list[int]:

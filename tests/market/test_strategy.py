@@ -123,8 +123,11 @@ def test_slots_too_close_to_delivery_are_not_offered():
         None,
         settings,
     )
-    # now 09:10: the 10:00 offer would expire at 09:00 (past), the 10:15 one at 09:15
-    assert [o["delivery_start"] for o in orders] == ["2026-08-01T10:15:00Z", "2026-08-01T10:30:00Z"]
+    # now 09:10: the 10:00 offer would expire at 09:00 (past), the 10:15 one at 09:15; the
+    # block starts at 10:15 and expires a lead time before it
+    assert [(o["delivery_start"], o["delivery_end"], o["expiry_time"]) for o in orders] == [
+        ("2026-08-01T10:15:00Z", "2026-08-01T10:45:00Z", "2026-08-01T09:15:00Z")
+    ]
 
 
 def test_small_deviations_and_slots_without_a_market_price_are_not_offered():
@@ -149,12 +152,75 @@ def test_price_is_rounded_up_to_a_hundredth_of_a_cent():
     assert orders[0]["price"] == 0.0124
 
 
+def windows(orders: list[dict]) -> list[tuple[str, str, int]]:
+    """Delivery start and end (HH:MM) and power (W) of each order."""
+    return [(o["delivery_start"][11:16], o["delivery_end"][11:16], o["power"]) for o in orders]
+
+
+def test_consecutive_quarter_hours_of_equal_power_make_one_block():
+    orders = offer_strategy(
+        per_slot(0, 0, 0, 0, 0, 0, 0),
+        # 10:00-10:30 at 1000 W (1000.4 W rounds down to it), 10:30 at 2000 W, 10:45 a gap
+        # (a consumption increase), 11:00-11:30 at 1000 W again
+        per_slot(-1000, -1000.4, -2000, 500, -1000, -1000),
+        0.2,
+        NOW,
+        settings=OfferSettings(metering_id="meter-7"),
+    )
+    assert windows(orders) == [
+        ("10:00", "10:30", 1000),
+        ("10:30", "10:45", 2000),
+        ("11:00", "11:30", 1000),
+    ]
+    first = orders[0]
+    assert first["expiry_time"] == "2026-08-01T09:00:00Z"
+    # the baseline covers each quarter hour of the block, stamped at its end (kWh)
+    assert first["baseline"]["reading_start"] == "2026-08-01T10:00:00Z"
+    assert first["baseline"]["reading_end"] == "2026-08-01T10:30:00Z"
+    assert first["baseline"]["data_points"] == [
+        {"timestamp": "2026-08-01T10:15:00Z", "value": 0.0},
+        {"timestamp": "2026-08-01T10:30:00Z", "value": 0.0},
+    ]
+
+
+def test_blocks_split_at_the_cap_and_a_cap_of_one_is_one_order_per_quarter_hour():
+    baseline, schedule = per_slot(*[0] * 6), per_slot(*[-1000] * 6)
+    assert windows(offer_strategy(baseline, schedule, 0.2, NOW)) == [
+        ("10:00", "11:00", 1000),
+        ("11:00", "11:30", 1000),
+    ]
+    capped = offer_strategy(
+        baseline, schedule, 0.2, NOW, settings=OfferSettings(max_block_quarter_hours=1)
+    )
+    assert len(capped) == 6
+    assert all(o["delivery_end"] > o["delivery_start"] for o in capped)
+    assert windows(capped)[1] == ("10:15", "10:30", 1000)
+
+
+def test_a_block_is_priced_at_its_dearest_quarter_hour_and_skips_unavailable_ones():
+    own = per_slot(100, 100, 40, 100, 100)  # EUR/MWh: 10:30 is cheap, so deviating costs more
+    settings = OfferSettings(margin_eur_per_kwh=0.01)
+    baseline, schedule = per_slot(*[0] * 5), per_slot(*[-1000] * 5)
+    slots = evaluate_slots(baseline, schedule, 0.5, own, settings)
+    orders = offer_strategy(baseline, schedule, 0.5, NOW, own, settings)
+    assert windows(orders) == [("10:00", "11:00", 1000), ("11:00", "11:15", 1000)]
+    block = slots.loc[pd.Timestamp(T0) : pd.Timestamp(T0 + 3 * Q)]
+    # never below any of its quarter hours' cost + margin: (100 - 40) / 1000 + 0.01
+    assert orders[0]["price"] == pytest.approx(0.07)
+    assert (orders[0]["price"] >= block["cost_eur_per_kwh"] + 0.01 - 1e-12).all()
+    assert orders[1]["price"] == pytest.approx(0.01)
+    taken = [pd.Timestamp(T0 + Q)]  # 10:15 already sold: the block cannot span it
+    later = offer_strategy(baseline, schedule, 0.5, NOW, own, settings, unavailable=taken)
+    assert windows(later) == [("10:00", "10:15", 1000), ("10:30", "11:15", 1000)]
+
+
 @pytest.mark.parametrize(
     "settings, message",
     [
         ({"margin_eur_per_kwh": -0.01}, "margin"),
         ({"battery_wear_eur_per_mwh": -1}, "wear"),
         ({"lead_time": timedelta(0)}, "lead_time"),
+        ({"max_block_quarter_hours": 0}, "max_block_quarter_hours"),
     ],
 )
 def test_bad_settings_are_refused(settings, message):

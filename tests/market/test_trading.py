@@ -50,21 +50,35 @@ def test_the_discharge_against_the_forecast_is_offered(battery):
     # a forecast made after the order time is not the baseline
     add_forecast(battery, START, END, -0.01, made_at=NOW + timedelta(minutes=30))
     plan = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
-    assert [o["delivery_start"] for o in plan.orders] == [
-        t.strftime("%Y-%m-%dT%H:%M:%SZ") for t in pd.date_range(START, END, freq="15min")[:-1]
-    ]
+    # four quarter hours of equal power make one block (the default longest: one hour)
+    [order] = plan.orders
+    assert (order["delivery_start"], order["delivery_end"]) == (iso(START), iso(END))
     power_w = 0.01 * 1e6  # the battery's full discharge, below a baseline of 0
     cost = WEAR / 1000  # discharging at the window's dearest price loses no arbitrage
-    for order in plan.orders:
-        assert order["side"] == "sell" and order["power"] == power_w
-        assert order["price"] == pytest.approx(cost + MARGIN)
-        start = pd.Timestamp(order["delivery_start"])
-        assert pd.Timestamp(order["expiry_time"]) == start - LEAD
-        assert order["baseline"]["data_points"][0]["value"] == 0.0
+    assert order["side"] == "sell" and order["power"] == power_w
+    assert order["price"] == pytest.approx(cost + MARGIN)
+    assert pd.Timestamp(order["expiry_time"]) == START - LEAD
+    ends = pd.date_range(START, END, freq="15min")[1:]
+    assert order["baseline"]["data_points"] == [
+        {"timestamp": iso(end), "value": 0.0} for end in ends
+    ]
     again = plan_orders(battery.id, START, END, NOW + timedelta(minutes=5), expected_price=0.2)
     assert [o["idempotency_key"] for o in again.orders] == [
         o["idempotency_key"] for o in plan.orders
     ]
+
+
+def iso(moment: datetime) -> str:
+    """A time as the marketplace writes it."""
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def test_quarter_hour_orders_with_a_block_length_of_one(db, battery):
+    db.session.get(TradingSetting, battery.id).max_block_quarter_hours = 1
+    plan = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
+    starts = pd.date_range(START, END, freq="15min")[:-1]
+    assert [o["delivery_start"] for o in plan.orders] == [iso(t) for t in starts]
+    assert len({o["idempotency_key"] for o in plan.orders}) == 4
 
 
 def test_nothing_is_offered_below_cost_or_when_switched_off(db, battery):
@@ -89,6 +103,21 @@ def test_a_quarter_hour_with_a_live_order_is_not_offered_again(battery):
     row.status = "expired"
     again = plan_orders(battery.id, START, END, NOW + timedelta(minutes=20), expected_price=0.2)
     assert [o["delivery_start"] for o in again.orders] == [first.orders[0]["delivery_start"]]
+
+
+def test_every_quarter_hour_of_a_live_block_is_taken(battery):
+    # a live order of ours from 10:15 to 10:45 (a block): a new plan for 10:00-11:00 offers
+    # the quarter hours around it, never a block spanning it
+    first = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
+    [row] = record_plan(first, MARKET_URL)
+    quarter = timedelta(minutes=15)
+    row.delivery_start, row.delivery_end = START + quarter, END - quarter
+    row.baselines_w = [0.0, 0.0]
+    later = plan_orders(battery.id, START, END, NOW + timedelta(minutes=20), expected_price=0.2)
+    assert [(o["delivery_start"], o["delivery_end"]) for o in later.orders] == [
+        (iso(START), iso(START + timedelta(minutes=15))),
+        (iso(END - timedelta(minutes=15)), iso(END)),
+    ]
 
 
 def message(sequence: int, kind: str, data: dict, name: str) -> dict:
@@ -161,10 +190,35 @@ def test_the_next_schedule_delivers_what_was_sold(db, battery):
     # prices now favour charging at 10:00: without the commitment the battery would charge
     add_prices(START, [-50.0, 20.0], known_at=NOW)
     schedule(battery, START, END, soc_at_start=0.02)
-    found = search_beliefs(
-        [battery.id], START, START + timedelta(minutes=15), source_ids=[scheduler_source_id()]
-    )
-    assert found["event_value"].iloc[0] <= (row.baseline_w - 10000) / 1e6 + 1e-9
+    found = search_beliefs([battery.id], START, END, source_ids=[scheduler_source_id()])
+    # every quarter hour of the sold block (10:00-11:00) delivers: at most baseline - sold
+    assert len(found) == 4
+    assert (found["event_value"] <= (row.baseline_w - 10000) / 1e6 + 1e-9).all()
+
+
+def test_a_sold_block_commits_each_quarter_hour_to_its_own_baseline(db, battery):
+    plan = plan_orders(battery.id, START, END, NOW, expected_price=0.2)
+    row = record_plan(plan, MARKET_URL)[0]
+    row.market_order_id = 8
+    row.baselines_w = [0.0, 0.0, 2000.0, 0.0]  # W per quarter hour of 10:00-11:00
+    contract = {
+        "contract_id": 2,
+        "sell_order_id": 8,
+        "power": 10000.0,
+        "price": 0.02,
+        "energy": 10.0,
+        "delivery_start": iso(START),
+        "delivery_end": iso(END),
+        "status": "verification_initiated",
+    }
+    handle_stream_message(MARKET_URL, "seller", message(1, "contract_status_update", contract, "v"))
+    found = db.session.scalars(select(Commitment).order_by(Commitment.start)).all()
+    quarter = timedelta(minutes=15)
+    assert [(c.start, c.end, c.kind, round(c.power_in_mw * 1e6)) for c in found] == [
+        (START, START + 2 * quarter, "at most", -10000),
+        (START + 2 * quarter, START + 3 * quarter, "at most", -8000),
+        (START + 3 * quarter, END, "at most", -10000),
+    ]
 
 
 def test_dry_run_prints_the_offers(app, db, battery, monkeypatch):
@@ -187,8 +241,10 @@ def test_dry_run_prints_the_offers(app, db, battery, monkeypatch):
         ],
     )
     assert result.exit_code == 0, result.output
-    assert "4 order(s) to offer" in result.output
-    assert "2030-01-07 10:45" in result.output
+    assert "1 order(s) to offer (4 of 4 quarter hours worth offering" in result.output
+    assert "2030-01-07 10:45" in result.output  # the quarter hours
+    assert "2030-01-07 10:00 - 11:00" in result.output  # the block: its window, W, EUR/kWh
+    assert "10000 W at 0.0200 EUR/kWh" in result.output
     assert db.session.scalar(select(TradingOrder.id)) is None  # nothing recorded or sent
 
 
@@ -282,9 +338,10 @@ def test_metering_waits_for_measurements_and_a_409_counts_as_sent(db, battery):
     market = MeteringMarket(details, MarketConnectorError(409, "metering received already"))
     assert submit_due_metering(cast(MarketConnector, market), after) == {"sent": 1, "waiting": 0}
     [sent] = market.metering
-    assert sent["data_points"] == [
-        {"timestamp": row.delivery_end.strftime("%Y-%m-%dT%H:%M:%SZ"), "value": -2.5}
-    ]  # -0.01 MW for a quarter hour is 2.5 kWh produced
+    # one data point per quarter hour of the block, stamped at its end: -0.01 MW for a
+    # quarter hour is 2.5 kWh produced
+    ends = pd.date_range(row.delivery_start, row.delivery_end, freq="15min")[1:]
+    assert sent["data_points"] == [{"timestamp": iso(end), "value": -2.5} for end in ends]
     assert row.metering_submitted_at == after and row.error is None
 
 
@@ -306,3 +363,101 @@ def test_trading_without_a_configured_marketplace_says_what_to_set(app, db, batt
         result = runner.invoke(cli, args)
         assert result.exit_code == 1
         assert "FLEXMEASURES_TRADING_MARKET_URL" in result.output
+
+
+def test_planning_many_assets_together_gives_each_the_plan_it_gets_alone(db, battery):
+    from flexmeasures.data.models import Asset
+    from flexmeasures.market.trading import plan_many
+
+    owner, market = battery.owner, db.session.get(Asset, battery.id).market
+    half = add_trading_battery(owner, "half-full battery", market)
+    db.session.get(TradingSetting, half.id).max_block_quarter_hours = 1
+    add_forecast(half, START, END + timedelta(hours=1), 0.002, made_at=NOW - timedelta(hours=1))
+    schedule(half, START, END + timedelta(hours=1), soc_at_start=0.005)
+    unforecast = add_trading_battery(owner, "battery without a forecast", market)
+    ids = [battery.id, half.id, unforecast.id, 10**6]
+    together = plan_many(ids, START, END, NOW, expected_price=0.2)
+    assert list(together) == ids
+    for asset_id in (battery.id, half.id):
+        alone = plan_orders(asset_id, START, END, NOW, expected_price=0.2)
+        plan = together[asset_id]
+        assert not isinstance(plan, TradingError)
+        assert plan.orders == alone.orders and plan.run_id == alone.run_id
+        pd.testing.assert_frame_equal(plan.slots, alone.slots)
+    assert together[battery.id].orders != together[half.id].orders  # not one asset's twice
+    assert "no forecast" in str(together[unforecast.id])
+    assert "no asset with id" in str(together[10**6])
+
+
+class SubmitMarket:
+    """A marketplace that takes every order (answering an order id per idempotency key),
+    refusing those with a price above ``refuse_above`` (422)."""
+
+    def __init__(self, refuse_above: float = 1.0) -> None:
+        from flexmeasures.market.connector import ConnectorSettings
+
+        self.settings = ConnectorSettings(MARKET_URL, "seller", "pw", backoff=0, max_backoff=0)
+        self.refuse_above = refuse_above
+        self.keys: list[str] = []
+
+    def submit_order(self, order: dict, key: str) -> dict:
+        from flexmeasures.market.connector import MarketConnectorError
+
+        if order["price"] > self.refuse_above:
+            raise MarketConnectorError(422, {"price": ["too dear"]})
+        self.keys.append(key)
+        return {"order_id": 100 + len(self.keys), "status": "matching_active"}
+
+
+def test_placing_many_records_before_submitting_and_stores_every_answer(db, battery):
+    from flexmeasures.market.trading import place_many
+
+    owner = battery.owner
+    other = add_trading_battery(owner, "second battery", battery.market, battery_wear=5000.0)
+    add_forecast(other, START, END + timedelta(hours=1), 0.0, made_at=NOW - timedelta(hours=1))
+    schedule(other, START, END + timedelta(hours=1), soc_at_start=0.02)
+    market = SubmitMarket(refuse_above=1.0)  # the second battery's wear makes it 5.01 EUR/kWh
+    plans, counts = place_many(
+        cast(MarketConnector, market), [battery.id, other.id], START, END, NOW, 10.0
+    )
+    assert counts == {"submitted": 1, "failed": 1}
+    rows = {row.asset_id: row for row in db.session.scalars(select(TradingOrder))}
+    assert rows[battery.id].status == "matching_active" and rows[battery.id].market_order_id
+    assert market.keys == [rows[battery.id].idempotency_key]
+    assert rows[other.id].status == "failed" and "too dear" in rows[other.id].error
+    # a second round in the same quarter hour offers nothing new and resubmits nothing
+    plans, counts = place_many(
+        cast(MarketConnector, market), [battery.id, other.id], START, END, NOW, 10.0
+    )
+    assert all(plan.orders == [] for plan in plans.values()) and counts["submitted"] == 0
+
+
+def test_a_trading_round_offers_every_trading_asset_and_names_those_it_cannot(db, battery):
+    from flexmeasures.market.reporting import order_lines, trading_round
+
+    unforecast = add_trading_battery(battery.owner, "battery without a forecast", battery.market)
+    market = SubmitMarket()
+    # at 09:50 the round offers 10:00-11:00; with a lead time of 30 minutes the quarter hours
+    # from 10:30 on can still be offered
+    now = START - timedelta(minutes=10)
+    lines = trading_round(cast(MarketConnector, market), now, timedelta(hours=1), poll=False)
+    assert lines[:2] == [
+        f"Asset {battery.id}: 1 new order(s).",
+        f"Asset {unforecast.id}: nothing offered (Asset {unforecast.id} has no forecast "
+        f"for the quarter hour {START.isoformat()}.)",
+    ]
+    assert "Submitted 1 order(s), 0 failed." in lines
+    [row] = db.session.scalars(select(TradingOrder)).all()
+    assert (row.delivery_start, row.delivery_end) == (START + timedelta(minutes=30), END)
+    assert any("2030-01-07 10:30-11:00    10000" in line for line in order_lines(battery.id))
+
+
+def test_without_known_market_prices_the_lost_arbitrage_counts_as_zero(battery):
+    # two days before the order time the prices (known a day before) were not known yet;
+    # a forecast was
+    early = NOW - timedelta(days=2)
+    add_forecast(battery, START, END, 0.0, made_at=early - timedelta(hours=1))
+    plan = plan_orders(battery.id, START, END, early, expected_price=0.2)
+    assert plan.inputs[3] is None  # no own prices
+    assert list(plan.slots["cost_eur_per_kwh"]) == pytest.approx([WEAR / 1000] * 4)
+    assert [o["price"] for o in plan.orders] == pytest.approx([WEAR / 1000 + MARGIN])

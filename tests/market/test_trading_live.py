@@ -27,6 +27,7 @@ from flexmeasures.data.models import (
     Commitment,
     TradingContract,
     TradingOrder,
+    TradingSetting,
     TradingStatusChange,
     User,
 )
@@ -114,7 +115,8 @@ def wait_for(check: Callable[[], bool], what: str, timeout: float = 60) -> None:
 
 def setup_platform() -> tuple[int, dict[str, str]]:
     """Traders (seller: the platform's account; buyer), and a battery whose schedule
-    discharges 10 kW from 10:00 against a forecast of 0; its id and the traders' tokens."""
+    discharges 10 kW from 10:00 against a forecast of 0, selling in blocks of at most half an
+    hour; its id and the traders' tokens."""
     from flexmeasures.data.services.users import create_user
 
     owner = create_user("owner@trading.example.com", TEST_PASSWORD, "owner", ["Prosumer"])
@@ -125,6 +127,7 @@ def setup_platform() -> tuple[int, dict[str, str]]:
         tokens[name] = issue_tokens(user)["access_token"]
     market = add_prices(START, [100.0, 20.0], known_at=T0 - timedelta(days=1))
     asset = add_trading_battery(owner, "trading battery", market)
+    db.session.get(TradingSetting, asset.id).max_block_quarter_hours = 2
     add_forecast(asset, START, END + timedelta(hours=1), 0.0, made_at=T0 - timedelta(hours=1))
     db.session.commit()
     schedule(asset, START, END + timedelta(hours=1), soc_at_start=0.02)
@@ -198,16 +201,17 @@ def test_trading_end_to_end_with_a_dropped_stream_and_a_restart(tmp_path, monkey
 def _trade_deliver_and_settle(market, asset_id, tokens, connector, sockets, clock, cert):
     """The trading day of the end-to-end test (see the module docstring)."""
     plan, counts = place_orders(connector, asset_id, START, END, T0, expected_price=0.2)
-    assert len(plan.orders) == 4 and counts == {"submitted": 4, "failed": 0}
+    # 10:00-11:00 in two blocks of half an hour
+    assert len(plan.orders) == 2 and counts == {"submitted": 2, "failed": 0}
     wait_for(lambda: sockets, "the trade stream")
     sockets[-1].shutdown()  # the stream drops ...
     buy_everything(market, tokens["buyer"], cert)  # ... while the buyer fills every sell
     wait_for(
-        lambda: db.session.scalar(select(func.count(Commitment.id))) == 4,
-        "every sold quarter hour to become a commitment",
+        lambda: db.session.scalar(select(func.count(Commitment.id))) == 2,
+        "every sold block to become a commitment",
     )
     rows = db.session.scalars(select(TradingOrder).order_by(TradingOrder.delivery_start)).all()
-    assert [row.status for row in rows] == ["filled"] * 4
+    assert [row.status for row in rows] == ["filled"] * 2
     # a retried submit (same idempotency key) answers the first order: nothing sold twice
     assert connector.submit_order(order_body(rows[0]), rows[0].idempotency_key)["order_id"] == (
         rows[0].market_order_id
@@ -215,7 +219,7 @@ def _trade_deliver_and_settle(market, asset_id, tokens, connector, sockets, cloc
     again, _ = place_orders(connector, asset_id, START, END, T0, expected_price=0.2)
     assert again.orders == []
     assert (
-        db.session.scalar(select(func.count(MarketOrder.id)).where(MarketOrder.side == "sell")) == 4
+        db.session.scalar(select(func.count(MarketOrder.id)).where(MarketOrder.side == "sell")) == 2
     )
 
     market.stop()  # the marketplace restarts ...
@@ -225,7 +229,7 @@ def _trade_deliver_and_settle(market, asset_id, tokens, connector, sockets, cloc
     clock["now"] = AFTER_DELIVERY  # ... and delivery happens: 10 kW discharged, as sold
     add_measurements(db.session.get(Asset, asset_id), START, END, -0.01)
     db.session.commit()
-    assert submit_due_metering(connector, AFTER_DELIVERY) == {"sent": 4, "waiting": 0}
+    assert submit_due_metering(connector, AFTER_DELIVERY) == {"sent": 2, "waiting": 0}
 
     seller_id = db.session.scalar(select(User.id).where(User.username == "seller"))
     wait_for(
@@ -233,8 +237,10 @@ def _trade_deliver_and_settle(market, asset_id, tokens, connector, sockets, cloc
         "the trade stream to resume after the restart",
     )
     contracts = db.session.scalars(select(TradingContract)).all()
-    assert len(contracts) == 4
+    assert len(contracts) == 2
     for contract in contracts:
+        assert contract.energy_kwh == pytest.approx(5.0)  # 10 kW for half an hour
+        assert len(contract.verification["quarter_hours"]) == 2
         assert contract.status == "settlement_completed_success"
         assert contract.verification["delivered_pct"] == pytest.approx(100)
         assert contract.net_amount_eur == pytest.approx(

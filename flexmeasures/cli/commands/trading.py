@@ -103,7 +103,7 @@ def add_trading_orders(
 
 
 def echo_plan(plan: Any) -> None:
-    """Print the strategy's view per quarter hour and the orders it makes."""
+    """Print the strategy's view per quarter hour and the orders (blocks) it makes."""
     if not plan.enabled:
         click.echo(f"Trading is switched off for asset {plan.asset_id}: nothing offered.")
     offered = plan.slots[plan.slots["offer"]]
@@ -119,6 +119,20 @@ def echo_plan(plan: Any) -> None:
             f"{row['offer_power_w']:>9.0f} {row['price_eur_per_kwh']:>8.4f} "
             f"{row['expected_value_eur']:>10.4f}"
         )
+    for order in plan.orders:
+        start, end = pd_time(order["delivery_start"]), pd_time(order["delivery_end"])
+        click.echo(
+            f"order {start.strftime('%Y-%m-%d %H:%M')} - {end.strftime('%H:%M')}: "
+            f"{order['power']} W at {order['price']:.4f} EUR/kWh, "
+            f"expires {pd_time(order['expiry_time']).strftime('%Y-%m-%d %H:%M')}"
+        )
+
+
+def pd_time(text: str) -> Any:
+    """A marketplace time string as a pandas Timestamp (UTC)."""
+    import pandas as pd
+
+    return pd.Timestamp(text)
 
 
 def amount(unit: str, help_text: str, at_least: int | None = None) -> dict[str, Any]:
@@ -137,6 +151,10 @@ def amount(unit: str, help_text: str, at_least: int | None = None) -> dict[str, 
 @click.option("--margin", **amount("EUR/kWh", "Added to the cost of deviating."))
 @click.option("--lead-time", **amount("MINUTES", "Offers expire this long before delivery.", 1))
 @click.option("--min-power", **amount("W", "Smaller deviations are not offered."))
+@click.option(
+    "--max-block",
+    **amount("QUARTER-HOURS", "Longest sell order (consecutive equal-power quarter hours).", 1),
+)
 @click.option("--country-code", help="The orders' country code (e.g. DE) [default: any].")
 @click.option("--location-id", help="The orders' location id [default: any].")
 @with_appcontext
@@ -154,6 +172,7 @@ def add_trading_setting(asset_id: int, enabled: bool, **values: Any) -> None:
 
     names = {"battery_wear": "battery_wear_eur_per_mwh", "margin": "margin_eur_per_kwh"}
     names |= {"lead_time": "lead_time_minutes", "min_power": "min_power_w"}
+    names |= {"max_block": "max_block_quarter_hours"}
     with one_transaction():
         if db.session.get(Asset, asset_id) is None:
             raise ValueError(f"There is no asset with id {asset_id}.")

@@ -3,9 +3,10 @@
 
 - ``TradingSetting``: whether and how an asset trades its flexibility (switched off per
   asset; its battery wear, margin, lead time and location).
-- ``TradingOrder``: a sell order the platform made for an asset's quarter hour: what it
-  offered (power W, price EUR/kWh, the baseline W it sold against), its idempotency key and,
-  once submitted, the marketplace's order id and latest status.
+- ``TradingOrder``: a sell order the platform made for an asset's block of quarter hours:
+  what it offered (power W, price EUR/kWh, the baseline W per quarter hour it sold
+  against), its idempotency key and, once submitted, the marketplace's order id and latest
+  status.
 - ``TradingContract``: a contract the marketplace made of one of our orders, with its
   latest status and, after delivery, the verification result and settlement (as the
   marketplace sent them; net amount in EUR).
@@ -44,7 +45,8 @@ def _utc_now() -> datetime:
 class TradingSetting(db.Model):
     """How an asset trades (None: the FLEXMEASURES_TRADING_* default): ``enabled`` switches
     it off; battery wear (EUR/MWh delivered), margin (EUR/kWh), lead time (minutes before
-    delivery an offer expires), the smallest deviation offered (W) and the order location."""
+    delivery an offer expires), the smallest deviation offered (W), the order location and
+    the longest order in quarter hours (``max_block_quarter_hours``)."""
 
     __tablename__ = "trading_setting"
 
@@ -58,12 +60,15 @@ class TradingSetting(db.Model):
     min_power_w: Mapped[float] = mapped_column(Float, default=1.0)
     country_code: Mapped[str | None] = mapped_column(String(2))
     location_id: Mapped[str | None] = mapped_column(String(120))
+    max_block_quarter_hours: Mapped[int | None] = mapped_column(Integer)
 
 
 class TradingOrder(db.Model):
-    """A sell order of the platform for one asset and quarter hour (see the module doc).
-    ``status`` is "new" until the marketplace took it, then the marketplace's order status;
-    ``error`` says why a submit failed."""
+    """A sell order of the platform for one asset and a block of quarter hours (see the
+    module doc). ``baselines_w`` is the baseline (W) of each quarter hour of the delivery
+    window, ``baseline_w`` that of the first (orders recorded before blocks have only it,
+    for their one quarter hour). ``status`` is "new" until the marketplace took it, then the
+    marketplace's order status; ``error`` says why a submit failed."""
 
     __tablename__ = "trading_order"
     __table_args__ = (
@@ -80,6 +85,7 @@ class TradingOrder(db.Model):
     power_w: Mapped[float] = mapped_column(Float)
     price_eur_per_kwh: Mapped[float] = mapped_column(Float)
     baseline_w: Mapped[float] = mapped_column(Float)
+    baselines_w: Mapped[list[float] | None] = mapped_column(JSON)
     delivery_start: Mapped[datetime] = mapped_column(UTCDateTime)
     delivery_end: Mapped[datetime] = mapped_column(UTCDateTime)
     expiry_time: Mapped[datetime] = mapped_column(UTCDateTime)
