@@ -59,10 +59,13 @@ from __future__ import annotations
 
 import heapq
 import math
-from bisect import bisect_left, insort
+from array import array
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import compress
+from operator import and_
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -268,27 +271,17 @@ def _fits(buy: BookOrder, sell: BookOrder) -> bool:
     )
 
 
-def _take(buy: BookOrder, sell: BookOrder) -> list[int]:
-    """Lower the buy's remaining power by the sell's power over the sell's window; empty the
-    sell. Returns the slots (quarter hours since 1970) where the buy had power left before and
-    has none now (differences below ``EPSILON_W`` become 0)."""
+def _take(buy: BookOrder, sell: BookOrder) -> None:
+    """Lower the buy's remaining power by the sell's power over the sell's window (differences
+    below ``EPSILON_W`` become 0); empty the sell."""
     offset = sell.start_slot - buy.start_slot
     remaining = buy.remaining_w
-    power = sell.power_w
-    emptied = []
     for i in range(offset, offset + sell.end_slot - sell.start_slot):
-        before = remaining[i]
-        left = before - power
-        if left > EPSILON_W:
-            remaining[i] = left
-        else:
-            remaining[i] = 0.0
-            if before > 0:
-                emptied.append(buy.start_slot + i)
+        left = remaining[i] - sell.power_w
+        remaining[i] = left if left > EPSILON_W else 0.0
     buy.max_remaining_w = max(remaining)
     sell.remaining_w = [0.0] * (sell.end_slot - sell.start_slot)
     sell.max_remaining_w = 0.0
-    return emptied
 
 
 def _insert(by_slot: dict[int, list[tuple]], slot: int, entry: tuple) -> None:
@@ -342,86 +335,156 @@ class _Filed:
         return self.by_country.get(country_code) or self.by_country[None]
 
 
+class _SlotBids:
+    """The buys filed under one quarter hour (slot), best first, as columns: ``prices`` (minus
+    the bid price, an ``array`` of doubles, ascending), ``entries`` (the priority key, -price,
+    sequence, order id, unique in the book, followed by the order), ``left`` (the power each
+    buy has left in this quarter hour, W) and ``ends`` (its end slot), all in priority order.
+
+    The scan for a sell runs its first checks (enough power left in this quarter hour, the
+    window reaching the sell's end) in C over the contiguous columns (``map``, ``compress``)
+    and looks in Python only at the few buys that pass them; positions are found by bisecting
+    the price column and, among equal prices only, the entries.
+    """
+
+    __slots__ = ("prices", "entries", "left", "ends")
+
+    def __init__(self) -> None:
+        """No buys."""
+        self.prices = array("d")
+        self.entries: list[tuple[float, int, int, BookOrder]] = []
+        self.left = array("d")
+        self.ends = array("q")
+
+    def position(self, key: tuple) -> int:
+        """How many buys rank before the priority key (-price, sequence, order id)."""
+        prices = self.prices
+        price = key[0]
+        high = bisect_right(prices, price)
+        if high and prices[high - 1] == price:  # equal prices: rank by sequence and id
+            return bisect_left(self.entries, key, bisect_left(prices, price, 0, high), high)
+        return high
+
+    def insert(self, entry: tuple, left: float) -> None:
+        """File a buy's entry (priority key and order) with ``left`` W in this quarter hour."""
+        i = self.position(entry)
+        self.prices.insert(i, entry[0])
+        self.entries.insert(i, entry)
+        self.left.insert(i, left)
+        self.ends.insert(i, entry[3].end_slot)
+
+    def delete(self, key: tuple) -> None:
+        """Take out the buy with this priority key (it must be here)."""
+        i = self.position(key)
+        del self.prices[i], self.entries[i], self.left[i], self.ends[i]
+
+    def update(self, key: tuple, left: float) -> None:
+        """Set the power (W) the buy with this key has left in this quarter hour."""
+        self.left[self.position(key)] = left
+
+    def best(self, bound: tuple | None, sell: BookOrder, now: datetime | None) -> tuple | None:
+        """The entry of the first buy that can take the sell (which starts in this slot)
+        among those ranked before ``bound`` (a priority key; None: those whose price crosses
+        the sell's), or None. It can when its window reaches the sell's end, it has the sell's
+        power left in every quarter hour of the sell's window, location ids agree and it is
+        not past its deadline (countries and the window's start are the caller's)."""
+        if bound is None:
+            count = bisect_right(self.prices, -sell.price_eur_per_kwh)
+        else:
+            count = self.position(bound)
+        need = sell.power_w - EPSILON_W
+        start, end = sell.start_slot, sell.end_slot
+        enough = map(need.__le__, self.left)
+        if end - start > 1:
+            enough = map(and_, enough, map(end.__le__, self.ends))
+        places = sell.location_ids
+        for i in compress(range(count), enough):
+            buy = self.entries[i][3]
+            first = start - buy.start_slot
+            if end - start > 1 and min(buy.remaining_w[first : first + end - start]) < need:
+                continue
+            ids = buy.location_ids
+            if places is not None and ids is not None and places.isdisjoint(ids):
+                continue
+            if now is None or buy.deadline_at > now:
+                return self.entries[i]
+        return None
+
+
 class _Bids:
     """Resting buys, for incoming sells: each buy is filed under every quarter hour (slot) of
-    its window in which it still has power left, so the buys that can take a sell starting at
-    slot s are all in the lists of slot s, in priority order. A quarter hour whose power is used
-    up leaves its list at once (``emptied``).
+    its window in which it still has power left (``_SlotBids``), by its country (None: "any").
+    The buys that can take a sell starting at slot s are in the slot-s lists of the sell's
+    country and of "any" (of every country, for a sell for any country). A quarter hour whose
+    power is used up leaves its list at once (``traded``).
 
-    An entry is (-price, sequence, order id, end slot, start slot, remaining_w, location ids,
-    deadline, order): the priority key and what the match checks, so that the scan does not
-    look up attributes. ``remaining_w`` is the order's own list, which the engine changes in
-    place; that is why an order in the book must not be changed from outside.
+    A buy's ``remaining_w`` is referred to by the lists, and the engine changes it in place:
+    that is why an order in the book must not be changed from outside.
     """
 
     def __init__(self) -> None:
         """No bids."""
-        self.filed = _Filed()
+        self.by_country: dict[str | None, dict[int, _SlotBids]] = {None: {}}
 
     def add(self, buy: BookOrder) -> None:
         """File a buy under each slot where it has power left."""
-        entry = (
-            -buy.price_eur_per_kwh,
-            buy.sequence,
-            buy.order_id,
-            buy.end_slot,
-            buy.start_slot,
-            buy.remaining_w,
-            buy.location_ids,
-            buy.deadline_at,
-            buy,
-        )
-        slots = _slots_left(buy)
-        for by_slot in self.filed.filed_under(buy.country_code):
-            for slot in slots:
-                _insert(by_slot, slot, entry)
+        entry = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id, buy)
+        by_slot = self.by_country.get(buy.country_code)
+        if by_slot is None:
+            by_slot = self.by_country[buy.country_code] = {}
+        start = buy.start_slot
+        for slot, left in enumerate(buy.remaining_w, start):
+            if left > 0:
+                bids = by_slot.get(slot)
+                if bids is None:
+                    bids = by_slot[slot] = _SlotBids()
+                bids.insert(entry, left)
 
-    def emptied(self, buy: BookOrder, slots: Iterable[int]) -> None:
-        """Take a buy out of the lists of these slots (its power there is used up)."""
+    def traded(self, buy: BookOrder, first: int, before: list[float]) -> None:
+        """Follow a trade over the slots from ``first`` on, where the buy had ``before`` W
+        left: record what it has left now, or take it out where nothing is left."""
         key = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id)
-        for by_slot in self.filed.filed_under(buy.country_code):
-            for slot in slots:
-                _delete(by_slot, slot, key)
+        by_slot = self.by_country[buy.country_code]
+        remaining, offset = buy.remaining_w, first - buy.start_slot
+        for i, was in enumerate(before):
+            if was > 0:
+                bids = by_slot[first + i]
+                if remaining[offset + i] > 0:
+                    bids.update(key, remaining[offset + i])
+                else:
+                    bids.delete(key)
+                    if not bids.entries:
+                        del by_slot[first + i]
 
     def remove(self, buy: BookOrder) -> None:
         """Take a buy out of the book (out of every list it is in)."""
-        self.emptied(buy, _slots_left(buy))
+        key = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id)
+        by_slot = self.by_country[buy.country_code]
+        for slot, left in enumerate(buy.remaining_w, buy.start_slot):
+            if left > 0:
+                bids = by_slot[slot]
+                bids.delete(key)
+                if not bids.entries:
+                    del by_slot[slot]
 
     def best_for(self, sell: BookOrder, now: datetime | None) -> BookOrder | None:
         """The best-ranked buy that matches the sell (all rules), or None; for a sell of more
         than ``EPSILON_W`` W (a buy with no power left in the sell's first quarter hour cannot
-        take a bigger one, and that is the list looked at).
+        take a bigger one, and those are the lists looked at).
 
-        Walks the buys that still have power in the sell's first quarter hour, best first,
-        until the prices no longer cross; the first that contains the sell's window, has the
-        sell's power left in each of its quarter hours, agrees on location ids and is not past
-        its deadline is the answer (the country agrees by the list's choice)."""
-        entries = self.filed.agreeing(sell.country_code).get(sell.start_slot)
-        if entries is None:
-            return None
-        limit = -sell.price_eur_per_kwh  # bids with a price key above this do not cross
-        need = sell.power_w - EPSILON_W
-        first, end = sell.start_slot, sell.end_slot
-        places = sell.location_ids
-        longer = end - first > 1
-        for price_key, _, _, buy_end, buy_start, left, ids, deadline, buy in entries:
-            if price_key > limit:
-                return None
-            if buy_end < end or left[first - buy_start] < need:
-                continue
-            if longer and min(left[first - buy_start : end - buy_start]) < need:
-                continue
-            if places is not None and ids is not None and places.isdisjoint(ids):
-                continue
-            if now is None or deadline > now:
-                return buy
-        return None
-
-
-def _slots_left(buy: BookOrder) -> list[int]:
-    """The slots (quarter hours since 1970) of the buy's window where it has power left."""
-    start = buy.start_slot
-    return [start + i for i, left in enumerate(buy.remaining_w) if left > 0]
+        Looks in the sell's first slot's list of each agreeing country, in each only at the
+        buys ranked before the best match found so far (at first: the buys whose price
+        crosses the sell's)."""
+        if sell.country_code is None:
+            filings = list(self.by_country.values())
+        else:
+            filings = [self.by_country[None], self.by_country.get(sell.country_code, {})]
+        best = None
+        for by_slot in filings:
+            bids = by_slot.get(sell.start_slot)
+            if bids is not None:
+                best = bids.best(best, sell, now) or best
+        return best[3] if best is not None else None
 
 
 class _Asks:
@@ -548,12 +611,15 @@ class OrderBook:
 
     def _trade(self, buy: BookOrder, sell: BookOrder, resting: BookOrder) -> Trade:
         """Record a match: update quantities and the book, make the Trade."""
-        emptied = _take(buy, sell)
         if resting is buy:
+            offset = sell.start_slot - buy.start_slot
+            before = buy.remaining_w[offset : offset + sell.end_slot - sell.start_slot]
+            _take(buy, sell)
+            self._bids.traded(buy, sell.start_slot, before)
             if buy.is_filled:
-                self._drop(buy)  # after ``_take``: out of the slots it still has power in
-            self._bids.emptied(buy, emptied)
+                self._drop(buy)
         else:
+            _take(buy, sell)
             self._drop(sell)
         return Trade(
             buy_order_id=buy.order_id,
