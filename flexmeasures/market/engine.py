@@ -64,8 +64,6 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from itertools import compress
-from operator import and_
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -342,9 +340,9 @@ class _SlotBids:
     buy has left in this quarter hour, W) and ``ends`` (its end slot), all in priority order.
 
     The scan for a sell runs its first checks (enough power left in this quarter hour, the
-    window reaching the sell's end) in C over the contiguous columns (``map``, ``compress``)
-    and looks in Python only at the few buys that pass them; positions are found by bisecting
-    the price column and, among equal prices only, the entries.
+    window reaching the sell's end) on the compact columns alone, and looks at the order only
+    for the few buys that pass them; positions are found by bisecting the price column and,
+    among equal prices only, the entries.
     """
 
     __slots__ = ("prices", "entries", "left", "ends")
@@ -361,14 +359,19 @@ class _SlotBids:
         prices = self.prices
         price = key[0]
         high = bisect_right(prices, price)
-        if high and prices[high - 1] == price:  # equal prices: rank by sequence and id
+        if high and prices[high - 1] == price and key < self.entries[high - 1]:
+            # among equal prices, and not after all of them: rank by sequence and id
             return bisect_left(self.entries, key, bisect_left(prices, price, 0, high), high)
         return high
 
     def insert(self, entry: tuple, left: float) -> None:
         """File a buy's entry (priority key and order) with ``left`` W in this quarter hour."""
-        i = self.position(entry)
-        self.prices.insert(i, entry[0])
+        prices = self.prices
+        price = entry[0]
+        i = bisect_right(prices, price)
+        if i and prices[i - 1] == price and entry < self.entries[i - 1]:
+            i = self.position(entry)  # among equal prices, not after all of them (rare)
+        prices.insert(i, price)
         self.entries.insert(i, entry)
         self.left.insert(i, left)
         self.ends.insert(i, entry[3].end_slot)
@@ -392,14 +395,16 @@ class _SlotBids:
             count = bisect_right(self.prices, -sell.price_eur_per_kwh)
         else:
             count = self.position(bound)
+        if not count:
+            return None
         need = sell.power_w - EPSILON_W
         start, end = sell.start_slot, sell.end_slot
-        enough = map(need.__le__, self.left)
-        if end - start > 1:
-            enough = map(and_, enough, map(end.__le__, self.ends))
+        left, ends, entries = self.left, self.ends, self.entries
         places = sell.location_ids
-        for i in compress(range(count), enough):
-            buy = self.entries[i][3]
+        for i in range(count):
+            if left[i] < need or ends[i] < end:
+                continue  # too little power in this quarter hour, or the window ends too soon
+            buy = entries[i][3]
             first = start - buy.start_slot
             if end - start > 1 and min(buy.remaining_w[first : first + end - start]) < need:
                 continue
@@ -407,7 +412,7 @@ class _SlotBids:
             if places is not None and ids is not None and places.isdisjoint(ids):
                 continue
             if now is None or buy.deadline_at > now:
-                return self.entries[i]
+                return entries[i]
         return None
 
 
@@ -478,7 +483,7 @@ class _Bids:
         if sell.country_code is None:
             filings = list(self.by_country.values())
         else:
-            filings = [self.by_country[None], self.by_country.get(sell.country_code, {})]
+            filings = [self.by_country.get(sell.country_code, {}), self.by_country[None]]
         best = None
         for by_slot in filings:
             bids = by_slot.get(sell.start_slot)
