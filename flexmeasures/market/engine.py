@@ -532,26 +532,33 @@ class _Asks:
         the caller: they change as the buy trades)."""
         by_slot = self.filed.agreeing(buy.country_code)
         start, end = buy.start_slot, buy.end_slot
+        price = buy.price_eur_per_kwh
         if end - start <= len(by_slot) and end - start <= _MAX_LOOKUPS:
-            lists = [by_slot.get(slot) for slot in range(start, end)]
+            get = by_slot.get
+            lists = [get(slot) for slot in range(start, end)]
         else:
             lists = [v for slot, v in by_slot.items() if start <= slot < end]
-        price = buy.price_eur_per_kwh
-        places = buy.location_ids
-        found = []
+        found: list[tuple] = []
         for entries in lists:
-            if entries is None or entries[0][0] > price:
-                continue
-            for entry in entries:
-                if entry[0] > price:
-                    break  # this and the rest of the list ask more than the buy bids
-                if entry[3] > end or (now is not None and entry[5] <= now):
-                    continue
-                ids = entry[4]
-                if places is None or ids is None or not places.isdisjoint(ids):
-                    found.append(entry)
+            if entries is not None and entries[0][0] <= price:  # the cheapest ask crosses
+                _collect(entries, buy, now, found)
         found.sort()
         return found
+
+
+def _collect(entries: list[tuple], buy: BookOrder, now: datetime | None, found: list) -> None:
+    """Add to ``found`` the entries of asks (one start slot's list, cheapest first) that cross
+    the buy's price, end within its window, agree on location ids and are not past their
+    deadline (with ``now``)."""
+    price, end, places = buy.price_eur_per_kwh, buy.end_slot, buy.location_ids
+    for entry in entries:
+        if entry[0] > price:
+            return  # this and the rest of the list ask more than the buy bids
+        if entry[3] > end or (now is not None and entry[5] <= now):
+            continue
+        ids = entry[4]
+        if places is None or ids is None or not places.isdisjoint(ids):
+            found.append(entry)
 
 
 class OrderBook:
@@ -609,7 +616,8 @@ class OrderBook:
             buy = self._best_buy_for(order, now)
             trades = [self._trade(buy, order, buy)] if buy is not None else []
         else:
-            trades = [self._trade(order, sell, sell) for sell in self._sells_for(order, now)]
+            asks = self._asks.crossing(order, now)
+            trades = [self._trade(order, s, s) for s in self._fitting(order, asks)] if asks else []
         if not order.is_filled:
             self._rest(order)
         return trades
@@ -648,9 +656,11 @@ class OrderBook:
         buys = (o for o in self._orders.values() if o.side == "buy" and _matches(o, sell, now))
         return min(buys, key=_priority_key, default=None)
 
-    def _sells_for(self, buy: BookOrder, now: datetime | None) -> Iterator[BookOrder]:
-        """Resting sells matching an incoming buy, in rank order, each fitting what is left."""
-        for entry in self._asks.crossing(buy, now):
+    @staticmethod
+    def _fitting(buy: BookOrder, asks: list[tuple]) -> Iterator[BookOrder]:
+        """The sells of these ask entries (in rank order) that still fit what is left of the
+        buy, each checked after the trades with the ones before; none once it is filled."""
+        for entry in asks:
             if buy.max_remaining_w <= EPSILON_W:  # filled
                 return
             if _fits(buy, entry[-1]):
