@@ -43,15 +43,25 @@ All powers are in W, prices in EUR/kWh, energies in kWh, times timezone-aware (U
 on the quarter hour. The engine raises ``ValueError`` for malformed orders; the service checks
 orders first and answers 422 with field messages, so the engine's errors are a last guard.
 
-Data structures: resting orders are kept per side in buckets keyed by (country, delivery
-window), each bucket a list sorted by priority key (bisect); orders for any country are filed
-under every country too, and every order once more in an "everywhere" dictionary, where an
-order for any country looks. A heap of deadlines serves expiry. A match only looks at the
-buckets whose window and country can match at all (an incoming sell visits them best bid first
-and stops once no bucket can beat the match found); which buckets those are is remembered per
-(bucket dictionary, window) until a bucket of that dictionary that could be one of them (by its
-delivery start) comes or goes. So the cost of a
-submit depends on the part of the book that could match, not on the size of the book.
+Data structures (``benchmarks/README.md`` has the measurements behind them):
+
+- *Resting buys* (``_Bids``), for incoming sells: filed by country (None: "any") under every
+  quarter hour of their window in which they still have power left (``_SlotBids``), as compact
+  columns in priority order: prices, entries (priority key and order) and the power left in
+  that quarter hour. A buy can take a sell only if it has power left in the sell's first
+  quarter hour, so an incoming sell scans one list per agreeing country (its own, then "any",
+  the second only down to the match found in the first), reading the power column and looking
+  at an order only when that suffices. A quarter hour whose power is used up leaves its list at
+  once. (A sell of at most ``EPSILON_W`` W fits even a used-up quarter hour: such sells are
+  checked against every resting buy with ``_matches``, the rules written out plainly.)
+- *Resting sells* (``_Asks``), for incoming buys: filed under the quarter hour they start in,
+  per country, with orders for any country filed under every country too and every order once
+  more in an "everywhere" dictionary (where an order for any country looks). An incoming buy
+  looks up each quarter hour of its window and reads a list only if its cheapest ask crosses.
+- A heap of deadlines serves expiry.
+
+So the cost of a submit depends on the part of the book that could match, and, for a resting
+buy, on the number of quarter hours it spans, not on the size of the book.
 ``benchmarks/bench_market_engine.py`` measures it.
 """
 
