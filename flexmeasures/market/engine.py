@@ -376,13 +376,13 @@ class _SlotBids:
 
     def insert(self, entry: tuple, left: float) -> None:
         """File a buy's entry (priority key and order) with ``left`` W in this quarter hour."""
-        prices = self.prices
+        prices, entries = self.prices, self.entries
         price = entry[0]
         i = bisect_right(prices, price)
-        if i and prices[i - 1] == price and entry < self.entries[i - 1]:
+        if i and prices[i - 1] == price and entry < entries[i - 1]:
             i = self.position(entry)  # among equal prices, not after all of them (rare)
         prices.insert(i, price)
-        self.entries.insert(i, entry)
+        entries.insert(i, entry)
         self.left.insert(i, left)
 
     def delete(self, key: tuple) -> None:
@@ -448,10 +448,10 @@ class _Bids:
         by_slot = self.by_country.get(buy.country_code)
         if by_slot is None:
             by_slot = self.by_country[buy.country_code] = {}
-        start = buy.start_slot
-        for slot, left in enumerate(buy.remaining_w, start):
+        get = by_slot.get
+        for slot, left in enumerate(buy.remaining_w, buy.start_slot):
             if left > 0:
-                bids = by_slot.get(slot)
+                bids = get(slot)
                 if bids is None:
                     bids = by_slot[slot] = _SlotBids()
                 bids.insert(entry, left)
