@@ -352,7 +352,7 @@ class _SlotBids:
     The columns are compact (an array of doubles is one block of memory), because on a busy
     machine the engine's time goes mostly to reading memory: a scan for a sell reads ``left``
     alone and looks at the order only for the few buys with enough power left there (measured:
-    about 20 bids scanned and 3 orders looked at per incoming sell); a position is found by
+    about 20 bids read and 6 orders looked at per incoming sell); a position is found by
     bisecting ``prices`` and, among equal prices only, ``entries``.
     """
 
