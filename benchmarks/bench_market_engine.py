@@ -128,22 +128,18 @@ price).
 | {count:,} | {seconds:.2f} | {rate:,.0f} | > {TARGET_ORDERS_PER_S:,} | {result["wall"]:.2f} | \
 {result["trades"]:,} | {result["resting"]:,} |
 
-How it works: resting orders sit per side in buckets, one per (country, delivery
-window), each a list kept sorted by (price, sequence) with `bisect`; an order for any country is
-filed under every country and, like every order, once more in an "everywhere" dictionary, where
-orders for any country look (one dictionary, each order once). An incoming sell takes the buy
-buckets of its country whose window contains its own (every window of at most the longest buy's
-length around it: a few dozen dictionary look-ups, remembered per bucket dictionary and window;
-when a bucket comes or goes, only the remembered windows starting where it could matter are
-forgotten), sorts them by
-best bid and scans them in one loop, each only down to the best match found so far, stopping at
-the first bucket whose best bid ranks below it. An incoming buy collects the crossing asks of
-the sell buckets inside its window and takes them in rank order. A buy's remaining quantity is
-a list of powers per quarter hour (plus its maximum, to pass over buys that cannot take a sell
-at once), so checking a sell costs one slice. Orders have `__slots__`. Expiry is a heap of
-deadlines. The cost of a submit depends on the part of the book that could match, not on the
-size of the book; what remains is Python's cost per look-up, so the figure moves with the
-machine's load (2 cores shared by several people here).
+How it works (see the engine's module docstring): resting buys are filed by country under
+every quarter hour of their window in which they still have power left, as compact columns
+in priority order (prices and the power left in that quarter hour in `array`s of doubles,
+beside the entries); an incoming sell reads the list of its first quarter hour for its
+country, then the "any" list down to the match found, looking at an order only when the
+power column says it could take the sell (about 20 bids read, 6 orders looked at per sell). A
+used-up quarter hour leaves its list at once. Resting sells are filed under their start
+quarter hour; an incoming buy reads a list only if its cheapest ask crosses. Orders have
+`__slots__`; expiry is a heap of deadlines. On this shared machine the engine's time goes
+mostly to reading memory (a bisection over a list that is not in the cache costs several
+times one that is), so the figure moves with the machine's load (2 cores shared by several
+people here).
 """
     replace_section(SECTION, text)
 

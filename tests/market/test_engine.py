@@ -476,3 +476,98 @@ def test_a_month_long_buy_matches():
     (trade,) = book.submit(order(3, "sell", start=T0 + timedelta(days=20), end=T0 + 21 * 24 * H))
     assert trade.buy_order_id == 1
     assert book.submit(order(4, "sell", power_w=9000)) == []
+
+
+# --- the book's indexes against the rules stated plainly -----------------------------------
+
+
+def test_equal_bids_filed_out_of_time_order_still_rank_by_time_and_cancel_the_right_one():
+    # filed per quarter hour in price order; equal prices placed by sequence, whatever the
+    # order of arrival
+    arrivals = [(1, 20), (2, 10), (3, 15)]  # (order id, sequence)
+    book = book_of(*(order(i, "buy", price=0.25, sequence=s) for i, s in arrivals))
+    book.cancel(3)
+    sells = [order(10 + i, "sell", power_w=1000, price=0.2) for i in range(3)]
+    assert [t.buy_order_id for s in sells for t in book.submit(s)] == [2, 1]
+
+
+def test_a_used_up_quarter_hour_is_passed_over_but_the_others_still_trade():
+    book = book_of(order(1, "buy", power_w=1000, price=0.3), order(2, "buy", price=0.2))
+    (first,) = book.submit(order(3, "sell", power_w=1000, start=T0 + Q, end=T0 + 2 * Q))
+    assert first.buy_order_id == 1 and first.buy_remaining_w == (1000.0, 0.0, 1000.0, 1000.0)
+    (second,) = book.submit(order(4, "sell", power_w=500, start=T0 + Q, end=T0 + 2 * Q))
+    assert second.buy_order_id == 2  # buy 1 has nothing left from 10:15
+    (third,) = book.submit(order(5, "sell", power_w=500, start=T0 + 2 * Q, end=T0 + H))
+    assert third.buy_order_id == 1
+
+
+def test_a_sell_below_the_rounding_threshold_fits_a_used_up_quarter_hour():
+    """Power differences below EPSILON_W count as zero, so a sell that small fits a quarter
+    hour with nothing left (the book checks such sells against every resting buy)."""
+    book = book_of(order(1, "buy", price=0.3, remaining_w=[1000, 0, 1000, 1000]))
+    tiny = engine.EPSILON_W / 2
+    (trade,) = book.submit(order(2, "sell", power_w=tiny, start=T0 + Q, end=T0 + 2 * Q))
+    assert trade.buy_order_id == 1
+    too_dear = order(3, "sell", power_w=tiny, price=0.4, start=T0 + Q, end=T0 + 2 * Q)
+    assert book.submit(too_dear) == []
+
+
+def test_a_partially_filled_buy_cancelled_and_restored_trades_what_it_has_left():
+    book = book_of(order(1, "buy", power_w=1000, price=0.3))
+    book.submit(order(2, "sell", power_w=600, start=T0, end=T0 + 2 * Q))
+    stored = book.cancel(1)
+    assert book.submit(order(3, "sell", power_w=100)) == []  # gone
+    restored = OrderBook.restore([replace(stored, remaining_w=list(stored.remaining_w))])
+    assert restored.submit(order(4, "sell", power_w=500, start=T0, end=T0 + Q)) == []
+    (trade,) = restored.submit(order(5, "sell", power_w=400, start=T0, end=T0 + H))
+    assert trade.buy_remaining_w == (0.0, 0.0, 600.0, 600.0)
+    assert [o.order_id for o in restored.expire(T0)] == [1, 4]
+
+
+def _expected_buy(book: OrderBook, sell: BookOrder, now: datetime) -> int | None:
+    """The buy the rules pick for an incoming sell, by checking every resting bid."""
+    for bid in book.bids():  # best first
+        if engine._matches(bid, sell, now):
+            return bid.order_id
+    return None
+
+
+def _expected_sells(book: OrderBook, buy: BookOrder, now: datetime) -> list[int]:
+    """The sells the rules give an incoming buy: every matching ask in rank order that still
+    fits what is left of it."""
+    left = list(buy.remaining_w)
+    taken = []
+    for ask in book.asks():
+        probe = replace(buy, remaining_w=left)
+        live = ask.deadline > now and max(left) > engine.EPSILON_W
+        if live and engine._matches(probe, ask, now):
+            first = ask.start_slot - buy.start_slot
+            for i in range(first, first + ask.end_slot - ask.start_slot):
+                rest = left[i] - ask.power_w
+                left[i] = rest if rest > engine.EPSILON_W else 0.0
+            taken.append(ask.order_id)
+    return taken
+
+
+@pytest.mark.parametrize("seed", [4, 5])
+def test_every_trade_is_the_one_the_rules_pick_with_cancels_and_expiry(seed):
+    rng = random.Random(seed)
+    book = OrderBook()
+    for order_id in range(1, 701):
+        now = T0 - 2 * H + timedelta(seconds=order_id * 9)
+        incoming = replace(random_order(rng, order_id), expiry_time=now + Q * rng.randint(0, 8))
+        if incoming.deadline <= now:  # too late to trade: it rests until expire
+            assert book.submit(incoming, now=now) == []
+        elif incoming.side == "sell":
+            expected = _expected_buy(book, incoming, now)
+            trades = book.submit(incoming, now=now)
+            assert [t.buy_order_id for t in trades] == ([expected] if expected else [])
+        else:
+            expected_sells = _expected_sells(book, incoming, now)
+            trades = book.submit(incoming, now=now)
+            assert [t.sell_order_id for t in trades] == expected_sells
+        if order_id % 11 == 0:
+            book.cancel(rng.randint(1, order_id))
+        if order_id % 50 == 0:
+            book.expire(now)
+            book = OrderBook.restore([*book.bids(), *book.asks()])
