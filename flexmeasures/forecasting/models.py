@@ -469,7 +469,7 @@ class HGBForecaster(RegressionForecaster):
     lag, calendar and regressor features; missing features are handled by the trees."""
 
     name = "hgb"
-    version = "1.0"
+    version = "1.1"  # 1.1: 100 trees on 63 bins (1.0: 200 trees on 255 bins)
     allows_missing_features = True
 
     def __init__(

@@ -26,14 +26,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from flexmeasures.forecasting.baselines import NAIVE_MODELS, best_naive
+from flexmeasures.forecasting.baselines import NAIVE_MODELS
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
-from flexmeasures.forecasting.metrics import wape
+from flexmeasures.forecasting.models import MODELS, MeanForecaster
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
 AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
-CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS)
+COMBINATIONS = (MeanForecaster.name,)  # scored as the mean of their parts' forecasts
+CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS, *COMBINATIONS)
+NAIVE_MARGIN = 0.0
 BACKTEST_FOLDS = 2
 FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)
@@ -174,9 +176,16 @@ def backtest_forecasts(
     fold_length: pd.Timedelta = FOLD_LENGTH,
 ) -> dict[str, pd.Series]:
     """Each candidate's rolling forecasts (sensor's unit) of the events in [start, end),
-    refitted every fold_length, by model name."""
+    refitted every fold_length, by model name. A forecast combination whose parts come
+    before it among the candidates is the mean of their forecasts (the same fits)."""
     forecasts = {}
     for name in candidates:
+        parts = combination_parts(name)
+        if parts and all(part in forecasts for part in parts):
+            forecasts[name] = pd.concat([forecasts[p] for p in parts], axis=1).mean(
+                axis=1, skipna=False
+            )
+            continue
         frame = rolling_forecasts(
             series,
             horizon,
@@ -191,35 +200,62 @@ def backtest_forecasts(
     return forecasts
 
 
+def combination_parts(name: str) -> tuple[str, ...]:
+    """The models whose mean a forecast combination is (none for other models)."""
+    model = MODELS.get(name)
+    if isinstance(model, type) and issubclass(model, MeanForecaster):
+        return tuple(model.parts)
+    return ()
+
+
 def choose(
     series: pd.Series,
     forecasts: dict[str, pd.Series],
     horizon: pd.Timedelta,
     data_until: pd.Timestamp,
     backtest_start: pd.Timestamp,
+    margin: float = NAIVE_MARGIN,
 ) -> Selection:
-    """The Selection of the forecast with the lowest WAPE against ``series`` on the events
-    all forecasts cover (ties: the first given); the naive ones among them give the best
-    naive."""
-    common = pd.DataFrame(forecasts).dropna().index.intersection(series.dropna().index)
-    actual = series.loc[common]
-    scores = {name: wape(actual, f.reindex(common)) for name, f in forecasts.items()}
-    naive = {name: f.reindex(common) for name, f in forecasts.items() if name in NAIVE_MODELS}
-    naive_name, naive_wape = best_naive(actual, naive) if naive else ("", float("nan"))
+    """The Selection among ``forecasts`` by their WAPE against ``series`` on the events all
+    of them cover: the lowest wins (ties: the first given), except that a naive forecast
+    wins only by more than ``margin`` (a fraction of the best other forecast's WAPE), else
+    the best other forecast does. The naive ones among them give the best naive."""
+    scores = backtest_scores(series, forecasts)
     finite = {name: score for name, score in scores.items() if np.isfinite(score)}
     if not finite:
         return Selection(NO_BACKTEST_MODEL, horizon, reason="no events to score the backtest on")
     model = min(finite, key=finite.get)
+    models = {name: score for name, score in finite.items() if name not in NAIVE_MODELS}
+    if model in NAIVE_MODELS and models:
+        challenger = min(models, key=models.get)
+        if finite[model] >= (1 - margin) * models[challenger]:
+            model = challenger
+    naive = {name: score for name, score in finite.items() if name in NAIVE_MODELS}
+    naive_name = min(naive, key=naive.get) if naive else ""
     return Selection(
         model=model,
         horizon=horizon,
         wape=finite[model],
         best_naive=naive_name,
-        best_naive_wape=naive_wape,
+        best_naive_wape=naive.get(naive_name, float("nan")),
         scores=scores,
         data_until=data_until,
         backtest_start=backtest_start,
     )
+
+
+def backtest_scores(series: pd.Series, forecasts: dict[str, pd.Series]) -> dict[str, float]:
+    """Each forecast's WAPE (a fraction) against ``series`` on the events that all the
+    forecasts and the series have a finite value for (NaN if those are all zero)."""
+    frame = pd.DataFrame(forecasts)
+    predicted = frame.to_numpy(float)
+    actual = series.reindex(frame.index).to_numpy(float)
+    rows = np.isfinite(predicted).all(axis=1) & np.isfinite(actual)
+    volume = np.abs(actual[rows]).sum()
+    if not volume > 0:
+        return {name: float("nan") for name in forecasts}
+    errors = np.abs(predicted[rows] - actual[rows, None]).sum(axis=0) / volume
+    return {name: float(error) for name, error in zip(frame.columns, errors, strict=True)}
 
 
 def selection_periods(

@@ -82,9 +82,17 @@ def maximum_likelihood_lambda(values: np.ndarray) -> float:
 
     def negative_llf(lmbda: float) -> float:
         """Minus the Box-Cox log-likelihood: N/2 log(variance of the transformed values)
-        - (λ - 1) sum(log values)."""
-        transformed = logs if lmbda == 0 else np.expm1(lmbda * logs) / lmbda
-        return 0.5 * logs.size * np.log(np.var(transformed)) - (lmbda - 1) * total
+        - (λ - 1) sum(log values); the variance of (x^λ - 1) / λ is taken as that of
+        exp(λ (log x - r)) times exp(2 λ r) / λ², with r the largest log x for λ > 0 (the
+        smallest for λ < 0), so that no power overflows. +inf where it cannot be told."""
+        if lmbda == 0:
+            log_variance = np.log(np.var(logs))
+        else:
+            reference = logs.max() if lmbda > 0 else logs.min()
+            scaled = np.exp(lmbda * (logs - reference))
+            log_variance = np.log(np.var(scaled)) + 2 * lmbda * reference - 2 * np.log(abs(lmbda))
+        value = 0.5 * logs.size * log_variance - (lmbda - 1) * total
+        return float(value) if np.isfinite(value) else np.inf
 
     return float(optimize.brent(negative_llf, brack=(-2.0, 2.0)))
 

@@ -12,6 +12,8 @@ from flexmeasures.forecasting.baselines import LAST_WEEK, NAIVE_MODELS
 from flexmeasures.forecasting.selection import (
     NO_BACKTEST_MODEL,
     Selection,
+    backtest_forecasts,
+    choose,
     fitting_fold_length,
     known_at,
     select_model,
@@ -45,11 +47,11 @@ def ar_choice() -> Selection:
 def test_a_purely_weekly_series_chooses_same_time_last_week(weekly_choice):
     assert weekly_choice.model == LAST_WEEK
     assert weekly_choice.wape == 0 and weekly_choice.best_naive == LAST_WEEK
-    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "ols", "hgb"}
+    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "ols", "hgb", "ols+hgb"}
 
 
 def test_an_auto_regressive_process_chooses_a_regression_model(ar_choice):
-    assert ar_choice.model in ("ols", "hgb")
+    assert ar_choice.model in ("ols", "hgb", "ols+hgb")
     assert ar_choice.wape < ar_choice.best_naive_wape
     assert ar_choice.skill > 0.05
     assert ar_choice.best_naive in NAIVE_MODELS
@@ -104,3 +106,36 @@ def test_selection_periods_cut_a_window_into_weeks():
     periods = selection_periods(start, start + 10 * DAY, 7 * DAY)
 
     assert periods == [(start, start + 7 * DAY), (start + 7 * DAY, start + 10 * DAY)]
+
+
+def test_the_combination_is_scored_as_the_mean_model_would_forecast():
+    series = simulate_ar(days=20)
+    start, end = series.index[-48], series.index[-1] + H
+    shared = backtest_forecasts(series, H, start, end, ("ols", "hgb", "ols+hgb"), fold_length=DAY)
+    alone = backtest_forecasts(series, H, start, end, ("ols+hgb",), fold_length=DAY)
+
+    np.testing.assert_allclose(shared["ols+hgb"], (shared["ols"] + shared["hgb"]) / 2)
+    np.testing.assert_allclose(shared["ols+hgb"], alone["ols+hgb"])
+
+
+@pytest.mark.parametrize(
+    "naive_error, margin, chosen",
+    [
+        (1.0, 0.05, "ols"),  # naive better by 2 %: within the margin, the model is kept
+        (0.5, 0.05, LAST_WEEK),  # naive better by half: it wins clearly
+        (1.0, 0.0, LAST_WEEK),  # no margin: the lowest WAPE wins
+        (1.02, 0.05, "ols"),  # a tie goes to the model
+    ],
+)
+def test_a_naive_forecast_is_chosen_only_when_it_wins_by_more_than_the_margin(
+    naive_error, margin, chosen
+):
+    series = pd.Series(10.0, index=hourly_index(7))
+    forecasts = {LAST_WEEK: series + naive_error, "ols": series - 1.02}
+
+    selection = choose(series, forecasts, H, series.index[-1], series.index[0], margin)
+
+    assert selection.model == chosen
+    assert selection.best_naive == LAST_WEEK
+    assert selection.best_naive_wape == pytest.approx(naive_error / 10)
+    assert selection.wape == pytest.approx(selection.scores[chosen])
