@@ -443,10 +443,16 @@ class OLSForecaster(RegressionForecaster):
     version = "1.0"
 
     def _fit_estimator(self, features: np.ndarray, outcome: np.ndarray) -> object:
-        """OLS with an intercept: the minimum-norm least-squares solution, which copes with
-        collinear or empty columns (e.g. an hour that never occurs in the data)."""
+        """OLS with an intercept, by the normal equations of the columns scaled to unit
+        length, solved for the minimum-norm solution, which copes with collinear or empty
+        columns (e.g. an hour that never occurs in the data). Forming the small Gram matrix
+        is several times faster than decomposing the tall design matrix."""
         design = np.column_stack([np.ones(len(features)), features])
-        params = np.linalg.lstsq(design, outcome, rcond=None)[0]
+        lengths = np.sqrt(np.einsum("ij,ij->j", design, design))
+        lengths[lengths == 0] = 1.0
+        design /= lengths
+        gram, moments = design.T @ design, design.T @ outcome
+        params = np.linalg.lstsq(gram, moments, rcond=None)[0] / lengths
         if not np.all(np.isfinite(params)):
             raise ValueError("OLS produced non-finite coefficients")
         return params
