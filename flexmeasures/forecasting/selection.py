@@ -10,7 +10,8 @@ scored on the mean of its parts' backtest forecasts (the same fits, no extra cos
 candidates are scored by WAPE on the events all of them forecast; the lowest wins (ties:
 the first candidate), except that a naive baseline wins only if it beats the best other
 candidate clearly: by a one-sided paired test on the days of the backtest
-(``clearly_better``, 5 %). When the candidates are within a point of each other, a two-week
+(``clearly_better``, 5 %), or by far (a WAPE over ``NAIVE_MARGIN``, a fifth, lower).
+When the candidates are within a point of each other, a two-week
 backtest picks the winner by the noise of those weeks; a model that the baselines beat
 only by chance is kept. So the chosen model is never clearly worse than the best naive
 forecast on the backtest.
@@ -30,6 +31,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from flexmeasures.forecasting.baselines import NAIVE_MODELS
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
@@ -41,6 +43,8 @@ REGRESSION_MODELS = ("ols", "hgb")
 COMBINATIONS = (MeanForecaster.name,)  # scored as the mean of their parts' forecasts
 CANDIDATES = (*NAIVE_MODELS, *REGRESSION_MODELS, *COMBINATIONS)
 NAIVE_SIGNIFICANCE = 1.645  # one-sided 5 %: see clearly_better
+SIGN_TEST_LEVEL = 0.05
+NAIVE_MARGIN = 0.2  # a naive forecast with a WAPE this much lower wins anyway
 BACKTEST_FOLDS = 2
 FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)
@@ -223,8 +227,9 @@ def choose(
 ) -> Selection:
     """The Selection among ``forecasts`` by their WAPE against ``series`` on the events all
     of them cover: the lowest wins (ties: the first given), except that a naive forecast
-    wins only if it beats the best other forecast clearly (see ``clearly_better``; else
-    that one wins). The naive ones among them give the best naive."""
+    wins only if it beats the best other forecast clearly (see ``clearly_better``) or by
+    far (a WAPE over NAIVE_MARGIN lower); else that one wins. The naive ones among them
+    give the best naive."""
     frame, actual = scored_events(series, forecasts)
     errors = frame.sub(actual, axis=0).abs()
     volume = float(actual.abs().sum())
@@ -236,7 +241,8 @@ def choose(
     models = {name: score for name, score in finite.items() if name not in NAIVE_MODELS}
     if model in NAIVE_MODELS and models:
         challenger = min(models, key=models.get)
-        if not clearly_better(errors[model], errors[challenger], significance):
+        by_far = finite[model] < (1 - NAIVE_MARGIN) * models[challenger]
+        if not (by_far or clearly_better(errors[model], errors[challenger], significance)):
             model = challenger
     naive = {name: score for name, score in finite.items() if name in NAIVE_MODELS}
     naive_name = min(naive, key=naive.get) if naive else ""
@@ -267,15 +273,20 @@ def clearly_better(
     errors: pd.Series, other_errors: pd.Series, significance: float = NAIVE_SIGNIFICANCE
 ) -> bool:
     """Whether the absolute errors ``errors`` are lower than ``other_errors`` (same events)
-    by more than chance: a one-sided paired test on their sums per day (in the manner of
-    Diebold and Mariano), whose t statistic, the mean daily difference over its standard
-    error, must exceed ``significance`` (1.645: 5 %). With one day, or days that all differ
-    by the same amount, it is whether the sum is lower at all."""
+    by more than chance, judged on their sums per day of the backtest by two one-sided
+    paired tests: the t statistic of the daily differences (the mean over its standard
+    error, in the manner of Diebold and Mariano) exceeds ``significance`` (1.645: 5 %), or
+    the days on which they are lower are too many for a coin (sign test, 5 %; this catches
+    a forecast that is exact while the other errs on a few days only). With one day, or
+    days that all differ by the same amount, it is whether the sum is lower at all."""
     days = errors.index.floor("D")
     daily = (other_errors - errors).groupby(days).sum().to_numpy(float)
     spread = daily.std(ddof=1) if daily.size > 1 else 0.0
     if not spread > 0:
         return bool(daily.sum() > 0)
+    wins = int((daily > 0).sum())
+    if stats.binom.sf(wins - 1, daily.size, 0.5) <= SIGN_TEST_LEVEL:
+        return True
     return bool(daily.mean() / (spread / np.sqrt(daily.size)) > significance)
 
 
