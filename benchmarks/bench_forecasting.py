@@ -52,6 +52,7 @@ from flexmeasures.forecasting.selection import (
     DEFAULT_MAX_AGE,
     combination_parts,
     known_at,
+    mean_forecast,
     select_model,
     selection_periods,
 )
@@ -230,9 +231,7 @@ def add_combinations(forecasts: dict[str, pd.Series]) -> None:
     for name in COMBINATIONS:
         parts = combination_parts(name)
         if all(part in forecasts for part in parts):
-            forecasts[name] = pd.concat([forecasts[p] for p in parts], axis=1).mean(
-                axis=1, skipna=False
-            )
+            forecasts[name] = mean_forecast([forecasts[part] for part in parts])
 
 
 def skill(model_accuracy: float, naive_accuracy: float) -> float:

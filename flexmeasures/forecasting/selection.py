@@ -191,9 +191,7 @@ def backtest_forecasts(
     for name in candidates:
         parts = combination_parts(name)
         if parts and all(part in forecasts for part in parts):
-            forecasts[name] = pd.concat([forecasts[p] for p in parts], axis=1).mean(
-                axis=1, skipna=False
-            )
+            forecasts[name] = mean_forecast([forecasts[part] for part in parts])
             continue
         frame = rolling_forecasts(
             series,
@@ -207,6 +205,11 @@ def backtest_forecasts(
         )
         forecasts[name] = pd.Series(frame["value"].to_numpy(float), index=frame["event_start"])
     return forecasts
+
+
+def mean_forecast(forecasts: list[pd.Series]) -> pd.Series:
+    """The mean of forecasts per event (NaN where any has none): a combination's forecast."""
+    return pd.concat(forecasts, axis=1).mean(axis=1, skipna=False)
 
 
 def combination_parts(name: str) -> tuple[str, ...]:
