@@ -2,10 +2,11 @@
 ``predict(event_starts, history, regressors)``.
 
 - "ols": an ordinary least squares auto-regressive model with external variables
-  (statsmodels). Among candidate specifications (sets of lags, with or without the
+  (NumPy's least squares). Among candidate specifications (sets of lags, with or without the
   zero-safe Box-Cox transform) it picks the one with the lowest error in rolling-origin
   cross-validation over the most recent days.
 - "hgb": scikit-learn's HistGradientBoostingRegressor on the same kind of features.
+- "ols+hgb": the mean of the OLS and HGB forecasts (a forecast combination).
 - "naive": the last value known at the belief time (persistence).
 
 A regression model whose input is degenerate (no values, constant, too short) or whose
@@ -19,16 +20,13 @@ Series conventions (UTC event starts, belief time = event end - horizon) are tho
 
 from __future__ import annotations
 
-import warnings
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
 from typing import ClassVar
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from sklearn.ensemble import HistGradientBoostingRegressor
-from statsmodels.tools.sm_exceptions import SingularMatrixWarning
 from threadpoolctl import ThreadpoolController
 
 from flexmeasures.forecasting.features import (
@@ -306,7 +304,7 @@ class RegressionForecaster(Forecaster):
 
     def _fit_best(self, series: pd.Series) -> FittedCandidate:
         """Fit the candidate with the lowest cross-validated MAE on all rows."""
-        designs = [self._design(series, candidate) for candidate in self.candidates(series)]
+        designs = self._designs(series, self.candidates(series))
         viable = [design for design in designs if self._enough_rows(design, design.usable)]
         if not viable:
             raise InsufficientData(f"too little history ({series.notna().sum()} values)")
@@ -316,20 +314,47 @@ class RegressionForecaster(Forecaster):
         estimator = self._fit_rows(best, best.usable)
         return FittedCandidate(best.candidate, estimator, best.transform)
 
-    def _design(self, series: pd.Series, candidate: Candidate) -> Design:
-        """The candidate's features and (transformed) outcome for every event of the series.
+    def _designs(self, series: pd.Series, candidates: list[Candidate]) -> list[Design]:
+        """Each candidate's features and (transformed) outcome for every event of the series.
 
-        The transform's two parameters are fitted once on all the series; the folds of the
-        cross-validation share them (they say nothing about any particular event).
+        The transform's two parameters are fitted once on all the series; the candidates
+        and the folds of the cross-validation share them (they say nothing about any
+        particular event). The features are built once per outcome scale, with the lags of
+        all candidates, and each candidate takes its columns from them.
         """
-        transform = ShiftedBoxCox.fit(series) if candidate.use_transform else None
-        outcome = transform.transform(series) if transform else series
-        features = build_features(outcome, series.index, candidate.spec, self.regressors)
-        usable = outcome.notna().to_numpy()
+        transform = None
+        if any(candidate.use_transform for candidate in candidates):
+            transform = ShiftedBoxCox.fit(series)
+        lags = tuple(sorted({lag for candidate in candidates for lag in candidate.spec.lags}))
+        tables = {}
+        for use_transform in sorted({candidate.use_transform for candidate in candidates}):
+            outcome = transform.transform(series) if use_transform else series
+            spec = replace(candidates[0].spec, lags=lags)
+            features = build_features(outcome, series.index, spec, self.regressors)
+            tables[use_transform] = (outcome.to_numpy(float), features.to_numpy(float))
+        return [
+            self._design(candidate, transform, *tables[candidate.use_transform], lags)
+            for candidate in candidates
+        ]
+
+    def _design(
+        self,
+        candidate: Candidate,
+        transform: ShiftedBoxCox | None,
+        outcome: np.ndarray,
+        features: np.ndarray,
+        lags: tuple[pd.Timedelta, ...],
+    ) -> Design:
+        """A candidate's design: its lag columns of ``features`` (built with all ``lags``,
+        which come first) and the other columns, and the rows complete enough to use."""
+        columns = [lags.index(lag) for lag in candidate.spec.lags]
+        columns += list(range(len(lags), features.shape[1]))
+        features = features[:, columns]
+        usable = np.isfinite(outcome)
         if not self.allows_missing_features:
-            usable &= features.notna().all(axis=1).to_numpy()
+            usable &= np.isfinite(features).all(axis=1)
         return Design(
-            candidate, transform, features.to_numpy(float), outcome.to_numpy(float), usable
+            candidate, transform if candidate.use_transform else None, features, outcome, usable
         )
 
     def _enough_rows(self, design: Design, rows: np.ndarray) -> bool:
@@ -412,21 +437,25 @@ def usable_regressors(regressors: pd.DataFrame | None, index: pd.DatetimeIndex) 
 
 
 class OLSForecaster(RegressionForecaster):
-    """Ordinary least squares auto-regression with external variables (statsmodels)."""
+    """Ordinary least squares auto-regression with external variables."""
 
     name = "ols"
     version = "1.0"
 
     def _fit_estimator(self, features: np.ndarray, outcome: np.ndarray) -> object:
-        """OLS with an intercept; the pseudo-inverse copes with collinear dummies."""
-        design = sm.add_constant(features, has_constant="add")
-        with warnings.catch_warnings():
-            # e.g. an hour that never occurs in the data: the minimum-norm solution is fine
-            warnings.simplefilter("ignore", SingularMatrixWarning)
-            result = sm.OLS(outcome, design).fit(method="pinv")
-        if not np.all(np.isfinite(result.params)):
+        """OLS with an intercept, by the normal equations of the columns scaled to unit
+        length, solved for the minimum-norm solution, which copes with collinear or empty
+        columns (e.g. an hour that never occurs in the data). Forming the small Gram matrix
+        is several times faster than decomposing the tall design matrix."""
+        design = np.column_stack([np.ones(len(features)), features])
+        lengths = np.sqrt(np.einsum("ij,ij->j", design, design))
+        lengths[lengths == 0] = 1.0
+        design /= lengths
+        gram, moments = design.T @ design, design.T @ outcome
+        params = np.linalg.lstsq(gram, moments, rcond=None)[0] / lengths
+        if not np.all(np.isfinite(params)):
             raise ValueError("OLS produced non-finite coefficients")
-        return result.params
+        return params
 
     def _predict_estimator(self, estimator: object, features: np.ndarray) -> np.ndarray:
         """Intercept plus features times coefficients."""
@@ -446,14 +475,20 @@ class HGBForecaster(RegressionForecaster):
     lag, calendar and regressor features; missing features are handled by the trees."""
 
     name = "hgb"
-    version = "1.0"
+    version = "1.1"  # 1.1: 100 trees on 63 bins (1.0: 200 trees on 255 bins)
     allows_missing_features = True
 
-    def __init__(self, timezone: str = "UTC", max_iter: int = 200, **options) -> None:
-        """Calendar features as hour and weekday numbers; no transform (trees need none)."""
+    def __init__(
+        self, timezone: str = "UTC", max_iter: int = 100, max_bins: int = 63, **options
+    ) -> None:
+        """Calendar features as hour and weekday numbers; no transform (trees need none).
+
+        100 trees on 63 bins per feature: as accurate on the benchmark series as 200 trees
+        on 255 bins (slightly more so), in half the time."""
         options = {"calendar": "ordinal", "transform": "none", "cv_folds": 0, **options}
         super().__init__(timezone=timezone, **options)
         self.max_iter = max_iter
+        self.max_bins = max_bins
 
     def candidates(self, series: pd.Series) -> list[Candidate]:
         """One specification with all candidate lags together (trees select by themselves)."""
@@ -464,7 +499,11 @@ class HGBForecaster(RegressionForecaster):
     def _fit_estimator(self, features: np.ndarray, outcome: np.ndarray) -> object:
         """Fit boosted trees with a fixed seed (reproducible forecasts)."""
         model = HistGradientBoostingRegressor(
-            max_iter=self.max_iter, learning_rate=0.1, early_stopping=False, random_state=0
+            max_iter=self.max_iter,
+            max_bins=self.max_bins,
+            learning_rate=0.1,
+            early_stopping=False,
+            random_state=0,
         )
         return model.fit(features, outcome)
 
@@ -473,15 +512,58 @@ class HGBForecaster(RegressionForecaster):
         return estimator.predict(features)
 
 
+class MeanForecaster(Forecaster):
+    """A forecast combination: the mean of the forecasts of the models named in ``parts``
+    (any in MODELS), each fitted on the same data. Where the parts' errors differ, their
+    mean is usually more accurate than each of them (and it is never worse than the worse
+    one). A part that falls back to the naive model contributes the naive forecast."""
+
+    name = "ols+hgb"
+    version = "1.0"
+    parts: ClassVar[tuple[str, ...]] = ("ols", "hgb")
+
+    def __init__(self, **options) -> None:
+        """``options`` go to each part (e.g. timezone)."""
+        super().__init__()
+        self.models = [get_model(part, **options) for part in self.parts]
+
+    @property
+    def source(self) -> ModelSource:
+        """This model, with its parts' labels as the specification."""
+        labels = ", ".join(model.source.label for model in self.models)
+        return ModelSource(self.name, self.version, f"mean of {labels}")
+
+    def fit(
+        self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
+    ) -> MeanForecaster:
+        """Fit every part on the series."""
+        series = self._remember(series, horizon, regressors)
+        for model in self.models:
+            model.fit(series, horizon, regressors)
+        return self
+
+    def predict(
+        self,
+        event_starts: pd.DatetimeIndex,
+        history: pd.Series | None = None,
+        regressors: pd.DataFrame | None = None,
+    ) -> pd.Series:
+        """The mean of the parts' forecasts (NaN where any part has none)."""
+        history = self._history(history)
+        forecasts = [model.predict(event_starts, history, regressors) for model in self.models]
+        return pd.concat(forecasts, axis=1).mean(axis=1, skipna=False).rename("forecast")
+
+
 MODELS: dict[str, type[Forecaster]] = {
     "ols": OLSForecaster,
     "hgb": HGBForecaster,
     "naive": NaiveForecaster,
+    MeanForecaster.name: MeanForecaster,
 }
 
 
 def get_model(name: str, **options) -> Forecaster:
-    """A new, unfitted model by name ("ols", "hgb" or "naive"), with model options
+    """A new, unfitted model by name (e.g. "ols", "hgb", "ols+hgb" or "naive"), with model options
     (e.g. timezone="Europe/Amsterdam" for the regression models)."""
     if name not in MODELS:
         raise ValueError(f"Unknown forecasting model '{name}'; choose from {sorted(MODELS)}.")

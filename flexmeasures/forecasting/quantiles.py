@@ -77,24 +77,58 @@ def residual_quantiles(
     Each hour's size is its own mean absolute residual; its shape (quantiles of residuals
     divided by the size of their own hour) is pooled with the NEIGHBOUR_HOURS hours on
     either side (around midnight too), or over all hours if those have none. So an hour
-    next to the night (solar) gets its own width, not one shrunk by the night's zeros."""
+    next to the night (solar) gets its own width, not one shrunk by the night's zeros.
+    Each residual is divided by the size of its hour without itself (leave one out: a
+    large residual does not shrink itself), and the shape's quantiles are finite-sample
+    ones (see ``finite_sample_quantiles``)."""
     residuals = residuals.dropna()
     if residuals.empty:
         raise ValueError("No residuals to take quantiles of.")
     hours = np.asarray(residuals.index.tz_convert(timezone).hour)
     values = residuals.to_numpy(float)
-    sizes = pd.Series(np.abs(values)).groupby(hours).mean().reindex(range(24)).fillna(0)
-    own_size = sizes.to_numpy()[hours]
-    scaled = np.divide(values, own_size, out=np.zeros_like(values), where=own_size > 0)
+    grouped = pd.Series(np.abs(values)).groupby(hours)
+    sizes = grouped.mean().reindex(range(24)).fillna(0)
+    own_size = _sizes_without(values, hours, grouped)
     sized = own_size > 0
-    overall = np.quantile(scaled[sized], probabilities) if sized.any() else 0 * values[:1]
+    scaled = np.divide(values, own_size, out=np.zeros_like(values), where=sized)
+    overall = finite_sample_quantiles(scaled[sized], probabilities) if sized.any() else None
     rows = {}
     for hour in range(24):
         distance = np.abs((hours - hour + 12) % 24 - 12)
         near = scaled[sized & (distance <= NEIGHBOUR_HOURS)]
-        shape = np.quantile(near, probabilities) if near.size else overall
-        rows[hour] = sizes[hour] * np.broadcast_to(shape, (len(probabilities),))
+        shape = finite_sample_quantiles(near, probabilities) if near.size else overall
+        if shape is None:
+            shape = np.zeros(len(probabilities))
+        rows[hour] = sizes[hour] * shape
     return pd.DataFrame.from_dict(rows, orient="index", columns=list(probabilities))
+
+
+def _sizes_without(values: np.ndarray, hours: np.ndarray, grouped) -> np.ndarray:
+    """Per residual, the mean absolute residual of its hour without itself (with itself
+    when it is its hour's only one)."""
+    sums = grouped.sum().reindex(range(24)).fillna(0).to_numpy()[hours]
+    counts = grouped.count().reindex(range(24)).fillna(0).to_numpy()[hours]
+    alone = counts <= 1
+    return np.where(alone, sums, (sums - np.abs(values)) / np.maximum(counts - 1, 1))
+
+
+def finite_sample_quantiles(values: np.ndarray, probabilities: Sequence[float]) -> np.ndarray:
+    """Quantiles of a sample that hold for a new value from the same distribution with at
+    least their probability (split-conformal order statistics): for p > 0.5 the
+    ceil((n + 1) p)-th smallest of the n values (the largest if that is beyond n), for
+    p < 0.5 the floor((n + 1) p)-th smallest (the smallest if that is 0), and the median
+    for p = 0.5. Empirical quantiles of small samples are too narrow: of 20 values, the
+    90 % one lies below about 1 in 7 new values, not 1 in 10."""
+    ordered = np.sort(np.asarray(values, dtype=float))
+    n = ordered.size
+    result = []
+    for p in probabilities:
+        if p == MEDIAN:
+            result.append(np.median(ordered))
+            continue
+        rank = np.ceil((n + 1) * p) if p > MEDIAN else np.floor((n + 1) * p)
+        result.append(ordered[int(np.clip(rank, 1, n)) - 1])
+    return np.asarray(result)
 
 
 def quantile_forecasts(

@@ -2,13 +2,19 @@
 
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
 of the data known when choosing; shorter folds, of whole days, when the history is too
-short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the
-daily profile, OLS and gradient boosting) is fitted at each fold's first belief time on the
-data known then and forecasts the fold's events, each from the data known at its own belief
-time (as in ``rolling_forecasts``). The candidates are scored by WAPE on the events all of them
-forecast; the lowest wins, and ties go to the simpler model (the baselines are tried
-first). Because the baselines are candidates, the chosen model is never worse than the
-best naive forecast on the backtest.
+short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the daily
+profile, OLS, gradient boosting, and the mean of OLS and gradient boosting) is fitted at each fold's
+first belief time on the data known then and forecasts the fold's events, each from the
+data known at its own belief time (as in ``rolling_forecasts``). A forecast combination is
+scored on the mean of its parts' backtest forecasts (the same fits, no extra cost). The
+candidates are scored by WAPE on the events all of them forecast; the lowest wins (ties:
+the first candidate), except that a naive baseline wins only if it beats the best other
+candidate clearly: by a one-sided paired test on the days of the backtest
+(``clearly_better``, 5 %), or by far (a WAPE over ``NAIVE_MARGIN``, a fifth, lower).
+When the candidates are within a point of each other, a two-week
+backtest picks the winner by the noise of those weeks; a model that the baselines beat
+only by chance is kept. So the chosen model is never clearly worse than the best naive
+forecast on the backtest.
 
 A choice is kept for ``max_age`` (``DEFAULT_MAX_AGE``, a week) of data: forecasts whose
 first belief time is more than that after the end of the backtest's data choose again
@@ -25,16 +31,21 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
-from flexmeasures.forecasting.baselines import NAIVE_MODELS, best_naive
+from flexmeasures.forecasting.baselines import NAIVE_MODELS
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
-from flexmeasures.forecasting.metrics import wape
+from flexmeasures.forecasting.models import MODELS, MeanForecaster
 from flexmeasures.forecasting.profile import DailyProfileForecaster
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
 AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
-CANDIDATES = (*NAIVE_MODELS, DailyProfileForecaster.name, *REGRESSION_MODELS)
+COMBINATIONS = (MeanForecaster.name,)  # scored as the mean of their parts' forecasts
+CANDIDATES = (*NAIVE_MODELS, DailyProfileForecaster.name, *REGRESSION_MODELS, *COMBINATIONS)
+NAIVE_SIGNIFICANCE = 1.645  # one-sided 5 %: see clearly_better
+SIGN_TEST_LEVEL = 0.05
+NAIVE_MARGIN = 0.2  # a naive forecast with a WAPE this much lower wins anyway
 BACKTEST_FOLDS = 2
 FOLD_LENGTH = pd.Timedelta(days=7)
 MIN_TRAINING = pd.Timedelta(days=2)
@@ -175,9 +186,14 @@ def backtest_forecasts(
     fold_length: pd.Timedelta = FOLD_LENGTH,
 ) -> dict[str, pd.Series]:
     """Each candidate's rolling forecasts (sensor's unit) of the events in [start, end),
-    refitted every fold_length, by model name."""
+    refitted every fold_length, by model name. A forecast combination whose parts come
+    before it among the candidates is the mean of their forecasts (the same fits)."""
     forecasts = {}
     for name in candidates:
+        parts = combination_parts(name)
+        if parts and all(part in forecasts for part in parts):
+            forecasts[name] = mean_forecast([forecasts[part] for part in parts])
+            continue
         frame = rolling_forecasts(
             series,
             horizon,
@@ -192,35 +208,90 @@ def backtest_forecasts(
     return forecasts
 
 
+def mean_forecast(forecasts: list[pd.Series]) -> pd.Series:
+    """The mean of forecasts per event (NaN where any has none): a combination's forecast."""
+    return pd.concat(forecasts, axis=1).mean(axis=1, skipna=False)
+
+
+def combination_parts(name: str) -> tuple[str, ...]:
+    """The models whose mean a forecast combination is (none for other models)."""
+    model = MODELS.get(name)
+    if isinstance(model, type) and issubclass(model, MeanForecaster):
+        return tuple(model.parts)
+    return ()
+
+
 def choose(
     series: pd.Series,
     forecasts: dict[str, pd.Series],
     horizon: pd.Timedelta,
     data_until: pd.Timestamp,
     backtest_start: pd.Timestamp,
+    significance: float = NAIVE_SIGNIFICANCE,
 ) -> Selection:
-    """The Selection of the forecast with the lowest WAPE against ``series`` on the events
-    all forecasts cover (ties: the first given); the naive ones among them give the best
-    naive."""
-    common = pd.DataFrame(forecasts).dropna().index.intersection(series.dropna().index)
-    actual = series.loc[common]
-    scores = {name: wape(actual, f.reindex(common)) for name, f in forecasts.items()}
-    naive = {name: f.reindex(common) for name, f in forecasts.items() if name in NAIVE_MODELS}
-    naive_name, naive_wape = best_naive(actual, naive) if naive else ("", float("nan"))
+    """The Selection among ``forecasts`` by their WAPE against ``series`` on the events all
+    of them cover: the lowest wins (ties: the first given), except that a naive forecast
+    wins only if it beats the best other forecast clearly (see ``clearly_better``) or by
+    far (a WAPE over NAIVE_MARGIN lower); else that one wins. The naive ones among them
+    give the best naive."""
+    frame, actual = scored_events(series, forecasts)
+    errors = frame.sub(actual, axis=0).abs()
+    volume = float(actual.abs().sum())
+    scores = {name: float(errors[name].sum()) / volume if volume > 0 else np.nan for name in frame}
     finite = {name: score for name, score in scores.items() if np.isfinite(score)}
     if not finite:
         return Selection(NO_BACKTEST_MODEL, horizon, reason="no events to score the backtest on")
     model = min(finite, key=finite.get)
+    models = {name: score for name, score in finite.items() if name not in NAIVE_MODELS}
+    if model in NAIVE_MODELS and models:
+        challenger = min(models, key=models.get)
+        by_far = finite[model] < (1 - NAIVE_MARGIN) * models[challenger]
+        if not (by_far or clearly_better(errors[model], errors[challenger], significance)):
+            model = challenger
+    naive = {name: score for name, score in finite.items() if name in NAIVE_MODELS}
+    naive_name = min(naive, key=naive.get) if naive else ""
     return Selection(
         model=model,
         horizon=horizon,
         wape=finite[model],
         best_naive=naive_name,
-        best_naive_wape=naive_wape,
+        best_naive_wape=naive.get(naive_name, float("nan")),
         scores=scores,
         data_until=data_until,
         backtest_start=backtest_start,
     )
+
+
+def scored_events(
+    series: pd.Series, forecasts: dict[str, pd.Series]
+) -> tuple[pd.DataFrame, pd.Series]:
+    """The forecasts (a column each) and the actual values of ``series``, on the events
+    that all of them have a finite value for."""
+    frame = pd.DataFrame(forecasts)
+    actual = series.reindex(frame.index)
+    rows = np.isfinite(frame.to_numpy(float)).all(axis=1) & np.isfinite(actual.to_numpy(float))
+    return frame[rows], actual[rows]
+
+
+def clearly_better(
+    errors: pd.Series, other_errors: pd.Series, significance: float = NAIVE_SIGNIFICANCE
+) -> bool:
+    """Whether the absolute errors ``errors`` are lower than ``other_errors`` (same events)
+    by more than chance, judged on their sums per day of the backtest by two one-sided
+    paired tests: the t statistic of the daily differences (the mean over its standard
+    error, in the manner of Diebold and Mariano) exceeds ``significance`` (1.645: 5 %), or
+    the days on which they are lower are too many for a coin (sign test, 5 %; this catches
+    a forecast that is exact while the other errs on a few days only). With one day, or
+    days that all differ by the same amount, it is whether the sum is lower at all."""
+    days = errors.index.floor("D")
+    daily = (other_errors - errors).groupby(days).sum().to_numpy(float)
+    spread = daily.std(ddof=1) if daily.size > 1 else 0.0
+    if not spread > 0:
+        return bool(daily.sum() > 0)
+    wins = int((daily > 0).sum())
+    if stats.binom.sf(wins - 1, daily.size, 0.5) <= SIGN_TEST_LEVEL:
+        return True
+    return bool(daily.mean() / (spread / np.sqrt(daily.size)) > significance)
 
 
 def selection_periods(

@@ -75,6 +75,7 @@ def test_auto_forecasts_come_from_the_backtests_winner_and_keep_the_choice(db, w
         "profile",
         "ols",
         "hgb",
+        "ols+hgb",
     }
     assert kept["data_until"] == (DAY - 6 * HOUR).isoformat()
     assert summary["selection"] == kept

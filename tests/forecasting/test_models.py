@@ -133,3 +133,18 @@ def test_hours_without_data_fit_quietly(daily_profile):
         warnings.simplefilter("error")
         model = get_model("ols").fit(daytime, H)
     assert model.source.name == "ols"
+
+
+def test_the_mean_model_forecasts_the_mean_of_ols_and_hgb(daily_profile):
+    train, test = daily_profile.iloc[:-24], daily_profile.index[-24:]
+    combined = get_model("ols+hgb", timezone="Europe/Amsterdam").fit(train, 6 * H)
+    parts = [
+        get_model(name, timezone="Europe/Amsterdam").fit(train, 6 * H).predict(test, daily_profile)
+        for name in ("ols", "hgb")
+    ]
+
+    forecast = combined.predict(test, history=daily_profile)
+
+    np.testing.assert_allclose(forecast, (parts[0] + parts[1]) / 2)
+    assert combined.source.label.startswith("ols+hgb 1.0 (mean of ols 1.0 (lags")
+    assert "hgb 1.1 (lags" in combined.source.label

@@ -12,6 +12,7 @@ from flexmeasures.forecasting.quantiles import (
     QuantileForecaster,
     backtest_residuals,
     check_probabilities,
+    finite_sample_quantiles,
     quantile_forecasts,
     residual_quantiles,
 )
@@ -34,15 +35,30 @@ def test_residual_quantiles_are_per_local_hour():
 
     assert list(table.index) == list(range(24)) and list(table.columns) == [0.1, 0.5, 0.9]
     assert (table.loc[[0, 3, 20], :] == 0).all().all()  # no errors at night: no band
-    # hour 13: its own mean absolute error, times the pooled shape of 12:00 to 14:59
+    # hour 13: its own mean absolute error, times the pooled shape of 12:00 to 14:59, of
+    # residuals each divided by the mean absolute error of the others of its hour
     hours = residuals.index.tz_convert("Europe/Amsterdam").hour
     size = residuals[hours == 13].abs().mean()
-    sizes = residuals.abs().groupby(hours).mean()
-    pooled = (residuals / sizes.reindex(hours).to_numpy())[(hours >= 12) & (hours <= 14)]
-    np.testing.assert_allclose(table.loc[13], size * np.quantile(pooled, [0.1, 0.5, 0.9]))
+    absolute = residuals.abs().groupby(hours)
+    others = (absolute.transform("sum") - residuals.abs()) / (absolute.transform("count") - 1)
+    pooled = np.sort((residuals / others)[(hours >= 12) & (hours <= 14)].to_numpy())
+    n = len(pooled)  # the floor((n + 1) / 10)-th smallest and largest, and the median
+    shape = [pooled[int((n + 1) * 0.1) - 1], np.median(pooled), pooled[-int((n + 1) * 0.1)]]
+    np.testing.assert_allclose(table.loc[13], size * np.array(shape))
     assert table.loc[13, 0.9] - table.loc[13, 0.1] > 2  # the noise's band (sd 1)
     # the first hour with noise is as wide as the others, though its neighbour has none
     assert table.loc[10, 0.9] - table.loc[10, 0.1] > 2
+
+
+def test_finite_sample_quantiles_hold_new_values_with_their_probability():
+    assert list(finite_sample_quantiles(np.arange(1.0, 20.0), (0.1, 0.5, 0.9))) == [2, 10, 18]
+    assert list(finite_sample_quantiles(np.arange(1.0, 5.0), (0.1, 0.9))) == [1, 4]
+    # 4000 samples of 20 values and a 21st: how often is the 21st below the 90 % quantile?
+    draws = np.random.default_rng(3).normal(size=(4000, 21))
+    finite = [finite_sample_quantiles(row[:20], (0.9,))[0] for row in draws]
+    empirical = np.quantile(draws[:, :20], 0.9, axis=1)
+    assert np.mean(draws[:, 20] <= finite) >= 0.89  # k / (n + 1) = 19 / 21 = 0.905
+    assert np.mean(draws[:, 20] <= empirical) < 0.88  # the plain quantile: too narrow
 
 
 def test_quantiles_are_monotone_and_around_the_point_forecast():

@@ -12,6 +12,8 @@ from flexmeasures.forecasting.baselines import LAST_WEEK, NAIVE_MODELS
 from flexmeasures.forecasting.selection import (
     NO_BACKTEST_MODEL,
     Selection,
+    backtest_forecasts,
+    choose,
     fitting_fold_length,
     known_at,
     select_model,
@@ -45,17 +47,17 @@ def ar_choice() -> Selection:
 def test_a_purely_weekly_series_chooses_same_time_last_week(weekly_choice):
     assert weekly_choice.model == LAST_WEEK
     assert weekly_choice.wape == 0 and weekly_choice.best_naive == LAST_WEEK
-    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "profile", "ols", "hgb"}
+    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "profile", "ols", "hgb", "ols+hgb"}
 
 
 def test_an_auto_regressive_process_chooses_a_regression_model(ar_choice):
-    assert ar_choice.model in ("ols", "hgb")
+    assert ar_choice.model in ("ols", "hgb", "ols+hgb")
     assert ar_choice.wape < ar_choice.best_naive_wape
     assert ar_choice.skill > 0.05
     assert ar_choice.best_naive in NAIVE_MODELS
 
 
-def test_the_choice_is_never_worse_than_the_best_naive_on_the_backtest(ar_choice, weekly_choice):
+def test_a_clear_winner_has_the_lowest_backtest_error(ar_choice, weekly_choice):
     for selection in (ar_choice, weekly_choice):
         naive_scores = [selection.scores[name] for name in NAIVE_MODELS]
         assert selection.wape <= min(naive_scores) == selection.best_naive_wape
@@ -104,3 +106,39 @@ def test_selection_periods_cut_a_window_into_weeks():
     periods = selection_periods(start, start + 10 * DAY, 7 * DAY)
 
     assert periods == [(start, start + 7 * DAY), (start + 7 * DAY, start + 10 * DAY)]
+
+
+def test_the_combination_is_scored_as_the_mean_model_would_forecast():
+    series = simulate_ar(days=20)
+    start, end = series.index[-48], series.index[-1] + H
+    shared = backtest_forecasts(series, H, start, end, ("ols", "hgb", "ols+hgb"), fold_length=DAY)
+    alone = backtest_forecasts(series, H, start, end, ("ols+hgb",), fold_length=DAY)
+
+    np.testing.assert_allclose(shared["ols+hgb"], (shared["ols"] + shared["hgb"]) / 2)
+    np.testing.assert_allclose(shared["ols+hgb"], alone["ols+hgb"])
+
+
+NOISY_DAYS = [0.5, 1.4, 0.6, 1.3, 0.7, 1.2, 0.8]  # mean 0.93: a little better than 1.0
+STEADY_DAYS = [0.8, 0.75, 0.85, 0.8, 0.78, 0.82, 0.8]  # clearly better than 1.0, every day
+
+
+@pytest.mark.parametrize(
+    "naive_daily_errors, chosen",
+    [
+        (NOISY_DAYS, "ols"),  # naive lower on the backtest, but by chance: the model is kept
+        (STEADY_DAYS, LAST_WEEK),  # naive lower day after day: it wins
+        ([1.0] * 7, "ols"),  # a tie goes to the model
+    ],
+)
+def test_a_naive_forecast_is_chosen_only_when_it_wins_clearly(naive_daily_errors, chosen):
+    series = pd.Series(10.0, index=hourly_index(7))
+    naive_errors = np.repeat(naive_daily_errors, 24)
+    forecasts = {LAST_WEEK: series + naive_errors, "ols": series - 1.0}
+
+    selection = choose(series, forecasts, H, series.index[-1], series.index[0])
+
+    assert selection.model == chosen
+    assert selection.best_naive == LAST_WEEK
+    assert selection.best_naive_wape == pytest.approx(np.mean(naive_daily_errors) / 10)
+    assert selection.scores["ols"] == pytest.approx(0.1)
+    assert selection.wape == selection.scores[chosen]
