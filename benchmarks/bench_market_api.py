@@ -4,7 +4,8 @@ Starts FlexMeasures under gunicorn on 127.0.0.1 (production settings, 2 workers 
 PostgreSQL from SQLALCHEMY_TEST_DATABASE_URI, which is wiped; no rate limit), makes one
 trader per client, and lets every client submit orders (alternately buys and sells at
 random prices around 0.10 €/kWh, so that some of them trade) for a fixed number of
-requests. Prints submits/s, latency percentiles, errors and the trades made as a Markdown
+requests. Prints submits/s, latency percentiles, errors, the trades made and the CPU time
+per submit of the server processes (gunicorn) and of their PostgreSQL backends as a Markdown
 table (``--write-readme`` records it in benchmarks/README.md).
 
 Only loopback traffic; the request loop is bounded in count and time.
@@ -17,6 +18,7 @@ import json
 import os
 import random
 import statistics
+import subprocess
 import sys
 import time
 import urllib.error
@@ -29,6 +31,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 CLIENTS = 20
 REQUESTS_PER_CLIENT = 25
 DEADLINE_SECONDS = 180
+PORT = 5103  # not the other benchmarks' port: two of them may run at once
 SECTION = "Marketplace: order submits through the REST API"
 
 
@@ -65,6 +68,63 @@ def order(rng: random.Random, side: str) -> bytes:
     if side == "sell":
         body["baseline"] = {"data_points": [{"timestamp": body["delivery_end"], "value": 1}]}
     return json.dumps(body).encode()
+
+
+def _stat_fields(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (Linux); [] if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rpartition(")")[2].split()
+    except OSError:
+        return []
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """CPU time (user + system, s) used so far by the processes that still exist (Linux)."""
+    ticks = 0
+    for pid in pids:
+        fields = _stat_fields(pid)
+        if fields:
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def server_pids(server: subprocess.Popen) -> list[int]:
+    """The gunicorn master and its workers (Linux)."""
+    workers = [
+        int(pid)
+        for pid in os.listdir("/proc")
+        if pid.isdigit() and _stat_fields(pid)[1:2] == [str(server.pid)]
+    ]
+    return [server.pid, *workers]
+
+
+def database_pids(app) -> list[int]:
+    """The PostgreSQL backends serving the benchmark database (but not this one)."""
+    from sqlalchemy import text
+
+    from flexmeasures.data import db
+
+    query = text(
+        "SELECT pid FROM pg_stat_activity "
+        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+    )
+    with app.app_context():
+        pids = list(db.session.scalars(query))
+        db.session.remove()
+    return pids
+
+
+def wait_until_idle(pids: list[int], seconds: float = 30.0) -> None:
+    """Wait (at most ``seconds``) until the processes stop using CPU (workers booted)."""
+    deadline = time.monotonic() + seconds
+    before = cpu_seconds(pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.5)
+        now = cpu_seconds(pids)
+        if now - before < 0.01:
+            return
+        before = now
 
 
 def submit(port: int, token: str, body: bytes) -> float:
@@ -105,36 +165,52 @@ def count_trades(app) -> int:
         return db.session.scalar(select(func.count()).select_from(MarketTrade))
 
 
+def drive(tokens: list[str]) -> tuple[list[float], int, float]:
+    """Let the clients submit at once; return the latencies (s), errors and elapsed time (s)."""
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
+        jobs = [pool.submit(client_run, PORT, i, t, deadline) for i, t in enumerate(tokens)]
+        results = [job.result() for job in jobs]
+    elapsed = time.perf_counter() - started
+    latencies = sorted(latency for result in results for latency in result[0])
+    return latencies, sum(result[1] for result in results), elapsed
+
+
 def run() -> str:
-    """Run the clients against a fresh server; return the results table."""
-    from benchmarks.bench_api_concurrency import PORT, start_server
+    """Run the clients against a fresh server; return the results table. CPU times count
+    from when the server's workers are booted and idle; the database's are those of the
+    backends serving the workers (opened during the run)."""
+    from benchmarks.bench_api_concurrency import start_server
     from benchmarks.bench_api_timeseries import make_app
     from flexmeasures.config import DEFAULT_TEST_DATABASE_URI
+    from flexmeasures.data import db
 
     uri = os.environ.get("SQLALCHEMY_TEST_DATABASE_URI", DEFAULT_TEST_DATABASE_URI)
     app = make_app()
     tokens = set_up(app)
+    with app.app_context():
+        db.engine.dispose()  # so that only the server's backends remain
     os.environ["FLEXMEASURES_MARKET_RATE_LIMIT"] = "0"  # the server (gunicorn) inherits it
-    server = start_server(uri)  # gunicorn, 2 workers x 4 threads, production settings
+    server = start_server(uri, PORT)  # gunicorn, 2 workers x 4 threads, production settings
     try:
-        deadline = time.monotonic() + DEADLINE_SECONDS
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-            jobs = [pool.submit(client_run, PORT, i, t, deadline) for i, t in enumerate(tokens)]
-            results = [job.result() for job in jobs]
-        elapsed = time.perf_counter() - started
+        wait_until_idle(server_pids(server))
+        pids = server_pids(server)
+        server_cpu = cpu_seconds(pids)
+        latencies, errors, elapsed = drive(tokens)
+        server_cpu = cpu_seconds(pids) - server_cpu
+        database_cpu = cpu_seconds(database_pids(app))
     finally:
         server.terminate()
         server.wait(timeout=60)
-    latencies = sorted(latency for result in results for latency in result[0])
-    errors = sum(result[1] for result in results)
     p95 = latencies[int(0.95 * (len(latencies) - 1))]
     return (
         "| clients | submits | errors | trades | submits/s | median latency (s) | p95 (s) "
-        "| load average |\n"
-        "|---|---|---|---|---|---|---|---|\n"
+        "| server CPU per submit (ms) | database CPU per submit (ms) | load average |\n"
+        "|---|---|---|---|---|---|---|---|---|---|\n"
         f"| {CLIENTS} | {len(latencies)} | {errors} | {count_trades(app)} | "
         f"{len(latencies) / elapsed:,.1f} | {statistics.median(latencies):.3f} | {p95:.3f} "
+        f"| {1000 * server_cpu / len(latencies):.1f} | {1000 * database_cpu / len(latencies):.1f} "
         f"| {os.getloadavg()[0]:.1f} |"
     )
 
