@@ -89,13 +89,17 @@ def due_clause():
 
 
 @cache
-def insert_order() -> Insert:
+def insert_order(lock: bool) -> Insert:
     """INSERT a new order (the NEW_ORDER_COLUMNS as parameters), RETURNING its ``id`` and
-    ``due``: whether any (other) open order is due to expire (``due_clause``)."""
+    ``due``: whether any (other) open order was due to expire (``due_clause``) when the
+    statement started. ``lock`` (PostgreSQL): it then takes the market's advisory lock
+    ``lock_key`` (held until the transaction ends), after storing the order."""
     table = o.__table__
     values = {name: bindparam(name, type_=table.c[name].type) for name in NEW_ORDER_COLUMNS}
-    due = exists().where(due_clause()).label("due")
-    return insert(table).values(values).returning(table.c.id, due)
+    returning = [table.c.id, exists().where(due_clause()).label("due")]
+    if lock:
+        returning.append(func.pg_advisory_xact_lock(bindparam("lock_key")).label("locked"))
+    return insert(table).values(values).returning(*returning)
 
 
 def shown_levels(side: str) -> Subquery:

@@ -2,11 +2,21 @@
 metering data, and verify and settle contracts. Each call is ONE database transaction that
 also records the stream messages telling about it (``flexmeasures.market.outbox``).
 
-Correctness across processes: every changing transaction first takes one lock for the whole
+Correctness across processes: every changing transaction takes one lock for the whole
 market (a PostgreSQL advisory transaction lock, held until commit or rollback; on SQLite, a
-process-wide lock) and rebuilds the part of the book an incoming order can match from the
-database (``engine.OrderBook.restore``). So several web workers never fill an order twice,
-and a restart resumes the book as it was committed: the database is the book.
+process-wide lock) before it reads or changes what others can see, and rebuilds the part of
+the book an incoming order can match from the database (``engine.OrderBook.restore``). So
+several web workers never fill an order twice, and a restart resumes the book as it was
+committed: the database is the book. A submit stores its new order before it has the lock
+(in the same statement on PostgreSQL): nobody sees that row before the commit. So an
+order's id, its time priority, is given when it arrives, and orders arriving at once may
+enter the book in another order than their ids (each still ranks by its id).
+
+The submit's critical section is kept short: the token's user is checked, the input
+validated and the order row built before it; under the lock, one query reads both the
+counterparts and how many price levels the order's side shows, so that an order resting
+outside the shown levels (and without trades or expiries) records no orderbook_update;
+orders due to expire are looked for in the storing statement, and expired only if any are.
 
 Expiry: an open order expires at its expiry time, and at the latest 15 minutes before its
 delivery start. Every changing transaction (and every read of orders) first expires what is
@@ -19,7 +29,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,7 +72,6 @@ def utc_now() -> datetime:
 
 QUEUE_KEY = "market_queued_messages"
 BOOK_CHANGED_KEY = "market_book_changed"
-LOCKS_KEY = "market_locks"
 _ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
 
 
@@ -73,16 +82,14 @@ def _on_postgresql(session: Session) -> bool:
 
 @contextmanager
 def market_transaction() -> Iterator[Session]:
-    """The session in a transaction that changes the market only after
-    ``take_market_lock``: work that cannot conflict (storing a new order, which no other
-    transaction sees before the commit) may come first, outside the lock. Records the queued
-    stream messages and commits at the end, rolls back on any error (nothing half-written).
-    On other databases than PostgreSQL the process-wide lock is held throughout."""
+    """The session in a transaction that changes the market only once it holds the market
+    lock (``take_market_lock``, or ``queries.insert_order(lock=True)``): work that cannot
+    conflict (storing a new order, which no other transaction sees before the commit) may
+    come first. Records the queued stream messages and commits at the end, rolls back on
+    any error (nothing half-written). On PostgreSQL the market lock is its advisory lock
+    (each thread has its own connection); elsewhere the process-wide lock, held throughout."""
     session = db.session
-    with ExitStack() as locks:
-        session.info[LOCKS_KEY] = locks
-        if not _on_postgresql(session):
-            locks.enter_context(_process_lock)
+    with nullcontext() if _on_postgresql(session) else _process_lock:
         try:
             yield session
             _record_queued(session)
@@ -92,16 +99,12 @@ def market_transaction() -> Iterator[Session]:
             session.info.pop(BOOK_CHANGED_KEY, None)
             session.rollback()
             raise
-        finally:
-            session.info.pop(LOCKS_KEY, None)
 
 
 def take_market_lock(session: Session) -> None:
-    """Serialise the rest of this ``market_transaction`` with every other market change:
-    on PostgreSQL this process's lock, then the advisory lock (both held until the
-    transaction ends)."""
+    """Serialise the rest of this ``market_transaction`` with every other market change
+    (on PostgreSQL: take the advisory lock, held until the transaction ends)."""
     if _on_postgresql(session):
-        session.info[LOCKS_KEY].enter_context(_process_lock)
         session.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
 
 
@@ -226,12 +229,13 @@ def _existing(session: Session, user: MarketUser, key: str | None) -> m.MarketOr
 def _new_order(
     session: Session, user: MarketUser, data: OrderInput, now: datetime
 ) -> tuple[m.MarketOrder, bool]:
-    """Store a received order (one INSERT, before the market lock: no other transaction
-    sees it before the commit) in the status the submit leaves it in before matching
-    (awaiting_baseline_data for a sell without baseline, else matching_active). Returns the
-    order, as an object not (yet) in the session, and whether any open order is due to
-    expire. A second order of the user with the same idempotency key waits for the first
-    one's transaction and is then refused (IntegrityError)."""
+    """Store a received order and take the market lock (one statement on PostgreSQL: the
+    INSERT, then the lock; no other transaction sees the order before the commit). It is
+    stored in the status the submit leaves it in before matching (awaiting_baseline_data
+    for a sell without baseline, else matching_active). Returns the order, as an object not
+    (yet) in the session, and whether any open order is due to expire. A second order of
+    the user with the same idempotency key waits for the first one's transaction and is
+    then refused (IntegrityError)."""
     slots = int((data.delivery_end - data.delivery_start) / timedelta(minutes=15))
     waits = data.side == "sell" and data.baseline is None
     values = {
@@ -242,8 +246,12 @@ def _new_order(
         "created_at": now,
         "updated_at": now,
     }
-    stored = session.execute(queries.insert_order(), {**values, **due_parameters(now)}).one()
-    return m.MarketOrder(**values, id=stored.id), bool(stored.due)
+    lock = _on_postgresql(session)
+    parameters = {**values, **due_parameters(now), "lock_key": ADVISORY_LOCK_KEY}
+    stored = session.execute(queries.insert_order(lock), parameters).one()
+    if not lock:
+        take_market_lock(session)
+    return m.MarketOrder(**values, id=stored.id, metering=None), bool(stored.due)
 
 
 def submit_order(
@@ -266,11 +274,10 @@ def submit_order(
 
 
 def _submit(user: MarketUser, data: OrderInput, now: datetime) -> tuple[m.MarketOrder, bool]:
-    """``submit_order`` in one transaction: the order is stored before the market lock,
-    and matched under it (expiring the orders that are due first, if any are)."""
+    """``submit_order`` in one transaction: the order is stored, then matched under the
+    market lock (expiring the orders that are due first, if any are)."""
     with market_transaction() as session:
         order, anything_due = _new_order(session, user, data, now)
-        take_market_lock(session)
         book_changed = anything_due and bool(expire_due_orders(session, now))
         queue_status(session, order, m.PENDING, now)
         if order.status == m.AWAITING_BASELINE_DATA:
