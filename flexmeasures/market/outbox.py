@@ -109,17 +109,17 @@ def _take_sequences(session: Session, counts: dict[str, int]) -> dict[str, range
     return {c: range(last[c] - counts[c] + 1, last[c] + 1) for c in counts}
 
 
-# Counter upsert and message insert in one statement (PostgreSQL): the items come as arrays
-# in their order; each channel's counter goes up by its number of items (in channel order);
-# its items get the numbers below the new value, in their order; each stored message is the
-# item's JSON text without its closing brace (``_json_prefix``) plus its sequence number.
+# Counter upsert and message insert in one statement (PostgreSQL): the items come as one
+# JSON array (one parameter: no array escaping) with their positions; each channel's counter goes
+# up by its number of items (in channel order); its items get the numbers below the new
+# value, in their order; each stored message is the item's JSON text without its closing
+# brace (``_json_prefix``) plus its sequence number.
 _RECORD_ON_POSTGRESQL = text(
     """
     WITH item AS (
-        SELECT * FROM unnest(
-            CAST(:streams AS varchar[]), CAST(:user_ids AS integer[]),
-            CAST(:channels AS varchar[]), CAST(:prefixes AS text[])
-        ) WITH ORDINALITY AS item(stream, user_id, channel, prefix, position)
+        SELECT * FROM json_to_recordset(CAST(:items AS json)) AS item(
+            position integer, stream varchar, user_id integer, channel varchar, prefix text
+        )
     ), counter AS (
         INSERT INTO market_stream_counter AS c (channel, last_sequence)
         SELECT channel, count(*) FROM item GROUP BY channel ORDER BY channel
@@ -150,13 +150,11 @@ def _record_on_postgresql(
     session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
     """``record_stream_messages`` in one round trip (PostgreSQL, see _RECORD_ON_POSTGRESQL)."""
-    parameters = {
-        "streams": [stream for stream, _, _ in items],
-        "user_ids": [user_id for _, _, user_id in items],
-        "channels": channels,
-        "prefixes": [_json_prefix(message) for _, message, _ in items],
-        "created_at": utc_now(),
-    }
+    rows = []
+    for position, (stream, message, user_id) in enumerate(items):
+        row = {"position": position, "stream": stream, "user_id": user_id}
+        rows.append({**row, "channel": channels[position], "prefix": _json_prefix(message)})
+    parameters = {"items": json.dumps(rows), "created_at": utc_now()}
     stored: dict[str, list[tuple[int, int]]] = {}
     for row in session.execute(_RECORD_ON_POSTGRESQL, parameters):
         stored.setdefault(row.channel, []).append((row.sequence, row.id))
