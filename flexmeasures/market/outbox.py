@@ -156,7 +156,7 @@ def _record_on_postgresql(
         rows.append({**row, "channel": channels[position], "prefix": _json_prefix(message)})
     parameters = {"items": json.dumps(rows), "created_at": utc_now()}
     stored: dict[str, list[tuple[int, int]]] = {}
-    for row in session.execute(_RECORD_ON_POSTGRESQL, parameters):
+    for row in session.connection().execute(_RECORD_ON_POSTGRESQL, parameters):
         stored.setdefault(row.channel, []).append((row.sequence, row.id))
     numbers = {channel: iter(sorted(pairs)) for channel, pairs in stored.items()}
     recorded = []

@@ -1,6 +1,7 @@
 """The marketplace's frequent SQL statements, built once per process with bind parameters
 (building a statement costs about as much CPU as running a small one) and read as plain rows
-(lighter than ORM objects). ``flexmeasures.market.service`` runs them.
+(lighter than ORM objects). ``flexmeasures.market.service`` runs them on the session's
+connection (Core: no ORM processing, no autoflush).
 
 Bind parameters, by name: ``now`` (aware UTC), ``latest_due_start`` (``now`` plus the
 15 minutes before delivery at which orders leave the book), ``price`` (€/kWh), ``start`` and
@@ -32,9 +33,10 @@ from sqlalchemy import (
 
 from flexmeasures.market import models as m
 
-o = m.MarketOrder
+TABLE = m.MarketOrder.__table__
+o = TABLE.c  # plain table columns: Core statements, no ORM layer
 SIDES = ("buy", "sell")
-IN_BOOK = text(f"{m.MarketOrder.__tablename__}.{m.IN_BOOK_SQL}")
+IN_BOOK = text(f"{TABLE.name}.{m.IN_BOOK_SQL}")
 # What the engine needs of a resting order (``service.book_order``).
 ENGINE_COLUMNS = (
     o.id,
@@ -94,12 +96,11 @@ def insert_order(lock: bool) -> Insert:
     ``due``: whether any (other) open order was due to expire (``due_clause``) when the
     statement started. ``lock`` (PostgreSQL): it then takes the market's advisory lock
     ``lock_key`` (held until the transaction ends), after storing the order."""
-    table = o.__table__
-    values = {name: bindparam(name, type_=table.c[name].type) for name in NEW_ORDER_COLUMNS}
-    returning = [table.c.id, exists().where(due_clause()).label("due")]
+    values = {name: bindparam(name, type_=o[name].type) for name in NEW_ORDER_COLUMNS}
+    returning = [o.id, exists().where(due_clause()).label("due")]
     if lock:
         returning.append(func.pg_advisory_xact_lock(bindparam("lock_key")).label("locked"))
-    return insert(table).values(values).returning(*returning)
+    return insert(TABLE).values(values).returning(*returning)
 
 
 def shown_levels(side: str) -> Subquery:
@@ -136,8 +137,8 @@ def _crossing(side: str) -> tuple:
     """Resting orders of the other side whose price crosses an incoming order's ``price``
     and whose delivery window fits its ``start`` and ``end`` (a sell's lies inside a buy's)."""
     price, start, end = o.price_eur_per_kwh, o.delivery_start, o.delivery_end
-    if side == "buy":
-        window = (start >= bindparam("start"), end <= bindparam("end"))
+    if side == "buy":  # a sell inside the window also starts before its end (index range)
+        window = (start >= bindparam("start"), start < bindparam("end"), end <= bindparam("end"))
         return (o.side == "sell", price <= bindparam("price"), *window)
     window = (start <= bindparam("start"), end >= bindparam("end"))
     return (o.side == "buy", price >= bindparam("price"), *window)
@@ -155,4 +156,4 @@ def counterparts(side: str, any_country: bool) -> Select:
     shown = shown_levels(side)
     matching = and_(IN_BOOK, *_crossing(side), true() if any_country else country, *live)
     query = select(shown.c.levels, shown.c.worst, *ENGINE_COLUMNS)
-    return query.select_from(shown.outerjoin(o, matching)).order_by(o.id)
+    return query.select_from(shown.outerjoin(TABLE, matching)).order_by(o.id)

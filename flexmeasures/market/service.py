@@ -30,7 +30,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -170,7 +169,8 @@ def book(depth: int | None = None) -> dict[str, Any]:
     One query for both sides, reading only the rows of the levels shown, and only the
     columns the book shows (lighter than ORM objects)."""
     depth = orderbook_depth() if depth is None else depth
-    rows = list(db.session.execute(queries.book(bool(depth)), {"depth": depth or None}))
+    query = queries.book(bool(depth))
+    rows = list(db.session.connection().execute(query, {"depth": depth or None}))
     bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
     asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
     return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
@@ -239,7 +239,7 @@ def _new_order(
     slots = int((data.delivery_end - data.delivery_start) / timedelta(minutes=15))
     waits = data.side == "sell" and data.baseline is None
     values = {
-        **asdict(data),
+        **vars(data),
         "user_id": user.id,
         "remaining_w": [data.power_w] * slots,
         "status": m.AWAITING_BASELINE_DATA if waits else m.MATCHING_ACTIVE,
@@ -248,7 +248,7 @@ def _new_order(
     }
     lock = _on_postgresql(session)
     parameters = {**values, **due_parameters(now), "lock_key": ADVISORY_LOCK_KEY}
-    stored = session.execute(queries.insert_order(lock), parameters).one()
+    stored = session.connection().execute(queries.insert_order(lock), parameters).one()
     if not lock:
         take_market_lock(session)
     return m.MarketOrder(**values, id=stored.id, metering=None), bool(stored.due)
@@ -330,7 +330,8 @@ def _counterparts(session: Session, order: m.MarketOrder, depth: int, now: datet
         "depth": depth or None,
         **due_parameters(now),
     }
-    return list(session.execute(query, parameters))
+    session.flush()  # the query runs on the connection: no autoflush
+    return list(session.connection().execute(query, parameters))
 
 
 def _record_trades(

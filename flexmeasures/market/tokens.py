@@ -105,20 +105,23 @@ def _payload(token: str, salt: str, max_age: int) -> dict[str, Any] | None:
 
 
 def _has_role(name: str):
-    """A column: whether the user (``User.id``) has the role named ``name``."""
+    """A column: whether the user (``fm_user.id``) has the role named ``name``."""
+    user, role = User.__table__.c, Role.__table__.c
     return exists().where(
-        roles_users.c.user_id == User.id, roles_users.c.role_id == Role.id, Role.name == name
+        roles_users.c.user_id == user.id, roles_users.c.role_id == role.id, role.name == name
     )
 
 
 @cache
 def _trader_query() -> Select:
-    """The active user with the id ``user_id``: fs_uniquifier and admin and trader roles."""
+    """The active user with the id ``user_id``: fs_uniquifier and admin and trader roles
+    (a Core statement: run on the session's connection, no ORM objects)."""
+    user = User.__table__.c
     return select(
-        User.fs_uniquifier,
+        user.fs_uniquifier,
         _has_role(ADMIN_ROLE).label("admin"),
         _has_role(TRADER_ROLE).label("trader"),
-    ).where(User.id == bindparam("user_id"), User.active.is_(True))
+    ).where(user.id == bindparam("user_id"), user.active.is_(True))
 
 
 def trader_for_access_token(token: str) -> Trader | None:
@@ -128,7 +131,8 @@ def trader_for_access_token(token: str) -> Trader | None:
     payload = _payload(token, ACCESS_SALT, ttl) if token else None
     if payload is None:
         return None
-    row = db.session.execute(_trader_query(), {"user_id": payload["u"]}).one_or_none()
+    query = _trader_query()
+    row = db.session.connection().execute(query, {"user_id": payload["u"]}).one_or_none()
     if row is None or payload.get("s") != _stamp(row.fs_uniquifier):
         return None
     return Trader(id=payload["u"], is_admin=row.admin, may_trade=row.admin or row.trader)
