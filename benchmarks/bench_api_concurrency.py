@@ -107,8 +107,9 @@ def client_run(address: str, token: str, deadline: float) -> tuple[list[float], 
     return latencies, errors
 
 
-def start_server(uri: str) -> subprocess.Popen:
-    """Start gunicorn with 2 workers x 4 threads, and wait until it answers."""
+def start_server(uri: str, port: int = PORT) -> subprocess.Popen:
+    """Start gunicorn with 2 workers x 4 threads on 127.0.0.1:``port``, and wait until it
+    answers."""
     env = {
         **os.environ,
         "SQLALCHEMY_DATABASE_URI": uri,
@@ -126,7 +127,7 @@ def start_server(uri: str) -> subprocess.Popen:
             "--threads",
             "4",
             "-b",
-            f"127.0.0.1:{PORT}",
+            f"127.0.0.1:{port}",
             "flexmeasures.app:create_app()",
         ],
         env=env,
@@ -135,7 +136,7 @@ def start_server(uri: str) -> subprocess.Popen:
     )
     for _ in range(100):
         try:
-            urllib.request.urlopen(f"http://127.0.0.1:{PORT}/api/", timeout=1)
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api/", timeout=1)
             return server
         except OSError:
             time.sleep(0.2)

@@ -19,13 +19,12 @@ from flask import Blueprint, Flask, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from flexmeasures.data import db
-from flexmeasures.data.models.user import User
 from flexmeasures.jobs import redis_connection
 from flexmeasures.market import meter_data, service, shapes
 from flexmeasures.market.models import ORDER_STATUSES, MarketOrder
 from flexmeasures.market.ratelimit import retry_after
 from flexmeasures.market.rules import RuleError, parse_meter_submission, parse_order
-from flexmeasures.market.tokens import TokenError, grant, may_trade, user_for_access_token
+from flexmeasures.market.tokens import TokenError, Trader, grant, trader_for_access_token
 
 market_api = Blueprint("market_api", __name__)
 ORDER = "/api/v1/order"
@@ -85,14 +84,14 @@ def _bearer_token() -> str:
     return value[7:].strip() if value[:7].lower() == "bearer " else value
 
 
-def _trader() -> User:
+def _trader() -> Trader:
     """The user of the request's access token, if they may trade and are within the rate
     limit; ApiError 401, 403 or 429 otherwise."""
-    user = user_for_access_token(_bearer_token())
+    user = trader_for_access_token(_bearer_token())
     if user is None:
         challenge = {"WWW-Authenticate": 'Bearer error="invalid_token"'}
         raise ApiError(401, "Missing, invalid or expired access token.", challenge)
-    if not may_trade(user):
+    if not user.may_trade:
         raise ApiError(403, "This account may not trade: it needs the trader role.")
     limit = int(current_app.config.get("FLEXMEASURES_MARKET_RATE_LIMIT") or 0)
     wait = retry_after(user.id, limit, redis_connection())

@@ -26,9 +26,9 @@ from typing import Any
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
 from flexmeasures.market import service, settlement
+from flexmeasures.market.models import MarketUser
 from flexmeasures.market.rules import MeterDataInput, RuleError, format_time, parse_meter_data
 from flexmeasures.market.service import (
     MarketError,
@@ -46,7 +46,7 @@ FINAL = (m.FILLED, m.CANCELLED, m.EXPIRED)
 
 
 def submit_meter_data(
-    user: User, data: MeterDataInput, now: datetime | None = None
+    user: MarketUser, data: MeterDataInput, now: datetime | None = None
 ) -> dict[str, Any]:
     """Store baseline or metering data for one of the user's sell orders (and activate or
     verify/settle, see the module docstring). Returns {"order_id", "measurement_type",

@@ -8,7 +8,7 @@ transaction together with its stream messages (``flexmeasures.market.outbox``).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import (
     JSON,
@@ -74,6 +74,19 @@ CONTRACT_STATUSES = (
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
+
+
+class MarketUser(Protocol):
+    """Who acts on the market, as far as the market needs to know: a ``User``, or the light
+    ``flexmeasures.market.tokens.Trader`` an access token stands for."""
+
+    @property
+    def id(self) -> int:
+        """The user's id."""
+
+    @property
+    def is_admin(self) -> bool:
+        """True if the user is an admin (may see and cancel anyone's orders)."""
 
 
 class MarketOrder(db.Model):

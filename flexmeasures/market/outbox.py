@@ -15,6 +15,7 @@ WebSocket fan-out registers itself there.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Callable
 from datetime import datetime
@@ -32,6 +33,7 @@ from sqlalchemy import (
     event,
     insert,
     select,
+    text,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -107,17 +109,78 @@ def _take_sequences(session: Session, counts: dict[str, int]) -> dict[str, range
     return {c: range(last[c] - counts[c] + 1, last[c] + 1) for c in counts}
 
 
-def record_stream_messages(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+# Counter upsert and message insert in one statement (PostgreSQL): the items come as one
+# JSON array (one parameter: no array escaping) with their positions; each channel's counter goes
+# up by its number of items (in channel order); its items get the numbers below the new
+# value, in their order; each stored message is the item's JSON text without its closing
+# brace (``_json_prefix``) plus its sequence number.
+_RECORD_ON_POSTGRESQL = text(
+    """
+    WITH item AS (
+        SELECT * FROM json_to_recordset(CAST(:items AS json)) AS item(
+            position integer, stream varchar, user_id integer, channel varchar, prefix text
+        )
+    ), counter AS (
+        INSERT INTO market_stream_counter AS c (channel, last_sequence)
+        SELECT channel, count(*) FROM item GROUP BY channel ORDER BY channel
+        ON CONFLICT (channel) DO UPDATE SET last_sequence = c.last_sequence + excluded.last_sequence
+        RETURNING channel, last_sequence
+    ), numbered AS (
+        SELECT item.*, counter.last_sequence - count(*) OVER (PARTITION BY item.channel)
+            + row_number() OVER (PARTITION BY item.channel ORDER BY item.position) AS sequence
+        FROM item JOIN counter ON counter.channel = item.channel
+    )
+    INSERT INTO market_stream_message (stream, user_id, channel, sequence, message, created_at)
+    SELECT stream, user_id, channel, sequence,
+        CAST(prefix || '"sequence": ' || sequence || '}' AS json), :created_at
+    FROM numbered ORDER BY position
+    RETURNING id, channel, sequence
+    """
+)
+
+
+def _json_prefix(message: dict[str, Any]) -> str:
+    """The message's JSON text (without a ``sequence``), cut before its closing brace and
+    ready for one more member."""
+    text_ = json.dumps({k: v for k, v in message.items() if k != "sequence"})
+    return text_[:-1] + (", " if len(text_) > 2 else "")
+
+
+def _record_on_postgresql(
+    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
-    """Add messages (stream, message, user id) in the caller's transaction (never committed
-    here), numbered per channel in the given order; return them as the listeners get them.
-    One counter upsert for all channels and one insert for all messages: two round trips."""
+    """``record_stream_messages`` in one round trip (PostgreSQL, see _RECORD_ON_POSTGRESQL)."""
+    rows = []
+    for position, (stream, message, user_id) in enumerate(items):
+        row = {"position": position, "stream": stream, "user_id": user_id}
+        rows.append({**row, "channel": channels[position], "prefix": _json_prefix(message)})
+    parameters = {"items": json.dumps(rows), "created_at": utc_now()}
+    stored: dict[str, list[tuple[int, int]]] = {}
+    for row in session.connection().execute(_RECORD_ON_POSTGRESQL, parameters):
+        stored.setdefault(row.channel, []).append((row.sequence, row.id))
+    numbers = {channel: iter(sorted(pairs)) for channel, pairs in stored.items()}
+    recorded = []
+    for (stream, message, user_id), channel in zip(items, channels, strict=True):
+        sequence, id_ = next(numbers[channel])
+        recorded.append(
+            {
+                "id": id_,
+                "stream": stream,
+                "user_id": user_id,
+                "sequence": sequence,
+                "message": {**message, "sequence": sequence},
+            }
+        )
+    return recorded
+
+
+def _record_in_two_statements(
+    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
+) -> list[dict[str, Any]]:
+    """``record_stream_messages`` with one counter upsert and one insert (any database)."""
     by_channel: dict[str, list[int]] = {}
-    for index, (stream, _, user_id) in enumerate(items):
-        by_channel.setdefault(channel_of(stream, user_id), []).append(index)
-    if not items:
-        return []
+    for index, channel in enumerate(channels):
+        by_channel.setdefault(channel, []).append(index)
     rows: list[dict[str, Any]] = [{} for _ in items]
     now = utc_now()
     sequences = _take_sequences(session, {c: len(i) for c, i in by_channel.items()})
@@ -135,10 +198,26 @@ def record_stream_messages(
     table = StreamMessage.__table__
     insert_rows = insert(table).returning(table.c.id, sort_by_parameter_order=True)
     ids = session.execute(insert_rows, rows).scalars().all()
-    recorded = [
+    return [
         {"id": id_, **{k: row[k] for k in ("stream", "user_id", "sequence", "message")}}
         for id_, row in zip(ids, rows, strict=True)
     ]
+
+
+def record_stream_messages(
+    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+) -> list[dict[str, Any]]:
+    """Add messages (stream, message, user id) in the caller's transaction (never committed
+    here), numbered per channel in the given order; return them as the listeners get them.
+    On PostgreSQL one statement (one round trip) for all; elsewhere one counter upsert for
+    all channels and one insert for all messages."""
+    if not items:
+        return []
+    channels = [channel_of(stream, user_id) for stream, _, user_id in items]
+    if session.get_bind().dialect.name == "postgresql":
+        recorded = _record_on_postgresql(session, items, channels)
+    else:
+        recorded = _record_in_two_statements(session, items, channels)
     session.info.setdefault(PENDING_KEY, []).extend(recorded)
     return recorded
 

@@ -25,6 +25,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 COUNTRY_CODES = ("CZ", "CH", "ES", "DE", "FI", "FR")
@@ -308,8 +309,11 @@ def parse_meter_submission(body: Any, default_type: str | None = None) -> MeterD
     return MeterDataInput(order_id, kind, parsed[0], parsed[1])
 
 
+@lru_cache(maxsize=4096)
 def format_time(moment: datetime) -> str:
-    """A UTC time as the API writes it: 2026-02-26T11:00:00Z (milliseconds when not 0)."""
+    """A UTC time as the API writes it: 2026-02-26T11:00:00Z (milliseconds when not 0).
+    Remembers the latest few thousand (the same quarter hours come back in every
+    orderbook_update)."""
     moment = moment.astimezone(UTC)
     if moment.microsecond:
         return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"

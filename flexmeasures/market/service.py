@@ -2,11 +2,21 @@
 metering data, and verify and settle contracts. Each call is ONE database transaction that
 also records the stream messages telling about it (``flexmeasures.market.outbox``).
 
-Correctness across processes: every changing transaction first takes one lock for the whole
+Correctness across processes: every changing transaction takes one lock for the whole
 market (a PostgreSQL advisory transaction lock, held until commit or rollback; on SQLite, a
-process-wide lock) and rebuilds the part of the book an incoming order can match from the
-database (``engine.OrderBook.restore``). So several web workers never fill an order twice,
-and a restart resumes the book as it was committed: the database is the book.
+process-wide lock) before it reads or changes what others can see, and rebuilds the part of
+the book an incoming order can match from the database (``engine.OrderBook.restore``). So
+several web workers never fill an order twice, and a restart resumes the book as it was
+committed: the database is the book. A submit stores its new order before it has the lock
+(in the same statement on PostgreSQL): nobody sees that row before the commit. So an
+order's id, its time priority, is given when it arrives, and orders arriving at once may
+enter the book in another order than their ids (each still ranks by its id).
+
+The submit's critical section is kept short: the token's user is checked, the input
+validated and the order row built before it; under the lock, one query reads both the
+counterparts and how many price levels the order's side shows, so that an order resting
+outside the shown levels (and without trades or expiries) records no orderbook_update;
+orders due to expire are looked for in the storing statement, and expired only if any are.
 
 Expiry: an open order expires at its expiry time, and at the latest 15 minutes before its
 delivery start. Every changing transaction (and every read of orders) first expires what is
@@ -19,21 +29,20 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import asdict
+from contextlib import contextmanager, nullcontext
 from datetime import datetime, timedelta
 from typing import Any
 
 from flask import current_app, has_app_context
-from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy import Row, inspect, or_, select, text
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from flexmeasures.data import db
-from flexmeasures.data.models.user import User
 from flexmeasures.market import models as m
-from flexmeasures.market import shapes
+from flexmeasures.market import queries, shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
+from flexmeasures.market.models import MarketUser
 from flexmeasures.market.outbox import latest_sequence, record_stream_messages
 from flexmeasures.market.rules import OrderInput
 
@@ -62,19 +71,25 @@ def utc_now() -> datetime:
 
 QUEUE_KEY = "market_queued_messages"
 BOOK_CHANGED_KEY = "market_book_changed"
+_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+
+
+def _on_postgresql(session: Session) -> bool:
+    """True if the session's database is PostgreSQL (which has advisory locks)."""
+    return session.get_bind().dialect.name == "postgresql"
 
 
 @contextmanager
-def locked_transaction() -> Iterator[Session]:
-    """The session in a transaction holding the market lock; records the queued stream
-    messages and commits at the end, rolls back on any error (nothing half-written)."""
+def market_transaction() -> Iterator[Session]:
+    """The session in a transaction that changes the market only once it holds the market
+    lock (``take_market_lock``, or ``queries.insert_order(lock=True)``): work that cannot
+    conflict (storing a new order, which no other transaction sees before the commit) may
+    come first. Records the queued stream messages and commits at the end, rolls back on
+    any error (nothing half-written). On PostgreSQL the market lock is its advisory lock
+    (each thread has its own connection); elsewhere the process-wide lock, held throughout."""
     session = db.session
-    with _process_lock:
+    with nullcontext() if _on_postgresql(session) else _process_lock:
         try:
-            if session.get_bind().dialect.name == "postgresql":
-                session.execute(
-                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
-                )
             yield session
             _record_queued(session)
             session.commit()
@@ -83,6 +98,21 @@ def locked_transaction() -> Iterator[Session]:
             session.info.pop(BOOK_CHANGED_KEY, None)
             session.rollback()
             raise
+
+
+def take_market_lock(session: Session) -> None:
+    """Serialise the rest of this ``market_transaction`` with every other market change
+    (on PostgreSQL: take the advisory lock, held until the transaction ends)."""
+    if _on_postgresql(session):
+        session.execute(_ADVISORY_LOCK, {"key": ADVISORY_LOCK_KEY})
+
+
+@contextmanager
+def locked_transaction() -> Iterator[Session]:
+    """The session in a ``market_transaction`` holding the market lock from its start."""
+    with market_transaction() as session:
+        take_market_lock(session)
+        yield session
 
 
 def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None) -> None:
@@ -132,24 +162,6 @@ def orderbook_depth() -> int:
     return DEFAULT_ORDERBOOK_DEPTH if setting is None else max(int(setting), 0)
 
 
-def _level_bound(side: str, depth: int):
-    """The price of a side's ``depth``-th best price level among the resting orders, as a
-    scalar subquery (its worst level if it has fewer; NULL if it has none)."""
-    o = m.MarketOrder
-    price = o.price_eur_per_kwh
-    best_first = price.desc() if side == "buy" else price.asc()
-    levels = (
-        select(price)
-        .where(o.status.in_(m.BOOK_STATUSES), o.side == side)
-        .distinct()
-        .order_by(best_first)
-        .limit(depth)
-        .subquery()
-    )
-    worst = func.min if side == "buy" else func.max
-    return select(worst(levels.c.price_eur_per_kwh)).scalar_subquery()
-
-
 def book(depth: int | None = None) -> dict[str, Any]:
     """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
     asks ascending, then by time (the orderbook_update data of the WebSocket seed), showing
@@ -157,18 +169,8 @@ def book(depth: int | None = None) -> dict[str, Any]:
     One query for both sides, reading only the rows of the levels shown, and only the
     columns the book shows (lighter than ORM objects)."""
     depth = orderbook_depth() if depth is None else depth
-    o = m.MarketOrder
-    columns = [o.side, o.power_w, o.price_eur_per_kwh, o.delivery_start, o.delivery_end]
-    columns += [o.location_ids, o.country_code, o.remaining_w]
-    query = select(*columns).where(o.status.in_(m.BOOK_STATUSES))
-    if depth:
-        query = query.where(
-            or_(
-                and_(o.side == "buy", o.price_eur_per_kwh >= _level_bound("buy", depth)),
-                and_(o.side == "sell", o.price_eur_per_kwh <= _level_bound("sell", depth)),
-            )
-        )
-    rows = list(db.session.execute(query.order_by(o.id)))
+    query = queries.book(bool(depth))
+    rows = list(db.session.connection().execute(query, {"depth": depth or None}))
     bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
     asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
     return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
@@ -182,21 +184,16 @@ def orderbook_snapshot() -> tuple[int, dict[str, Any]]:
         return latest_sequence("orderbook", None), book(depth=0)
 
 
-def _due(now: datetime):
-    """The WHERE clause of open orders that are due to expire at ``now``."""
-    return (
-        m.MarketOrder.status.in_(m.OPEN_STATUSES),
-        or_(
-            m.MarketOrder.expiry_time <= now,
-            m.MarketOrder.delivery_start <= now + EXPIRY_LEAD,
-        ),
-    )
+def due_parameters(now: datetime) -> dict[str, datetime]:
+    """The bind parameters of ``queries.due_clause`` (and the book's "not due") at ``now``."""
+    return {"now": now, "latest_due_start": now + EXPIRY_LEAD}
 
 
 def expire_due_orders(session: Session, now: datetime) -> list[m.MarketOrder]:
     """Expire the open orders that are due (in the caller's locked transaction); queue
     their messages (an expired_order_update for those that were in the book)."""
-    due = list(session.scalars(select(m.MarketOrder).where(*_due(now)).order_by(m.MarketOrder.id)))
+    query = select(m.MarketOrder).where(queries.due_clause()).order_by(m.MarketOrder.id)
+    due = list(session.scalars(query, due_parameters(now)))
     for order in due:
         in_book = order.status in m.BOOK_STATUSES
         set_status(session, order, m.EXPIRED, now)
@@ -209,7 +206,8 @@ def expire_orders(now: datetime | None = None) -> list[int]:
     """Expire every order that is due, in one transaction; return their ids. Used by
     ``flexmeasures jobs expire-market-orders`` and lazily before reads."""
     now = now or utc_now()
-    if db.session.scalar(select(m.MarketOrder.id).where(*_due(now)).limit(1)) is None:
+    anything_due = select(m.MarketOrder.id).where(queries.due_clause()).limit(1)
+    if db.session.scalar(anything_due, due_parameters(now)) is None:
         return []
     with locked_transaction() as session:
         expired = expire_due_orders(session, now)
@@ -218,7 +216,7 @@ def expire_orders(now: datetime | None = None) -> list[int]:
         return [order.id for order in expired]
 
 
-def _existing(session: Session, user: User, key: str | None) -> m.MarketOrder | None:
+def _existing(session: Session, user: MarketUser, key: str | None) -> m.MarketOrder | None:
     """The user's order made with this idempotency key, if any."""
     if key is None:
         return None
@@ -228,37 +226,43 @@ def _existing(session: Session, user: User, key: str | None) -> m.MarketOrder | 
     return session.scalar(query)
 
 
-def _new_order(session: Session, user: User, data: OrderInput, now: datetime) -> m.MarketOrder:
-    """Store a received order and queue its "pending" status message. It is stored at once
-    in the status the submit leaves it in before matching (awaiting_baseline_data for a sell
-    without baseline, else matching_active): one INSERT, no UPDATE of the status after it
-    (the transaction commits all statuses at once, and each one has its message)."""
+def _new_order(
+    session: Session, user: MarketUser, data: OrderInput, now: datetime
+) -> tuple[m.MarketOrder, bool]:
+    """Store a received order and take the market lock (one statement on PostgreSQL: the
+    INSERT, then the lock; no other transaction sees the order before the commit). It is
+    stored in the status the submit leaves it in before matching (awaiting_baseline_data
+    for a sell without baseline, else matching_active). Returns the order, as an object not
+    (yet) in the session, and whether any open order is due to expire. A second order of
+    the user with the same idempotency key waits for the first one's transaction and is
+    then refused (IntegrityError)."""
     slots = int((data.delivery_end - data.delivery_start) / timedelta(minutes=15))
     waits = data.side == "sell" and data.baseline is None
-    order = m.MarketOrder(
-        **asdict(data),
-        user_id=user.id,
-        remaining_w=[data.power_w] * slots,
-        status=m.AWAITING_BASELINE_DATA if waits else m.MATCHING_ACTIVE,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(order)
-    session.flush()
-    queue_status(session, order, m.PENDING, now)
-    return order
+    values = {
+        **vars(data),
+        "user_id": user.id,
+        "remaining_w": [data.power_w] * slots,
+        "status": m.AWAITING_BASELINE_DATA if waits else m.MATCHING_ACTIVE,
+        "created_at": now,
+        "updated_at": now,
+    }
+    lock = _on_postgresql(session)
+    parameters = {**values, **due_parameters(now), "lock_key": ADVISORY_LOCK_KEY}
+    stored = session.connection().execute(queries.insert_order(lock), parameters).one()
+    if not lock:
+        take_market_lock(session)
+    return m.MarketOrder(**values, id=stored.id, metering=None), bool(stored.due)
 
 
 def submit_order(
-    user: User, data: OrderInput, now: datetime | None = None
+    user: MarketUser, data: OrderInput, now: datetime | None = None
 ) -> tuple[m.MarketOrder, bool]:
     """Submit an order and match it: (the order, True), or (the first order, False) when
     the user already submitted one with the same idempotency key. A sell without baseline
     waits (awaiting_baseline_data); other orders go accepted → matching_active and trade.
 
-    Retries with one key are serialised by the market lock; should two still meet (e.g.
-    SQLite files shared by several processes), the unique key refuses the second, which
-    then answers the first order."""
+    The unique idempotency key per user refuses a retry's INSERT (after the first order's
+    transaction commits, if it is still running), which then answers the first order."""
     now = now or utc_now()
     try:
         return _submit(user, data, now)
@@ -269,40 +273,86 @@ def submit_order(
         return existing, False
 
 
-def _submit(user: User, data: OrderInput, now: datetime) -> tuple[m.MarketOrder, bool]:
-    """``submit_order`` in one locked transaction."""
-    with locked_transaction() as session:
-        existing = _existing(session, user, data.idempotency_key)
-        if existing is not None:
-            return existing, False
-        book_changed = bool(expire_due_orders(session, now))
-        order = _new_order(session, user, data, now)
-        if order.side == "sell" and order.baseline is None:
-            set_status(session, order, m.AWAITING_BASELINE_DATA, now)
-        else:
-            activate(session, order, now)
+def _submit(user: MarketUser, data: OrderInput, now: datetime) -> tuple[m.MarketOrder, bool]:
+    """``submit_order`` in one transaction: the order is stored, then matched under the
+    market lock (expiring the orders that are due first, if any are)."""
+    with market_transaction() as session:
+        order, anything_due = _new_order(session, user, data, now)
+        book_changed = anything_due and bool(expire_due_orders(session, now))
+        queue_status(session, order, m.PENDING, now)
+        if order.status == m.AWAITING_BASELINE_DATA:
+            queue_status(session, order, m.AWAITING_BASELINE_DATA, now)
+        elif activate(session, order, now):
             book_changed = True
         if book_changed:
             record_orderbook(session, now)
     return order, True
 
 
-def activate(session: Session, order: m.MarketOrder, now: datetime) -> list[m.MarketTrade]:
+def activate(session: Session, order: m.MarketOrder, now: datetime) -> bool:
     """Accept an order into matching and match it against the book (price-time priority,
-    pay-as-bid, see ``flexmeasures.market.engine``); return the trades."""
-    set_status(session, order, m.ACCEPTED, now)
-    set_status(session, order, m.MATCHING_ACTIVE, now)
-    candidates = _counterparts(session, order, now)
-    resting = OrderBook.restore(book_order(row) for row in candidates)
+    pay-as-bid, see ``flexmeasures.market.engine``), recording its trades. Returns whether
+    the book an orderbook_update shows changed: it did, unless the order rests untraded
+    outside the shown price levels of its side (``orderbook_depth``)."""
+    if order.status != m.MATCHING_ACTIVE:
+        order.status = m.MATCHING_ACTIVE
+        order.updated_at = now
+    queue_status(session, order, m.ACCEPTED, now)
+    queue_status(session, order, m.MATCHING_ACTIVE, now)
+    depth = orderbook_depth()
+    rows = _counterparts(session, order, depth, now)
+    resting = OrderBook.restore(book_order(row) for row in rows if row.id is not None)
     incoming = book_order(order)
     trades = resting.submit(incoming, now=now)
-    by_id = {row.id: row for row in candidates}
-    made = [_record_trade(session, trade, order, by_id, now) for trade in trades]
-    order.remaining_w = list(incoming.remaining_w)
     if trades:
-        filled = incoming.is_filled or order.side == "sell"
-        set_status(session, order, m.FILLED if filled else m.PARTIAL_FILLED, now)
-    return made
+        _record_trades(session, order, incoming, trades, now)
+        return True
+    levels, worst = rows[0].levels, rows[0].worst
+    if not depth or levels < depth:
+        return True
+    return (
+        order.price_eur_per_kwh >= worst
+        if order.side == "buy"
+        else order.price_eur_per_kwh <= worst
+    )
+
+
+def _counterparts(session: Session, order: m.MarketOrder, depth: int, now: datetime) -> list:
+    """The rows of ``queries.counterparts`` for the order: the resting orders of the other
+    side that could match it (crossing price, window, country and deadline agree; the
+    engine checks locations and quantities), and the shown levels of its own side."""
+    query = queries.counterparts(order.side, not order.country_code)
+    parameters = {
+        "price": order.price_eur_per_kwh,
+        "start": order.delivery_start,
+        "end": order.delivery_end,
+        "country": order.country_code,
+        "depth": depth or None,
+        **due_parameters(now),
+    }
+    session.flush()  # the query runs on the connection: no autoflush
+    return list(session.connection().execute(query, parameters))
+
+
+def _record_trades(
+    session: Session, order: m.MarketOrder, incoming: BookOrder, trades: list[Trade], now: datetime
+) -> None:
+    """Store the incoming order's trades (ORM: the order and its counterparts become
+    objects of the session), update it and queue the messages."""
+    if inspect(order).transient:
+        make_transient_to_detached(order)
+        session.add(order)
+    other = "sell_order_id" if order.side == "buy" else "buy_order_id"
+    ids = [getattr(trade, other) for trade in trades]
+    by_id = {
+        row.id: row
+        for row in session.scalars(select(m.MarketOrder).where(m.MarketOrder.id.in_(ids)))
+    }
+    for trade in trades:
+        _record_trade(session, trade, order, by_id, now)
+    order.remaining_w = list(incoming.remaining_w)
+    filled = incoming.is_filled or order.side == "sell"
+    set_status(session, order, m.FILLED if filled else m.PARTIAL_FILLED, now)
 
 
 def as_side(side: str) -> Side:
@@ -314,8 +364,9 @@ def as_side(side: str) -> Side:
     raise ValueError(f"Unknown order side {side!r}.")
 
 
-def book_order(row: m.MarketOrder) -> BookOrder:
-    """The engine's view of a stored order (sequence: its id, the time priority)."""
+def book_order(row: m.MarketOrder | Row) -> BookOrder:
+    """The engine's view of a stored order, or of a row of ``queries.ENGINE_COLUMNS``
+    (sequence: its id, the time priority)."""
     return BookOrder(
         order_id=row.id,
         side=as_side(row.side),
@@ -329,26 +380,6 @@ def book_order(row: m.MarketOrder) -> BookOrder:
         sequence=row.id,
         remaining_w=list(row.remaining_w),
     )
-
-
-def _counterparts(session: Session, order: m.MarketOrder, now: datetime) -> list[m.MarketOrder]:
-    """Resting orders of the other side that could match: crossing price, window, country
-    and deadline agree (the engine checks locations and quantities)."""
-    o = m.MarketOrder
-    if order.side == "buy":
-        terms = (o.side == "sell", o.price_eur_per_kwh <= order.price_eur_per_kwh)
-        window = (o.delivery_start >= order.delivery_start, o.delivery_end <= order.delivery_end)
-    else:
-        terms = (o.side == "buy", o.price_eur_per_kwh >= order.price_eur_per_kwh)
-        window = (o.delivery_start <= order.delivery_start, o.delivery_end >= order.delivery_end)
-    country = (
-        or_(o.country_code.is_(None), o.country_code == order.country_code)
-        if order.country_code
-        else True
-    )
-    live = (o.expiry_time > now, o.delivery_start > now + EXPIRY_LEAD)
-    query = select(o).where(o.status.in_(m.BOOK_STATUSES), *terms, *window, country, *live)
-    return list(session.scalars(query.order_by(o.id)))
 
 
 def _record_trade(
@@ -404,7 +435,7 @@ def set_contract_status(
         queue_message(session, "trade", message, user_id=user_id)
 
 
-def own_order(session: Session, user: User, order_id: int) -> m.MarketOrder:
+def own_order(session: Session, user: MarketUser, order_id: int) -> m.MarketOrder:
     """The user's order with this id (admins: anyone's); MarketError 404 otherwise."""
     order = session.get(m.MarketOrder, order_id)
     if order is None or (order.user_id != user.id and not user.is_admin):
@@ -412,7 +443,7 @@ def own_order(session: Session, user: User, order_id: int) -> m.MarketOrder:
     return order
 
 
-def cancel_order(user: User, order_id: int, now: datetime | None = None) -> m.MarketOrder:
+def cancel_order(user: MarketUser, order_id: int, now: datetime | None = None) -> m.MarketOrder:
     """Cancel an open order of the user (what is left of a partially filled buy);
     MarketError 404 (not theirs) or 409 (no longer open)."""
     now = now or utc_now()
@@ -428,7 +459,7 @@ def cancel_order(user: User, order_id: int, now: datetime | None = None) -> m.Ma
     return order
 
 
-def list_orders(user: User, status: str | None = None) -> list[m.MarketOrder]:
+def list_orders(user: MarketUser, status: str | None = None) -> list[m.MarketOrder]:
     """The user's own orders, newest first, optionally of one status."""
     expire_orders()
     query = select(m.MarketOrder).where(m.MarketOrder.user_id == user.id)

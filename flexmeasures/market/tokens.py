@@ -13,15 +13,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from flask import current_app
 from flask_security.utils import hash_password
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, bindparam, exists, func, or_, select
 
 from flexmeasures.data import db
-from flexmeasures.data.models.user import ADMIN_ROLE, TRADER_ROLE, User
+from flexmeasures.data.models.user import ADMIN_ROLE, TRADER_ROLE, Role, User, roles_users
 
 CLIENT_ID = "glocalflexmarket_public_api"
 ACCESS_SALT = "flexmeasures-market-access-token"
@@ -55,9 +57,14 @@ def _ttl(setting: str, default: int) -> int:
     return int(current_app.config.get(setting) or default)
 
 
+def _stamp(fs_uniquifier: str) -> str:
+    """A short digest of a user's fs_uniquifier (changes when their tokens must die)."""
+    return hashlib.sha256(fs_uniquifier.encode()).hexdigest()[:16]
+
+
 def _user_stamp(user: User) -> str:
-    """A short digest of the user's fs_uniquifier (changes when their tokens must die)."""
-    return hashlib.sha256(user.fs_uniquifier.encode()).hexdigest()[:16]
+    """The stamp (``_stamp``) of the user."""
+    return _stamp(user.fs_uniquifier)
 
 
 def issue_tokens(user: User) -> dict[str, Any]:
@@ -75,13 +82,66 @@ def issue_tokens(user: User) -> dict[str, Any]:
     }
 
 
-def _user_for(token: str, salt: str, max_age: int) -> User | None:
-    """The active user a token of this kind was issued to, if it is valid and not expired."""
+@dataclass(frozen=True)
+class Trader:
+    """The active user an access token stands for, as the marketplace's API needs them
+    (read in one light query, see ``trader_for_access_token``)."""
+
+    id: int
+    is_admin: bool
+    may_trade: bool
+
+
+def _payload(token: str, salt: str, max_age: int) -> dict[str, Any] | None:
+    """The signed payload of a token of this kind ({"u": user id, "s": stamp, ...}), if its
+    signature is valid and it is younger than ``max_age`` seconds."""
     try:
         payload = _serializer(salt).loads(token, max_age=max_age)
     except (BadSignature, UnicodeError, ValueError, TypeError):
         return None
     if not isinstance(payload, dict) or not isinstance(payload.get("u"), int):
+        return None
+    return payload
+
+
+def _has_role(name: str):
+    """A column: whether the user (``fm_user.id``) has the role named ``name``."""
+    user, role = User.__table__.c, Role.__table__.c
+    return exists().where(
+        roles_users.c.user_id == user.id, roles_users.c.role_id == role.id, role.name == name
+    )
+
+
+@cache
+def _trader_query() -> Select:
+    """The active user with the id ``user_id``: fs_uniquifier and admin and trader roles
+    (a Core statement: run on the session's connection, no ORM objects)."""
+    user = User.__table__.c
+    return select(
+        user.fs_uniquifier,
+        _has_role(ADMIN_ROLE).label("admin"),
+        _has_role(TRADER_ROLE).label("trader"),
+    ).where(user.id == bindparam("user_id"), user.active.is_(True))
+
+
+def trader_for_access_token(token: str) -> Trader | None:
+    """What the marketplace needs to know of the user of a valid access token (one query,
+    no ORM objects); None for a bad, expired or revoked token, or an inactive user."""
+    ttl = _ttl("FLEXMEASURES_MARKET_ACCESS_TOKEN_TTL", DEFAULT_ACCESS_TTL)
+    payload = _payload(token, ACCESS_SALT, ttl) if token else None
+    if payload is None:
+        return None
+    query = _trader_query()
+    row = db.session.connection().execute(query, {"user_id": payload["u"]}).one_or_none()
+    if row is None or payload.get("s") != _stamp(row.fs_uniquifier):
+        return None
+    return Trader(id=payload["u"], is_admin=row.admin, may_trade=row.admin or row.trader)
+
+
+def _user_for(token: str, salt: str, max_age: int) -> User | None:
+    """The active user a token of this kind was issued to, if it is valid and not expired."""
+    payload = _payload(token, salt, max_age)
+    if payload is None:
         return None
     user = db.session.get(User, payload["u"])
     if user is None or not user.active or payload.get("s") != _user_stamp(user):
@@ -146,8 +206,10 @@ def grant(form: Mapping[str, str]) -> dict[str, Any]:
     raise TokenError("unsupported_grant_type", "grant_type must be 'password' or 'refresh_token'.")
 
 
-def may_trade(user: User | None) -> bool:
+def may_trade(user: User | Trader | None) -> bool:
     """True if the user may trade on the marketplace: an active trader or admin."""
+    if isinstance(user, Trader):
+        return user.may_trade
     if user is None or not getattr(user, "active", False):
         return False
     return user.has_role(TRADER_ROLE) or user.has_role(ADMIN_ROLE)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from contextlib import nullcontext
 
 import pytest
 from flask import Flask
@@ -100,16 +99,7 @@ def count(model, *where) -> int:
         return connection.execute(query).scalar_one()
 
 
-@pytest.fixture(params=["threads", "processes"])
-def workers(request, monkeypatch) -> str:
-    """Threads of one process, or (simulated) separate processes: without the process-wide
-    lock, only PostgreSQL's advisory lock keeps them apart, as between gunicorn workers."""
-    if request.param == "processes":
-        monkeypatch.setattr("flexmeasures.market.service._process_lock", nullcontext())
-    return request.param
-
-
-def test_concurrent_buys_fill_one_sell_once(app, committed_traders, workers):
+def test_concurrent_buys_fill_one_sell_once(app, committed_traders):
     with app.test_client() as client:
         sell = client.post(
             ORDER, json=order_body("sell", price=0.1), headers=committed_traders["maker"]
@@ -125,7 +115,7 @@ def test_concurrent_buys_fill_one_sell_once(app, committed_traders, workers):
         assert count(m.MarketOrder, m.MarketOrder.status == "matching_active") == THREADS - 1
 
 
-def test_concurrent_sells_do_not_overfill_a_buy(app, committed_traders, workers):
+def test_concurrent_sells_do_not_overfill_a_buy(app, committed_traders):
     with app.test_client() as client:
         client.post(
             ORDER, json=order_body("buy", power=2000, price=0.3), headers=committed_traders["maker"]
@@ -140,7 +130,7 @@ def test_concurrent_sells_do_not_overfill_a_buy(app, committed_traders, workers)
         )
 
 
-def test_concurrent_retries_with_one_key_make_one_order(app, committed_traders, workers):
+def test_concurrent_retries_with_one_key_make_one_order(app, committed_traders):
     body = order_body("buy", idempotency_key="same")
     assert submit_at_once(app, [(committed_traders["t0"], body)] * 4) == [200] * 4
     with app.app_context():

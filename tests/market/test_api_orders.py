@@ -317,21 +317,15 @@ def test_the_example_clients_sell_with_an_older_baseline_is_accepted(client, aut
     assert response.get_json()["status"] == "matching_active"
 
 
-def test_a_duplicate_key_that_slips_past_the_lock_answers_the_first_order(
-    client, auth, clock, monkeypatch
-):
-    from flexmeasures.market import service
-
+def test_a_retry_changes_nothing_and_tells_no_stream(client, auth, traders, clock):
+    """The retry's INSERT is refused by the unique key (user, idempotency key): its
+    transaction rolls back whole, so it records no stream message and no second order."""
     first = submit(client, auth["buyer"], order_body("buy", idempotency_key="k")).get_json()
-    real_lookup = service._existing
-    calls = []
-
-    def miss_once(session, user, key):
-        calls.append(key)
-        return None if len(calls) == 1 else real_lookup(session, user, key)
-
-    monkeypatch.setattr(service, "_existing", miss_once)
-    again = submit(client, auth["buyer"], order_body("buy", idempotency_key="k"))
+    trade_messages = outbox.latest_sequence("trade", traders["buyer"].id)
+    book_messages = outbox.latest_sequence("orderbook", None)
+    again = submit(client, auth["buyer"], order_body("buy", price=0.3, idempotency_key="k"))
     assert again.status_code == 200
-    assert again.get_json()["order_id"] == first["order_id"]
+    assert again.get_json() == first
+    assert outbox.latest_sequence("trade", traders["buyer"].id) == trade_messages
+    assert outbox.latest_sequence("orderbook", None) == book_messages
     assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1
