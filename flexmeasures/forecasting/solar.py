@@ -55,11 +55,43 @@ def clear_sky_irradiance(
 ) -> pd.Series:
     """Clear-sky global horizontal irradiance (W/m²) averaged over each event
     [start, start + resolution) at the location (degrees north and east); 0 when the sun is
-    below the horizon throughout. Indexed like ``event_starts`` (UTC)."""
+    below the horizon throughout. Indexed like ``event_starts`` (UTC).
+
+    Values already computed for the same place and resolution are taken from a cache (the
+    sun does not change its mind: a backtest asks for the same history many times)."""
     check_location(latitude, longitude)
     event_starts = pd.DatetimeIndex(event_starts).tz_convert("UTC")
     if event_starts.empty:
         return pd.Series(index=event_starts, dtype=float, name="clear_sky_ghi")
+    key = (float(latitude), float(longitude), pd.Timedelta(resolution).value)
+    known = _IRRADIANCE_CACHE.get(key)
+    missing = event_starts.unique() if known is None else event_starts.difference(known.index)
+    if len(missing):
+        fresh = _computed_irradiance(missing, resolution, latitude, longitude)
+        known = fresh if known is None else pd.concat([known, fresh]).sort_index()
+        _remember(key, known if len(known) <= CACHE_EVENTS else fresh)
+    values = known.reindex(event_starts).to_numpy(float)
+    return pd.Series(values, index=event_starts, name="clear_sky_ghi")
+
+
+CACHE_EVENTS = 200_000  # per place and resolution (five years of 15-minute events)
+CACHE_PLACES = 64
+_IRRADIANCE_CACHE: dict[tuple[float, float, int], pd.Series] = {}
+
+
+def _remember(key: tuple[float, float, int], irradiance: pd.Series) -> None:
+    """Keep ``irradiance`` for ``key``, forgetting the oldest place past CACHE_PLACES."""
+    _IRRADIANCE_CACHE.pop(key, None)
+    while len(_IRRADIANCE_CACHE) >= CACHE_PLACES:
+        _IRRADIANCE_CACHE.pop(next(iter(_IRRADIANCE_CACHE)))
+    _IRRADIANCE_CACHE[key] = irradiance
+
+
+def _computed_irradiance(
+    event_starts: pd.DatetimeIndex, resolution: pd.Timedelta, latitude: float, longitude: float
+) -> pd.Series:
+    """pvlib's Ineichen clear-sky GHI (W/m²) averaged over each event (see
+    ``clear_sky_irradiance``), computed afresh; ``event_starts`` unique, in UTC."""
     times = sample_times(event_starts, resolution)
     location = pvlib.location.Location(latitude, longitude, tz="UTC", altitude=0)
     position = location.get_solarposition(times)
