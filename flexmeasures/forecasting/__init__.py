@@ -14,11 +14,13 @@ Series, call these, and save the results as beliefs with the model's data source
 """
 
 from flexmeasures.forecasting.baselines import BASELINES
+from flexmeasures.forecasting.combinations import PROFILE_COMBINATIONS
 from flexmeasures.forecasting.models import MODELS, ModelSource, get_model
 from flexmeasures.forecasting.profile import DailyProfileForecaster
 from flexmeasures.forecasting.rolling import DEFAULT_HORIZONS, rolling_forecasts
 
 MODELS.update(BASELINES)  # the baselines are models too: get_model("naive-yesterday")
 MODELS[DailyProfileForecaster.name] = DailyProfileForecaster
+MODELS.update({model.name: model for model in PROFILE_COMBINATIONS})
 
 __all__ = ["DEFAULT_HORIZONS", "MODELS", "ModelSource", "get_model", "rolling_forecasts"]

@@ -3,8 +3,8 @@
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
 of the data known when choosing; shorter folds, of whole days, when the history is too
 short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the daily
-profile, OLS, gradient boosting, and the mean of OLS and gradient boosting) is fitted at each fold's
-first belief time on the data known then and forecasts the fold's events, each from the
+profile, OLS, gradient boosting, and forecast combinations: the means of OLS and gradient
+boosting, of the profile and OLS, and of all three) is fitted at each fold's first belief time on the data known then and forecasts the fold's events, each from the
 data known at its own belief time (as in ``rolling_forecasts``). A forecast combination is
 scored on the mean of its parts' backtest forecasts (the same fits, no extra cost). The
 candidates are scored by WAPE on the events all of them forecast; the lowest wins (ties:
@@ -34,6 +34,7 @@ import pandas as pd
 from scipy import stats
 
 from flexmeasures.forecasting.baselines import NAIVE_MODELS
+from flexmeasures.forecasting.combinations import PROFILE_COMBINATIONS
 from flexmeasures.forecasting.features import DAY, infer_resolution, regular_series
 from flexmeasures.forecasting.models import MODELS, MeanForecaster
 from flexmeasures.forecasting.profile import DailyProfileForecaster
@@ -41,7 +42,8 @@ from flexmeasures.forecasting.rolling import rolling_forecasts
 
 AUTO = "auto"
 REGRESSION_MODELS = ("ols", "hgb")
-COMBINATIONS = (MeanForecaster.name,)  # scored as the mean of their parts' forecasts
+COMBINATIONS = (MeanForecaster.name, *(model.name for model in PROFILE_COMBINATIONS))
+# (combinations are scored as the mean of their parts' forecasts)
 CANDIDATES = (*NAIVE_MODELS, DailyProfileForecaster.name, *REGRESSION_MODELS, *COMBINATIONS)
 NAIVE_SIGNIFICANCE = 1.645  # one-sided 5 %: see clearly_better
 SIGN_TEST_LEVEL = 0.05

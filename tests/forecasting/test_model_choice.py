@@ -76,6 +76,8 @@ def test_auto_forecasts_come_from_the_backtests_winner_and_keep_the_choice(db, w
         "ols",
         "hgb",
         "ols+hgb",
+        "profile+ols",
+        "profile+ols+hgb",
     }
     assert kept["data_until"] == (DAY - 6 * HOUR).isoformat()
     assert summary["selection"] == kept

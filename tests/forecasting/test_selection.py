@@ -24,6 +24,8 @@ from tests.forecasting.test_models import simulate_ar
 
 H = pd.Timedelta(hours=1)
 DAY = pd.Timedelta(days=1)
+FITTED = ("profile", "ols", "hgb")
+COMBINED = ("ols+hgb", "profile+ols", "profile+ols+hgb")
 
 
 def weekly_series(weeks: int = 4) -> pd.Series:
@@ -47,11 +49,11 @@ def ar_choice() -> Selection:
 def test_a_purely_weekly_series_chooses_same_time_last_week(weekly_choice):
     assert weekly_choice.model == LAST_WEEK
     assert weekly_choice.wape == 0 and weekly_choice.best_naive == LAST_WEEK
-    assert set(weekly_choice.scores) == {*NAIVE_MODELS, "profile", "ols", "hgb", "ols+hgb"}
+    assert set(weekly_choice.scores) == {*NAIVE_MODELS, *FITTED, *COMBINED}
 
 
 def test_an_auto_regressive_process_chooses_a_regression_model(ar_choice):
-    assert ar_choice.model in ("ols", "hgb", "ols+hgb")
+    assert ar_choice.model in ("ols", "hgb", *COMBINED)
     assert ar_choice.wape < ar_choice.best_naive_wape
     assert ar_choice.skill > 0.05
     assert ar_choice.best_naive in NAIVE_MODELS
@@ -108,14 +110,17 @@ def test_selection_periods_cut_a_window_into_weeks():
     assert periods == [(start, start + 7 * DAY), (start + 7 * DAY, start + 10 * DAY)]
 
 
-def test_the_combination_is_scored_as_the_mean_model_would_forecast():
+@pytest.mark.parametrize("combination", COMBINED)
+def test_a_combination_is_scored_as_the_mean_model_would_forecast(combination):
     series = simulate_ar(days=20)
     start, end = series.index[-48], series.index[-1] + H
-    shared = backtest_forecasts(series, H, start, end, ("ols", "hgb", "ols+hgb"), fold_length=DAY)
-    alone = backtest_forecasts(series, H, start, end, ("ols+hgb",), fold_length=DAY)
+    parts = tuple(combination.split("+"))
+    shared = backtest_forecasts(series, H, start, end, (*parts, combination), fold_length=DAY)
+    alone = backtest_forecasts(series, H, start, end, (combination,), fold_length=DAY)
 
-    np.testing.assert_allclose(shared["ols+hgb"], (shared["ols"] + shared["hgb"]) / 2)
-    np.testing.assert_allclose(shared["ols+hgb"], alone["ols+hgb"])
+    mean = sum(shared[part] for part in parts) / len(parts)
+    np.testing.assert_allclose(shared[combination], mean)
+    np.testing.assert_allclose(shared[combination], alone[combination])
 
 
 NOISY_DAYS = [0.5, 1.4, 0.6, 1.3, 0.7, 1.2, 0.8]  # mean 0.93: a little better than 1.0
