@@ -11,7 +11,8 @@ outcomes should fall. Solar residuals are zero at night, so the band closes ther
 The 50 % belief is the model's point forecast itself (its estimate of the expected value,
 which ``getPrognosis`` returns); the other quantiles are monotone in their probability and
 lie on the right side of it (a 10 % quantile is never above the point forecast, a 90 % one
-never below).
+never below). A series that never had one sign (production measured as a positive power,
+a consumption-only load) gets no quantile of the other sign (``sign_bounds``).
 """
 
 from __future__ import annotations
@@ -131,18 +132,34 @@ def finite_sample_quantiles(values: np.ndarray, probabilities: Sequence[float]) 
     return np.asarray(result)
 
 
+def sign_bounds(series: pd.Series) -> tuple[float, float]:
+    """(0, inf) for a series that was never negative (e.g. solar production measured as a
+    positive power), (-inf, 0) for one never positive, else no bounds: a quantile of a
+    sign the series never had would be a band promising what cannot happen."""
+    known = series.dropna()
+    if len(known) and (known >= 0).all():
+        return 0.0, np.inf
+    if len(known) and (known <= 0).all():
+        return -np.inf, 0.0
+    return -np.inf, np.inf
+
+
 def quantile_forecasts(
-    point: pd.Series, table: pd.DataFrame, timezone: str = "UTC"
+    point: pd.Series,
+    table: pd.DataFrame,
+    timezone: str = "UTC",
+    bounds: tuple[float, float] = (-np.inf, np.inf),
 ) -> pd.DataFrame:
     """Per event of ``point`` (forecasts, sensor unit), a column per probability of
     ``table`` (see ``residual_quantiles``): the point forecast plus the residual quantile of
-    the event's local hour, kept on the right side of the point forecast and monotone in
-    the probability; the median column (0.5) is the point forecast itself."""
+    the event's local hour, within ``bounds`` (see ``sign_bounds``), kept on the right side
+    of the point forecast and monotone in the probability; the median column (0.5) is the
+    point forecast itself."""
     probabilities = np.asarray(sorted(table.columns), dtype=float)
     hours = np.asarray(point.index.tz_convert(timezone).hour)
     offsets = table[list(probabilities)].to_numpy(float)[hours]
     centre = point.to_numpy(float)[:, None]
-    values = centre + offsets
+    values = np.clip(centre + offsets, *bounds)
     values = np.where(probabilities < MEDIAN, np.minimum(values, centre), values)
     values = np.where(probabilities > MEDIAN, np.maximum(values, centre), values)
     values = np.where(probabilities == MEDIAN, centre, values)
@@ -169,6 +186,7 @@ class QuantileForecaster(WrappedForecaster):
         self.timezone = timezone
         self.backtest = pd.Timedelta(backtest)
         self.table: pd.DataFrame | None = None
+        self.bounds: tuple[float, float] = (-np.inf, np.inf)
 
     def fit(
         self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None
@@ -177,6 +195,7 @@ class QuantileForecaster(WrappedForecaster):
         (none if the history is too short for one)."""
         series = self._remember(series, horizon, regressors)
         self.inner.fit(series, horizon, regressors)
+        self.bounds = sign_bounds(series)
         residuals = backtest_residuals(
             self.factory, series, self.horizon, regressors, self.backtest
         )
@@ -209,4 +228,4 @@ class QuantileForecaster(WrappedForecaster):
             frame = pd.DataFrame(np.nan, index=point.index, columns=list(self.probabilities))
             frame[MEDIAN] = point
             return frame
-        return quantile_forecasts(point, self.table, self.timezone)
+        return quantile_forecasts(point, self.table, self.timezone, self.bounds)

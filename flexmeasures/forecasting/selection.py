@@ -2,10 +2,11 @@
 
 Over the most recent history (``BACKTEST_FOLDS`` folds of ``FOLD_LENGTH`` each, at the end
 of the data known when choosing; shorter folds, of whole days, when the history is too
-short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the daily
-profile, OLS, gradient boosting, and forecast combinations: the means of OLS and gradient
-boosting, of the profile and OLS, and of all three) is fitted at each fold's first belief time on the data known then and forecasts the fold's events, each from the
-data known at its own belief time (as in ``rolling_forecasts``). A forecast combination is
+short to leave MIN_TRAINING before them), every candidate model (the naive baselines, the
+daily profile, OLS, gradient boosting, and forecast combinations: the means of OLS and
+gradient boosting, of the profile and OLS, and of all three) is fitted at each fold's first
+belief time on the data known then and forecasts the fold's events, each from the data
+known at its own belief time (as in ``rolling_forecasts``). A forecast combination is
 scored on the mean of its parts' backtest forecasts (the same fits, no extra cost). The
 candidates are scored by WAPE on the events all of them forecast; the lowest wins (ties:
 the first candidate), except that a naive baseline wins only if it beats the best other

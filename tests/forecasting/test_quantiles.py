@@ -15,6 +15,7 @@ from flexmeasures.forecasting.quantiles import (
     finite_sample_quantiles,
     quantile_forecasts,
     residual_quantiles,
+    sign_bounds,
 )
 from flexmeasures.forecasting.rolling import rolling_forecasts
 
@@ -73,6 +74,34 @@ def test_quantiles_are_monotone_and_around_the_point_forecast():
     np.testing.assert_allclose(frame[0.5], point)  # the median is the point forecast
     assert (frame[0.1] <= frame[0.5]).all()
     assert (np.diff(frame.to_numpy(), axis=1) >= 0).all()
+
+
+def test_a_band_never_takes_a_sign_the_series_never_had():
+    production = pd.Series(
+        [0.0, 3.0, 5.0, 0.0], index=pd.date_range("2024-06-01", periods=4, freq=HOUR, tz="UTC")
+    )
+    point = pd.Series([0.5, 4.0], index=production.index[:2])
+    wide = pd.DataFrame({0.1: [-2.0] * 24, 0.5: [0.0] * 24, 0.9: [2.0] * 24})
+
+    frame = quantile_forecasts(point, wide, bounds=sign_bounds(production))
+
+    np.testing.assert_allclose(frame[0.1], [0.0, 2.0])  # not -1.5: no negative production
+    np.testing.assert_allclose(frame[0.9], [2.5, 6.0])
+    assert sign_bounds(-production) == (-np.inf, 0.0)
+    assert sign_bounds(production - 1) == (-np.inf, np.inf)
+
+
+def test_a_never_negative_series_gets_no_negative_quantile():
+    series = noisy_daytime(days=40).clip(lower=0)
+
+    model = QuantileForecaster(lambda: OLSForecaster(), timezone="Europe/Amsterdam")
+    model.fit(series, 6 * HOUR)
+    frame = model.predict_quantiles(series.index[-48:], history=series)
+
+    frame = frame.dropna()
+    # below zero only where the point forecast (the median) itself is, which the band keeps
+    assert (frame[0.1] >= np.minimum(frame[0.5], 0)).all() and (frame[0.9] >= 0).all()
+    assert (frame[0.1] < 0).sum() <= (frame[0.5] < 0).sum()
 
 
 def test_probabilities_are_checked():
