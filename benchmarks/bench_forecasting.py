@@ -385,8 +385,9 @@ ships in a small PyPI package: pvanalytics' other PV files cover 1 to 31 days, p
 weather but no measured power, and windpowerlib ships no measured power either."""
 
 
-TIMING_NOTE = """Speed per horizon. Model selection: the backtest of the six candidates
-(five fitted twice, one per fold; the mean of OLS and HGB from their forecasts) for one
+TIMING_NOTE = """Speed per horizon. Model selection: the backtest of the nine candidates
+(the baselines, the daily profile, OLS and HGB fitted twice, one per fold; the three
+combinations from their parts' forecasts; the Solar series as a clear-sky index) for one
 sensor and horizon on 60 days of 15-minute history (the Solar series; target:
 under 5 s for one sensor, i.e. all four horizons). Forecast job core: fitting the chosen
 model and predicting one day for one sensor and horizon (target for a whole forecast job:
