@@ -138,10 +138,10 @@ def run() -> str:
     load = os.getloadavg()[0]
     computed = compute(app, asset_ids)
     os.environ["FLEXMEASURES_MARKET_RATE_LIMIT"] = "0"  # the server (gunicorn) inherits it
-    concurrency.PORT = free_port()  # not the fixed port other benchmarks use
-    server = concurrency.start_server(uri)
+    port = free_port()  # not the fixed port other benchmarks use
+    server = concurrency.start_server(uri, port)
     try:
-        traded = trade(app, concurrency.PORT, asset_ids, server)
+        traded = trade(app, port, asset_ids, server)
     finally:
         server.terminate()
         server.wait(timeout=60)
