@@ -76,16 +76,12 @@ class ClearSkyIndexForecaster(WrappedForecaster):
         self.latitude = float(latitude)
         self.longitude = float(longitude)
         self.transform: ClearSkyIndex | None = None
-        self._sun = pd.Series(index=pd.DatetimeIndex([], tz="UTC"), dtype=float)
 
     def irradiance(self, index: pd.DatetimeIndex) -> pd.Series:
         """Interval-averaged clear-sky irradiance (W/m²) of the events starting at
-        ``index``, at the series' resolution (computed once per event, then remembered)."""
-        missing = index.difference(self._sun.index)
-        if len(missing):
-            found = clear_sky_irradiance(missing, self.resolution, self.latitude, self.longitude)
-            self._sun = pd.concat([self._sun, found]).sort_index()
-        return self._sun.reindex(index)
+        ``index``, at the series' resolution (``clear_sky_irradiance`` remembers it per
+        place, so each event is computed once per process)."""
+        return clear_sky_irradiance(index, self.resolution, self.latitude, self.longitude)
 
     def fit(
         self, series: pd.Series, horizon: pd.Timedelta, regressors: pd.DataFrame | None = None

@@ -93,11 +93,14 @@ def offer_settings(
         else margin,
         battery_wear_eur_per_mwh=setting.battery_wear_eur_per_mwh or 0.0,
         lead_time=timedelta(minutes=lead),
-        min_power_w=1.0 if setting.min_power_w is None else setting.min_power_w,
+        min_power_w=OfferSettings.min_power_w
+        if setting.min_power_w is None
+        else setting.min_power_w,
         country_code=setting.country_code,
         location_ids=(setting.location_id,) if setting.location_id else (),
         metering_id=f"flexmeasures-asset-{asset.id}",
-        max_block_quarter_hours=setting.max_block_quarter_hours or 4,
+        max_block_quarter_hours=setting.max_block_quarter_hours
+        or OfferSettings.max_block_quarter_hours,
     )
     return settings, setting.enabled is not False
 
