@@ -18,7 +18,7 @@ server under concurrent posts). So new data triggers no forecasts there; make th
 ``flexmeasures add forecasts``, or configure Redis and run a forecasting worker.
 
 The job function is named by its import path, so that the web process does not import the
-forecasting models (statsmodels, scikit-learn) just to enqueue.
+forecasting models (scikit-learn, pvlib) just to enqueue.
 """
 
 from __future__ import annotations
