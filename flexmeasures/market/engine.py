@@ -80,6 +80,7 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from operator import attrgetter
 from typing import Literal
 
@@ -307,27 +308,40 @@ def _empty(sell: BookOrder) -> None:
     sell.max_remaining_w = 0.0
 
 
-def _insert(by_slot: dict[int, list[tuple]], slot: int, entry: tuple) -> None:
-    """Put an entry into the slot's list, keeping it sorted by priority key."""
-    entries = by_slot.get(slot)
-    if entries is None:
-        by_slot[slot] = [entry]
-    else:
-        insort(entries, entry)
+class _Filing:
+    """One dictionary of entries by slot (quarter hours since 1970): ``lists`` {slot: entries},
+    each list sorted by priority key (its first three items: price key, sequence, order id,
+    unique in the book), best first; and ``cheapest`` {slot: the price key of its first entry},
+    so that a look at many slots reads one number each."""
 
+    __slots__ = ("lists", "cheapest")
 
-def _delete(by_slot: dict[int, list[tuple]], slot: int, key: tuple) -> None:
-    """Take the entry with this priority key out of the slot's list (it must be there)."""
-    entries = by_slot[slot]
-    del entries[bisect_left(entries, key)]
-    if not entries:
-        del by_slot[slot]
+    def __init__(self, lists: dict[int, list[tuple]] | None = None) -> None:
+        """Nothing filed, or (a copy of) these lists."""
+        self.lists = {slot: list(v) for slot, v in (lists or {}).items()}
+        self.cheapest = {slot: v[0][0] for slot, v in self.lists.items()}
+
+    def insert(self, slot: int, entry: tuple) -> None:
+        """Put an entry into the slot's list, keeping it sorted by priority key."""
+        entries = self.lists.get(slot)
+        if entries is None:
+            self.lists[slot] = [entry]
+        else:
+            insort(entries, entry)
+        self.cheapest[slot] = self.lists[slot][0][0]
+
+    def delete(self, slot: int, key: tuple) -> None:
+        """Take the entry with this priority key out of the slot's list (it must be there)."""
+        entries = self.lists[slot]
+        del entries[bisect_left(entries, key)]
+        if entries:
+            self.cheapest[slot] = entries[0][0]
+        else:
+            del self.lists[slot], self.cheapest[slot]
 
 
 class _Filed:
-    """Entries of one side of the book, filed by country and by slot (quarter hours since 1970):
-    ``by_country`` {country or None: {slot: entries}}, each list sorted by priority key (its
-    first three items: price key, sequence, order id, unique in the book), best first.
+    """Entries of one side of the book, filed by country and by slot (``_Filing``).
 
     An order for any country (None) is filed under None *and* under every country, so an order
     for one country finds all the orders that agree with it in that country's lists alone.
@@ -337,21 +351,20 @@ class _Filed:
 
     def __init__(self) -> None:
         """Nothing filed."""
-        self.by_country: dict[str | None, dict[int, list[tuple]]] = {None: {}}
-        self.everywhere: dict[int, list[tuple]] = {}
+        self.by_country: dict[str | None, _Filing] = {None: _Filing()}
+        self.everywhere = _Filing()
 
-    def filed_under(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The dictionaries an order of this country belongs in (creating its country's)."""
+    def filed_under(self, country_code: str | None) -> list[_Filing]:
+        """The filings an order of this country belongs in (creating its country's)."""
         if country_code is None:
             return [*self.by_country.values(), self.everywhere]
-        by_slot = self.by_country.get(country_code)
-        if by_slot is None:  # a new country starts with every "any" order
-            by_slot = {slot: list(v) for slot, v in self.by_country[None].items()}
-            self.by_country[country_code] = by_slot
-        return [by_slot, self.everywhere]
+        filing = self.by_country.get(country_code)
+        if filing is None:  # a new country starts with every "any" order
+            filing = self.by_country[country_code] = _Filing(self.by_country[None].lists)
+        return [filing, self.everywhere]
 
-    def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
-        """The dictionary holding every order whose country agrees with ``country_code``
+    def agreeing(self, country_code: str | None) -> _Filing:
+        """The filing holding every order whose country agrees with ``country_code``
         (equal, or either is None: "any"), each order once."""
         if country_code is None:
             return self.everywhere
@@ -468,13 +481,21 @@ class _Bids:
         if by_slot is None:
             by_slot = self.by_country[buy.country_code] = {}
         get = by_slot.get
-        price = -buy.price_eur_per_kwh
+        price, sequence = -buy.price_eur_per_kwh, buy.sequence
         for slot, left in enumerate(buy.remaining_w, buy.start_slot):
             if left > 0:
                 bids = get(slot)
                 if bids is None:
                     bids = by_slot[slot] = _SlotBids()
-                bids.insert(buy, price, left)
+                prices = bids.prices  # as _SlotBids.insert, written out (the hottest loop)
+                i = bisect_right(prices, price)
+                if sequence > bids.top_sequence:
+                    bids.top_sequence = sequence
+                elif i and prices[i - 1] == price:
+                    i = bids.rank(buy)
+                prices.insert(i, price)
+                bids.orders.insert(i, buy)
+                bids.left.insert(i, left)
 
     def take(self, buy: BookOrder, sell: BookOrder) -> None:
         """Trade a resting buy with a sell, as ``_take`` does, and follow it in the lists: in
@@ -550,31 +571,33 @@ class _Asks:
             sell.end_slot,
             sell.deadline_at,
         )
-        for by_slot in self.filed.filed_under(sell.country_code):
-            _insert(by_slot, sell.start_slot, entry)
+        for filing in self.filed.filed_under(sell.country_code):
+            filing.insert(sell.start_slot, entry)
 
     def remove(self, sell: BookOrder) -> None:
         """Take a sell out of the book."""
         key = (sell.price_eur_per_kwh, sell.sequence, sell.order_id)
-        for by_slot in self.filed.filed_under(sell.country_code):
-            _delete(by_slot, sell.start_slot, key)
+        for filing in self.filed.filed_under(sell.country_code):
+            filing.delete(sell.start_slot, key)
 
     def crossing(self, buy: BookOrder, now: datetime | None) -> list[tuple]:
         """The entries, in rank order, of the sells inside the buy's window whose price crosses
         the buy's and whose country, location ids and deadline agree (quantities are left to
         the caller: they change as the buy trades)."""
-        by_slot = self.filed.agreeing(buy.country_code)
+        filing = self.filed.agreeing(buy.country_code)
         start, end = buy.start_slot, buy.end_slot
         price = buy.price_eur_per_kwh
-        found: list[tuple] = []
-        if end - start <= len(by_slot) and end - start <= _MAX_LOOKUPS:
-            for entries in map(by_slot.get, range(start, end)):
-                if entries is not None and entries[0][0] <= price:  # the cheapest ask crosses
-                    _collect(entries, buy, now, found, self.orders)
+        if end - start <= len(filing.lists) and end - start <= _MAX_LOOKUPS:
+            get = filing.cheapest.get
+            if min(map(get, range(start, end), repeat(math.inf))) > price:
+                return []  # no ask in the window crosses (most buys)
+            slots: Iterable[int] = range(start, end)
         else:
-            for slot, entries in by_slot.items():
-                if start <= slot < end and entries[0][0] <= price:
-                    _collect(entries, buy, now, found, self.orders)
+            slots = [slot for slot in filing.lists if start <= slot < end]
+        found: list[tuple] = []
+        for slot in slots:
+            if filing.cheapest.get(slot, math.inf) <= price:
+                _collect(filing.lists[slot], buy, now, found, self.orders)
         found.sort()
         return found
 
