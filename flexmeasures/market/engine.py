@@ -416,18 +416,6 @@ class _SlotBids:
             return high - 1
         return orders.index(order, bisect_left(prices, prices[high - 1], 0, high), high)
 
-    def insert(self, buy: BookOrder, price: float, left: float) -> None:
-        """File a buy (minus its price: ``price``) with ``left`` W in this quarter hour."""
-        prices = self.prices
-        i = bisect_right(prices, price)
-        if buy.sequence > self.top_sequence:
-            self.top_sequence = buy.sequence  # so it goes after every buy of its price
-        elif i and prices[i - 1] == price:
-            i = self.rank(buy)  # among equal prices, maybe not after all of them
-        prices.insert(i, price)
-        self.orders.insert(i, buy)
-        self.left.insert(i, left)
-
     def delete(self, order: BookOrder) -> bool:
         """Take out the buy ``order``; return whether the list is empty now."""
         i = self.index(order)
@@ -476,7 +464,9 @@ class _Bids:
         self.by_country: dict[str | None, dict[int, _SlotBids]] = {None: {}}
 
     def add(self, buy: BookOrder) -> None:
-        """File a buy under each slot where it has power left."""
+        """File a buy under each slot where it has power left, at its place in priority order:
+        by price, then by (sequence, order id), which only needs looking at the buys of the
+        same price when its sequence is not above every one filed in that list before."""
         by_slot = self.by_country.get(buy.country_code)
         if by_slot is None:
             by_slot = self.by_country[buy.country_code] = {}
@@ -487,7 +477,7 @@ class _Bids:
                 bids = get(slot)
                 if bids is None:
                     bids = by_slot[slot] = _SlotBids()
-                prices = bids.prices  # as _SlotBids.insert, written out (the hottest loop)
+                prices = bids.prices  # its place: by price, then by time (see _SlotBids)
                 i = bisect_right(prices, price)
                 if sequence > bids.top_sequence:
                     bids.top_sequence = sequence
