@@ -131,15 +131,17 @@ price).
 How it works (see the engine's module docstring): resting buys are filed by country under
 every quarter hour of their window in which they still have power left, as compact columns
 in priority order (prices and the power left in that quarter hour in `array`s of doubles,
-beside the entries); an incoming sell reads the list of its first quarter hour for its
-country, then the "any" list down to the match found, looking at an order only when the
-power column says it could take the sell (about 20 bids read, 6 orders looked at per sell). A
-used-up quarter hour leaves its list at once. Resting sells are filed under their start
-quarter hour; an incoming buy reads a list only if its cheapest ask crosses. Orders have
-`__slots__`; expiry is a heap of deadlines. On this shared machine the engine's time goes
-mostly to reading memory (a bisection over a list that is not in the cache costs several
-times one that is), so the figure moves with the machine's load (2 cores shared by several
-people here).
+beside the orders: no object per filing); an incoming sell reads the list of its first
+quarter hour for its country, then the "any" list down to the match found, looking at an
+order only when the power column says it could take the sell (about 20 bids read, 6 orders
+looked at per sell). A used-up quarter hour leaves its list at once. Resting sells are filed
+under their start quarter hour, with the cheapest price per quarter hour beside the lists: an
+incoming buy checks its whole window in one `min` and reads a list only if its cheapest ask
+crosses. The indexes give Python's garbage collector next to nothing to track (ask entries
+are tuples of numbers), so its full collections stay rare. Expiry is a heap of deadlines. On
+this shared machine the engine's time goes mostly to reading memory (a bisection over a list
+that is not in the cache costs several times one that is), so the figure moves with the
+machine's load (2 cores shared by several people here).
 """
     replace_section(SECTION, text)
 

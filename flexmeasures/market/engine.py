@@ -47,18 +47,24 @@ Data structures (``benchmarks/README.md`` has the measurements behind them):
 
 - *Resting buys* (``_Bids``), for incoming sells: filed by country (None: "any") under every
   quarter hour of their window in which they still have power left (``_SlotBids``), as compact
-  columns in priority order: prices, entries (priority key and order) and the power left in
-  that quarter hour. A buy can take a sell only if it has power left in the sell's first
-  quarter hour, so an incoming sell scans one list per agreeing country (its own, then "any",
-  the second only down to the match found in the first), reading the power column and looking
-  at an order only when that suffices. A quarter hour whose power is used up leaves its list at
-  once. (A sell of at most ``EPSILON_W`` W fits even a used-up quarter hour: such sells are
-  checked against every resting buy with ``_matches``, the rules written out plainly.)
+  columns in priority order: prices, the orders and the power left in that quarter hour
+  (two arrays of doubles and a list: no object per filing). A buy can take a sell only if
+  it has power left in the sell's first quarter hour, so an incoming sell scans one list per
+  agreeing country (its own, then "any", the second only down to the match found in the
+  first), reading the power column and looking at an order only when that suffices. A quarter
+  hour whose power is used up leaves its list at once. (A sell of at most ``EPSILON_W`` W
+  fits even a used-up quarter hour: such sells are checked against every resting buy with
+  ``_matches``, the rules written out plainly.)
 - *Resting sells* (``_Asks``), for incoming buys: filed under the quarter hour they start in,
   per country, with orders for any country filed under every country too and every order once
   more in an "everywhere" dictionary (where an order for any country looks). An incoming buy
   looks up each quarter hour of its window and reads a list only if its cheapest ask crosses.
+  An entry holds numbers only (price, sequence, order id, end, deadline); the order is looked
+  up by id.
 - A heap of deadlines serves expiry.
+- The indexes add next to nothing for Python's cyclic garbage collector to track (arrays
+  and floats are no containers, tuples of numbers it stops tracking at its first look), so
+  resting orders do not make its full collections more frequent.
 
 So the cost of a submit depends on the part of the book that could match, and, for a resting
 buy, on the number of quarter hours it spans, not on the size of the book.
@@ -74,6 +80,8 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
+from operator import attrgetter
 from typing import Literal
 
 Side = Literal["buy", "sell"]
@@ -86,6 +94,7 @@ _SIDES = ("buy", "sell")
 _MAX_SLOTS = (1 << 20) - 1  # the longest delivery window, in quarter hours (29 years)
 _MAX_LOOKUPS = 2048  # an incoming buy looks up at most this many start slots, else walks the lists
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_NONE: dict = {}  # an empty filing (never written to)
 
 
 def _slot(moment: datetime, name: str) -> int:
@@ -208,7 +217,7 @@ class BookOrder:
         return sum(self.remaining_w) * SLOT_SECONDS / 3600 / 1000
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Trade:
     """A match of one sell with one buy: ``power_w`` (W) over the sell's whole delivery window
     [``delivery_start``, ``delivery_end``) at ``price_eur_per_kwh`` (the resting order's price).
@@ -288,31 +297,51 @@ def _take(buy: BookOrder, sell: BookOrder) -> None:
         left = remaining[i] - sell.power_w
         remaining[i] = left if left > EPSILON_W else 0.0
     buy.max_remaining_w = max(remaining)
-    sell.remaining_w = [0.0] * (sell.end_slot - sell.start_slot)
+    _empty(sell)
+
+
+def _empty(sell: BookOrder) -> None:
+    """Set a traded sell's remaining power to 0 in every quarter hour (in place)."""
+    remaining = sell.remaining_w
+    for i in range(len(remaining)):
+        remaining[i] = 0.0
     sell.max_remaining_w = 0.0
 
 
-def _insert(by_slot: dict[int, list[tuple]], slot: int, entry: tuple) -> None:
-    """Put an entry into the slot's list, keeping it sorted by priority key."""
-    entries = by_slot.get(slot)
-    if entries is None:
-        by_slot[slot] = [entry]
-    else:
-        insort(entries, entry)
+class _Filing:
+    """One dictionary of entries by slot (quarter hours since 1970): ``lists`` {slot: entries},
+    each list sorted by priority key (its first three items: price key, sequence, order id,
+    unique in the book), best first; and ``cheapest`` {slot: the price key of its first entry},
+    so that a look at many slots reads one number each."""
 
+    __slots__ = ("lists", "cheapest")
 
-def _delete(by_slot: dict[int, list[tuple]], slot: int, key: tuple) -> None:
-    """Take the entry with this priority key out of the slot's list (it must be there)."""
-    entries = by_slot[slot]
-    del entries[bisect_left(entries, key)]
-    if not entries:
-        del by_slot[slot]
+    def __init__(self, lists: dict[int, list[tuple]] | None = None) -> None:
+        """Nothing filed, or (a copy of) these lists."""
+        self.lists = {slot: list(v) for slot, v in (lists or {}).items()}
+        self.cheapest = {slot: v[0][0] for slot, v in self.lists.items()}
+
+    def insert(self, slot: int, entry: tuple) -> None:
+        """Put an entry into the slot's list, keeping it sorted by priority key."""
+        entries = self.lists.get(slot)
+        if entries is None:
+            self.lists[slot] = [entry]
+        else:
+            insort(entries, entry)
+        self.cheapest[slot] = self.lists[slot][0][0]
+
+    def delete(self, slot: int, key: tuple) -> None:
+        """Take the entry with this priority key out of the slot's list (it must be there)."""
+        entries = self.lists[slot]
+        del entries[bisect_left(entries, key)]
+        if entries:
+            self.cheapest[slot] = entries[0][0]
+        else:
+            del self.lists[slot], self.cheapest[slot]
 
 
 class _Filed:
-    """Entries of one side of the book, filed by country and by slot (quarter hours since 1970):
-    ``by_country`` {country or None: {slot: entries}}, each list sorted by priority key (its
-    first three items: price key, sequence, order id, unique in the book), best first.
+    """Entries of one side of the book, filed by country and by slot (``_Filing``).
 
     An order for any country (None) is filed under None *and* under every country, so an order
     for one country finds all the orders that agree with it in that country's lists alone.
@@ -322,98 +351,90 @@ class _Filed:
 
     def __init__(self) -> None:
         """Nothing filed."""
-        self.by_country: dict[str | None, dict[int, list[tuple]]] = {None: {}}
-        self.everywhere: dict[int, list[tuple]] = {}
+        self.by_country: dict[str | None, _Filing] = {None: _Filing()}
+        self.everywhere = _Filing()
 
-    def filed_under(self, country_code: str | None) -> list[dict[int, list[tuple]]]:
-        """The dictionaries an order of this country belongs in (creating its country's)."""
+    def filed_under(self, country_code: str | None) -> list[_Filing]:
+        """The filings an order of this country belongs in (creating its country's)."""
         if country_code is None:
             return [*self.by_country.values(), self.everywhere]
-        by_slot = self.by_country.get(country_code)
-        if by_slot is None:  # a new country starts with every "any" order
-            by_slot = {slot: list(v) for slot, v in self.by_country[None].items()}
-            self.by_country[country_code] = by_slot
-        return [by_slot, self.everywhere]
+        filing = self.by_country.get(country_code)
+        if filing is None:  # a new country starts with every "any" order
+            filing = self.by_country[country_code] = _Filing(self.by_country[None].lists)
+        return [filing, self.everywhere]
 
-    def agreeing(self, country_code: str | None) -> dict[int, list[tuple]]:
-        """The dictionary holding every order whose country agrees with ``country_code``
+    def agreeing(self, country_code: str | None) -> _Filing:
+        """The filing holding every order whose country agrees with ``country_code``
         (equal, or either is None: "any"), each order once."""
         if country_code is None:
             return self.everywhere
         return self.by_country.get(country_code) or self.by_country[None]
 
 
+_TIME = attrgetter("sequence", "order_id")  # time priority among equal prices
+
+
 class _SlotBids:
     """The buys filed under one quarter hour (slot), best first, as three columns in priority
-    order: ``prices`` (minus the bid price, an ``array`` of doubles, ascending), ``entries``
-    (the priority key: -price, sequence, order id, unique in the book; then the order) and
-    ``left`` (an ``array``: the power, W, each buy has left in this quarter hour).
+    order: ``prices`` (minus the bid price, an ``array`` of doubles, ascending), ``orders``
+    (the BookOrders) and ``left`` (an ``array``: the power, W, each buy has left in this
+    quarter hour). Among equal prices the buys rank by (sequence, order id), unique in the book.
 
-    The columns are compact (an array of doubles is one block of memory), because on a busy
-    machine the engine's time goes mostly to reading memory: a scan for a sell reads ``left``
-    alone and looks at the order only for the few buys with enough power left there (measured:
-    about 20 bids read and 6 orders looked at per incoming sell); a position is found by
-    bisecting ``prices`` and, among equal prices only, ``entries``.
+    The columns are compact (an array of doubles is one block of memory, and the columns hold
+    no objects of their own), because on a busy machine the engine's time goes mostly to
+    reading memory: a scan for a sell reads ``left`` alone and looks at the order only for the
+    few buys with enough power left there (about 20 bids read and 6 orders looked at per
+    incoming sell); a position is found by bisecting ``prices`` and, among equal prices only,
+    the orders. ``top_sequence`` is the highest sequence ever filed here: a buy with a higher
+    one goes after every buy of its price without looking at them.
     """
 
-    __slots__ = ("prices", "entries", "left")
+    __slots__ = ("prices", "orders", "left", "top_sequence")
 
     def __init__(self) -> None:
         """No buys."""
         self.prices = array("d")
-        self.entries: list[tuple[float, int, int, BookOrder]] = []
+        self.orders: list[BookOrder] = []
         self.left = array("d")
+        self.top_sequence = -math.inf
 
-    def position(self, key: tuple) -> int:
-        """How many buys rank before the priority key (-price, sequence, order id)."""
+    def rank(self, order: BookOrder) -> int:
+        """How many buys of this list rank before the buy ``order`` (which is not in it)."""
         prices = self.prices
-        price = key[0]
+        price = -order.price_eur_per_kwh
         high = bisect_right(prices, price)
-        if high and prices[high - 1] == price and key < self.entries[high - 1]:
-            # among equal prices, and not after all of them: rank by sequence and id
-            return bisect_left(self.entries, key, bisect_left(prices, price, 0, high), high)
+        if high and prices[high - 1] == price:  # among equal prices: by sequence and id
+            low = bisect_left(prices, price, 0, high)
+            return bisect_left(self.orders, _TIME(order), low, high, key=_TIME)
         return high
 
-    def insert(self, entry: tuple, left: float) -> None:
-        """File a buy's entry (priority key and order) with ``left`` W in this quarter hour."""
-        prices, entries = self.prices, self.entries
-        price = entry[0]
-        i = bisect_right(prices, price)
-        if i and prices[i - 1] == price and entry < entries[i - 1]:
-            i = self.position(entry)  # among equal prices, not after all of them (rare)
-        prices.insert(i, price)
-        entries.insert(i, entry)
-        self.left.insert(i, left)
+    def index(self, order: BookOrder) -> int:
+        """Where the buy ``order`` (which is in this list) is."""
+        prices, orders = self.prices, self.orders
+        high = bisect_right(prices, -order.price_eur_per_kwh)
+        if orders[high - 1] is order:  # the last of its price
+            return high - 1
+        return orders.index(order, bisect_left(prices, prices[high - 1], 0, high), high)
 
-    def delete(self, key: tuple) -> None:
-        """Take out the buy with this priority key (it must be here)."""
-        i = self.position(key)
-        del self.prices[i], self.entries[i], self.left[i]
+    def delete(self, order: BookOrder) -> bool:
+        """Take out the buy ``order``; return whether the list is empty now."""
+        i = self.index(order)
+        del self.prices[i], self.orders[i], self.left[i]
+        return not self.orders
 
-    def update(self, key: tuple, left: float) -> None:
-        """Set the power (W) the buy with this key has left in this quarter hour."""
-        self.left[self.position(key)] = left
-
-    def best(self, bound: tuple | None, sell: BookOrder, now: datetime | None) -> tuple | None:
-        """The entry of the first buy that can take the sell (which starts in this slot)
-        among those ranked before ``bound`` (a priority key; None: those whose price crosses
-        the sell's), or None. It can when its window reaches the sell's end, it has the sell's
-        power left in every quarter hour of the sell's window, location ids agree and it is
-        not past its deadline (countries and the window's start are the caller's)."""
-        if bound is None:
-            count = bisect_right(self.prices, -sell.price_eur_per_kwh)
-        else:
-            count = self.position(bound)
-        if not count:
-            return None
+    def first_taker(self, count: int, sell: BookOrder, now: datetime | None) -> BookOrder | None:
+        """The first buy among the best ``count`` that can take the sell (which starts in this
+        slot), or None. It can when it has the sell's power left in this quarter hour and in
+        the others of the sell's window, its window reaches the sell's end, location ids agree
+        and it is not past its deadline (countries and the window's start are the caller's)."""
         need = sell.power_w - EPSILON_W
         start, end = sell.start_slot, sell.end_slot
-        left, entries = self.left, self.entries
+        left, orders = self.left, self.orders
         places = sell.location_ids
         for i in range(count):
             if left[i] < need:
                 continue  # too little power in this quarter hour
-            buy = entries[i][3]
+            buy = orders[i]
             if buy.end_slot < end:
                 continue  # the buy's window ends too soon
             first = start - buy.start_slot
@@ -423,7 +444,7 @@ class _SlotBids:
             if places is not None and ids is not None and places.isdisjoint(ids):
                 continue
             if now is None or buy.deadline_at > now:
-                return entries[i]
+                return buy
         return None
 
 
@@ -432,7 +453,7 @@ class _Bids:
     its window in which it still has power left (``_SlotBids``), by its country (None: "any").
     The buys that can take a sell starting at slot s are in the slot-s lists of the sell's
     country and of "any" (of every country, for a sell for any country). A quarter hour whose
-    power is used up leaves its list at once (``traded``).
+    power is used up leaves its list at once (``take``).
 
     A buy's ``remaining_w`` is referred to by the lists, and the engine changes it in place:
     that is why an order in the book must not be changed from outside.
@@ -443,45 +464,54 @@ class _Bids:
         self.by_country: dict[str | None, dict[int, _SlotBids]] = {None: {}}
 
     def add(self, buy: BookOrder) -> None:
-        """File a buy under each slot where it has power left."""
-        entry = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id, buy)
+        """File a buy under each slot where it has power left, at its place in priority order:
+        by price, then by (sequence, order id), which only needs looking at the buys of the
+        same price when its sequence is not above every one filed in that list before."""
         by_slot = self.by_country.get(buy.country_code)
         if by_slot is None:
             by_slot = self.by_country[buy.country_code] = {}
         get = by_slot.get
+        price, sequence = -buy.price_eur_per_kwh, buy.sequence
         for slot, left in enumerate(buy.remaining_w, buy.start_slot):
             if left > 0:
                 bids = get(slot)
                 if bids is None:
                     bids = by_slot[slot] = _SlotBids()
-                bids.insert(entry, left)
+                prices = bids.prices  # its place: by price, then by time (see _SlotBids)
+                i = bisect_right(prices, price)
+                if sequence > bids.top_sequence:
+                    bids.top_sequence = sequence
+                elif i and prices[i - 1] == price:
+                    i = bids.rank(buy)
+                prices.insert(i, price)
+                bids.orders.insert(i, buy)
+                bids.left.insert(i, left)
 
-    def traded(self, buy: BookOrder, first: int, before: list[float]) -> None:
-        """Follow a trade over the slots from ``first`` on, where the buy had ``before`` W
-        left: record what it has left now, or take it out where nothing is left."""
-        key = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id)
+    def take(self, buy: BookOrder, sell: BookOrder) -> None:
+        """Trade a resting buy with a sell, as ``_take`` does, and follow it in the lists: in
+        each quarter hour of the sell's window, record what the buy has left, or take it out
+        of that quarter hour's list where nothing is left."""
         by_slot = self.by_country[buy.country_code]
-        remaining, offset = buy.remaining_w, first - buy.start_slot
-        for i, was in enumerate(before):
+        remaining, power, first = buy.remaining_w, sell.power_w, buy.start_slot
+        for i in range(sell.start_slot - first, sell.end_slot - first):
+            was = remaining[i]
+            left = was - power
+            left = remaining[i] = left if left > EPSILON_W else 0.0
             if was > 0:
                 bids = by_slot[first + i]
-                if remaining[offset + i] > 0:
-                    bids.update(key, remaining[offset + i])
-                else:
-                    bids.delete(key)
-                    if not bids.entries:
-                        del by_slot[first + i]
+                if left > 0:
+                    bids.left[bids.index(buy)] = left
+                elif bids.delete(buy):
+                    del by_slot[first + i]
+        buy.max_remaining_w = max(remaining)
+        _empty(sell)
 
     def remove(self, buy: BookOrder) -> None:
         """Take a buy out of the book (out of every list it is in)."""
-        key = (-buy.price_eur_per_kwh, buy.sequence, buy.order_id)
         by_slot = self.by_country[buy.country_code]
         for slot, left in enumerate(buy.remaining_w, buy.start_slot):
-            if left > 0:
-                bids = by_slot[slot]
-                bids.delete(key)
-                if not bids.entries:
-                    del by_slot[slot]
+            if left > 0 and by_slot[slot].delete(buy):
+                del by_slot[slot]
 
     def best_for(self, sell: BookOrder, now: datetime | None) -> BookOrder | None:
         """The best-ranked buy that matches the sell (all rules), or None; for a sell of more
@@ -492,29 +522,34 @@ class _Bids:
         buys ranked before the best match found so far (at first: the buys whose price
         crosses the sell's)."""
         if sell.country_code is None:
-            filings = list(self.by_country.values())
+            filings = self.by_country.values()
         else:
-            filings = [self.by_country.get(sell.country_code, {}), self.by_country[None]]
+            filings = (self.by_country.get(sell.country_code, _NONE), self.by_country[None])
         best = None
         for by_slot in filings:
             bids = by_slot.get(sell.start_slot)
             if bids is not None:
-                best = bids.best(best, sell, now) or best
-        return best[3] if best is not None else None
+                if best is None:
+                    count = bisect_right(bids.prices, -sell.price_eur_per_kwh)
+                else:
+                    count = bids.rank(best)
+                best = bids.first_taker(count, sell, now) or best
+        return best
 
 
 class _Asks:
     """Resting sells, for incoming buys: each sell is filed under the slot its delivery starts
     in, so the sells inside a buy's window [start, end) are those in the lists of slots start
-    to end - 1 that end by ``end``. An entry is (price, sequence, order id, end slot, location
-    ids, deadline, order).
+    to end - 1 that end by ``end``. An entry is (price, sequence, order id, end slot, deadline):
+    numbers only, so the garbage collector soon stops tracking it; the order is in ``orders``.
 
     To find them the book looks up every slot of the buy's window, or, when the window has
     more quarter hours than there are lists (or more than ``_MAX_LOOKUPS``), walks the lists.
     """
 
-    def __init__(self) -> None:
-        """No asks."""
+    def __init__(self, orders: dict[int, BookOrder]) -> None:
+        """No asks; ``orders`` are the book's resting orders by id."""
+        self.orders = orders
         self.filed = _Filed()
 
     def add(self, sell: BookOrder) -> None:
@@ -524,40 +559,42 @@ class _Asks:
             sell.sequence,
             sell.order_id,
             sell.end_slot,
-            sell.location_ids,
             sell.deadline_at,
-            sell,
         )
-        for by_slot in self.filed.filed_under(sell.country_code):
-            _insert(by_slot, sell.start_slot, entry)
+        for filing in self.filed.filed_under(sell.country_code):
+            filing.insert(sell.start_slot, entry)
 
     def remove(self, sell: BookOrder) -> None:
         """Take a sell out of the book."""
         key = (sell.price_eur_per_kwh, sell.sequence, sell.order_id)
-        for by_slot in self.filed.filed_under(sell.country_code):
-            _delete(by_slot, sell.start_slot, key)
+        for filing in self.filed.filed_under(sell.country_code):
+            filing.delete(sell.start_slot, key)
 
     def crossing(self, buy: BookOrder, now: datetime | None) -> list[tuple]:
         """The entries, in rank order, of the sells inside the buy's window whose price crosses
         the buy's and whose country, location ids and deadline agree (quantities are left to
         the caller: they change as the buy trades)."""
-        by_slot = self.filed.agreeing(buy.country_code)
+        filing = self.filed.agreeing(buy.country_code)
         start, end = buy.start_slot, buy.end_slot
         price = buy.price_eur_per_kwh
-        if end - start <= len(by_slot) and end - start <= _MAX_LOOKUPS:
-            get = by_slot.get
-            lists = [get(slot) for slot in range(start, end)]
+        if end - start <= len(filing.lists) and end - start <= _MAX_LOOKUPS:
+            get = filing.cheapest.get
+            if min(map(get, range(start, end), repeat(math.inf))) > price:
+                return []  # no ask in the window crosses (most buys)
+            slots: Iterable[int] = range(start, end)
         else:
-            lists = [v for slot, v in by_slot.items() if start <= slot < end]
+            slots = [slot for slot in filing.lists if start <= slot < end]
         found: list[tuple] = []
-        for entries in lists:
-            if entries is not None and entries[0][0] <= price:  # the cheapest ask crosses
-                _collect(entries, buy, now, found)
+        for slot in slots:
+            if filing.cheapest.get(slot, math.inf) <= price:
+                _collect(filing.lists[slot], buy, now, found, self.orders)
         found.sort()
         return found
 
 
-def _collect(entries: list[tuple], buy: BookOrder, now: datetime | None, found: list) -> None:
+def _collect(
+    entries: list[tuple], buy: BookOrder, now: datetime | None, found: list, orders: dict
+) -> None:
     """Add to ``found`` the entries of asks (one start slot's list, cheapest first) that cross
     the buy's price, end within its window, agree on location ids and are not past their
     deadline (with ``now``)."""
@@ -565,9 +602,9 @@ def _collect(entries: list[tuple], buy: BookOrder, now: datetime | None, found: 
     for entry in entries:
         if entry[0] > price:
             return  # this and the rest of the list ask more than the buy bids
-        if entry[3] > end or (now is not None and entry[5] <= now):
+        if entry[3] > end or (now is not None and entry[4] <= now):
             continue
-        ids = entry[4]
+        ids = orders[entry[2]].location_ids
         if places is None or ids is None or not places.isdisjoint(ids):
             found.append(entry)
 
@@ -583,7 +620,7 @@ class OrderBook:
         """An empty book."""
         self._orders: dict[int, BookOrder] = {}
         self._bids = _Bids()
-        self._asks = _Asks()
+        self._asks = _Asks(self._orders)
         self._deadlines: list[tuple[datetime, int, int]] = []
 
     def __len__(self) -> int:
@@ -636,24 +673,21 @@ class OrderBook:
     def _trade(self, buy: BookOrder, sell: BookOrder, resting: BookOrder) -> Trade:
         """Record a match: update quantities and the book, make the Trade."""
         if resting is buy:
-            offset = sell.start_slot - buy.start_slot
-            before = buy.remaining_w[offset : offset + sell.end_slot - sell.start_slot]
-            _take(buy, sell)
-            self._bids.traded(buy, sell.start_slot, before)
+            self._bids.take(buy, sell)
             if buy.is_filled:
                 self._drop(buy)
         else:
             _take(buy, sell)
             self._drop(sell)
-        return Trade(
-            buy_order_id=buy.order_id,
-            sell_order_id=sell.order_id,
-            power_w=sell.power_w,
-            price_eur_per_kwh=resting.price_eur_per_kwh,
-            delivery_start=sell.delivery_start,
-            delivery_end=sell.delivery_end,
-            aggressor_side="buy" if resting is sell else "sell",
-            buy_remaining_w=tuple(buy.remaining_w),
+        return Trade(  # positional (buy, sell, power, price, window, aggressor, remaining)
+            buy.order_id,
+            sell.order_id,
+            sell.power_w,
+            resting.price_eur_per_kwh,
+            sell.delivery_start,
+            sell.delivery_end,
+            "buy" if resting is sell else "sell",
+            tuple(buy.remaining_w),
         )
 
     def _best_buy_for(self, sell: BookOrder, now: datetime | None) -> BookOrder | None:
@@ -667,15 +701,15 @@ class OrderBook:
         buys = (o for o in self._orders.values() if o.side == "buy" and _matches(o, sell, now))
         return min(buys, key=_priority_key, default=None)
 
-    @staticmethod
-    def _fitting(buy: BookOrder, asks: list[tuple]) -> Iterator[BookOrder]:
+    def _fitting(self, buy: BookOrder, asks: list[tuple]) -> Iterator[BookOrder]:
         """The sells of these ask entries (in rank order) that still fit what is left of the
         buy, each checked after the trades with the ones before; none once it is filled."""
         for entry in asks:
             if buy.max_remaining_w <= EPSILON_W:  # filled
                 return
-            if _fits(buy, entry[-1]):
-                yield entry[-1]
+            sell = self._orders[entry[2]]
+            if _fits(buy, sell):
+                yield sell
 
     def _rest(self, order: BookOrder) -> None:
         """Put an order into the book (no matching)."""
