@@ -49,6 +49,8 @@ PENDING_KEY = "market_outbox_pending"
 logger = logging.getLogger(__name__)
 
 on_commit_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
+Message = dict[str, Any] | str
+"""A stream message to record: a dict, or its JSON text (an object, without ``sequence``)."""
 
 stream_counter = Table(
     "market_stream_counter",
@@ -139,15 +141,24 @@ _RECORD_ON_POSTGRESQL = text(
 )
 
 
-def _json_prefix(message: dict[str, Any]) -> str:
+def _json_prefix(message: Message) -> str:
     """The message's JSON text (without a ``sequence``), cut before its closing brace and
     ready for one more member."""
-    text_ = json.dumps({k: v for k, v in message.items() if k != "sequence"})
-    return text_[:-1] + (", " if len(text_) > 2 else "")
+    if isinstance(message, str):
+        text_ = message.rstrip()
+    else:
+        text_ = json.dumps({k: v for k, v in message.items() if k != "sequence"})
+    return text_[:-1] + (", " if text_[:-1].strip() != "{" else "")
+
+
+def _with_sequence(message: Message, sequence: int) -> dict[str, Any]:
+    """The message as a dict with its sequence number."""
+    as_dict = json.loads(message) if isinstance(message, str) else message
+    return {**as_dict, "sequence": sequence}
 
 
 def _record_on_postgresql(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
+    session: Session, items: list[tuple[str, Message, int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
     """``record_stream_messages`` in one round trip (PostgreSQL, see _RECORD_ON_POSTGRESQL)."""
     rows = []
@@ -168,14 +179,14 @@ def _record_on_postgresql(
                 "stream": stream,
                 "user_id": user_id,
                 "sequence": sequence,
-                "message": {**message, "sequence": sequence},
+                "message": _with_sequence(message, sequence),
             }
         )
     return recorded
 
 
 def _record_in_two_statements(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
+    session: Session, items: list[tuple[str, Message, int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
     """``record_stream_messages`` with one counter upsert and one insert (any database)."""
     by_channel: dict[str, list[int]] = {}
@@ -192,7 +203,7 @@ def _record_in_two_statements(
                 "user_id": user_id,
                 "channel": channel,
                 "sequence": sequence,
-                "message": {**message, "sequence": sequence},
+                "message": _with_sequence(message, sequence),
                 "created_at": now,
             }
     table = StreamMessage.__table__
@@ -205,7 +216,7 @@ def _record_in_two_statements(
 
 
 def record_stream_messages(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+    session: Session, items: list[tuple[str, Message, int | None]]
 ) -> list[dict[str, Any]]:
     """Add messages (stream, message, user id) in the caller's transaction (never committed
     here), numbered per channel in the given order; return them as the listeners get them.

@@ -20,8 +20,10 @@ from sqlalchemy import (
     Insert,
     Select,
     Subquery,
+    Text,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     insert,
@@ -50,16 +52,17 @@ ENGINE_COLUMNS = (
     o.location_ids,
     o.remaining_w,
 )
-# What an orderbook_update shows of a resting order (``shapes.book_entry``).
+# What an orderbook_update shows of a resting order (``shapes.book_entry``); the JSON
+# columns as their text (``orderbook.entry_text`` parses them only for an unseen entry).
 BOOK_COLUMNS = (
     o.side,
     o.power_w,
     o.price_eur_per_kwh,
     o.delivery_start,
     o.delivery_end,
-    o.location_ids,
+    cast(o.location_ids, Text).label("location_ids"),
     o.country_code,
-    o.remaining_w,
+    cast(o.remaining_w, Text).label("remaining_w"),
 )
 # The columns a submit stores of a new order (the others start NULL).
 NEW_ORDER_COLUMNS = (

@@ -27,6 +27,7 @@ Units: power in W, price in €/kWh, energy in kWh, times aware UTC.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -40,10 +41,10 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from flexmeasures.data import db
 from flexmeasures.market import models as m
-from flexmeasures.market import queries, shapes
+from flexmeasures.market import orderbook, queries, shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
 from flexmeasures.market.models import MarketUser
-from flexmeasures.market.outbox import latest_sequence, record_stream_messages
+from flexmeasures.market.outbox import Message, latest_sequence, record_stream_messages
 from flexmeasures.market.rules import OrderInput
 
 EXPIRY_LEAD = timedelta(minutes=15)
@@ -115,8 +116,11 @@ def locked_transaction() -> Iterator[Session]:
         yield session
 
 
-def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None) -> None:
-    """Queue a stream message of this transaction (recorded, in order, before it commits)."""
+def queue_message(
+    session: Session, stream: str, message: Message, user_id: int | None = None
+) -> None:
+    """Queue a stream message (a dict, or its JSON text) of this transaction (recorded, in
+    order, before it commits)."""
     session.info.setdefault(QUEUE_KEY, []).append((stream, message, user_id))
 
 
@@ -125,7 +129,8 @@ def _record_queued(session: Session) -> None:
     changed_at = session.info.pop(BOOK_CHANGED_KEY, None)
     if changed_at is not None:
         session.flush()
-        queue_message(session, "orderbook", shapes.event("orderbook_update", changed_at, book()))
+        update = shapes.event_text("orderbook_update", changed_at, book_json())
+        queue_message(session, "orderbook", update)
     queued = session.info.pop(QUEUE_KEY, [])
     if queued:
         session.flush()
@@ -162,18 +167,21 @@ def orderbook_depth() -> int:
     return DEFAULT_ORDERBOOK_DEPTH if setting is None else max(int(setting), 0)
 
 
-def book(depth: int | None = None) -> dict[str, Any]:
-    """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
-    asks ascending, then by time (the orderbook_update data of the WebSocket seed), showing
-    the best ``depth`` price levels per side (default: ``orderbook_depth()``; 0: all).
-    One query for both sides, reading only the rows of the levels shown, and only the
-    columns the book shows (lighter than ORM objects)."""
+def book_json(depth: int | None = None) -> str:
+    """The order book as JSON text: {"bids": {price: [orders]}, "asks": {...}}, bids by price
+    descending, asks ascending, then by time (the orderbook_update data of the WebSocket
+    seed), showing the best ``depth`` price levels per side (default: ``orderbook_depth()``;
+    0: all). One query for both sides, reading only the rows of the levels shown and the
+    columns the book shows; entries seen before are not built again (``orderbook``)."""
     depth = orderbook_depth() if depth is None else depth
     query = queries.book(bool(depth))
-    rows = list(db.session.connection().execute(query, {"depth": depth or None}))
-    bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
-    asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
-    return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
+    rows = db.session.connection().execute(query, {"depth": depth or None}).all()
+    return orderbook.book_text(rows)
+
+
+def book(depth: int | None = None) -> dict[str, Any]:
+    """The order book (``book_json``) as dicts."""
+    return json.loads(book_json(depth))
 
 
 def orderbook_snapshot() -> tuple[int, dict[str, Any]]:

@@ -66,6 +66,7 @@ def test_a_buy_fills_partially_across_sells(client, auth, clock):
     assert [c["price"] for c in answer["contracts"]] == [0.3, 0.3]
     book = outbox.messages_after("orderbook", None, 0)[-1].message["data"]
     assert list(book["bids"]) == ["0.3"] and book["asks"] == {}
+    assert book["bids"]["0.3"][0]["energy"] == pytest.approx(1.0)  # what is left of 3 kWh
 
 
 def test_a_sell_without_baseline_waits_for_it(client, auth, traders, clock):
