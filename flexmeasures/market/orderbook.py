@@ -17,25 +17,25 @@ recreated, e.g. in tests). The text equals ``json.dumps`` of the same book as di
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from types import SimpleNamespace
-from typing import Any, Protocol
+from typing import Any
 
 from flexmeasures.market import shapes
 
-
-class BookRow(Protocol):
-    """A row of ``queries.BOOK_COLUMNS`` (a SQLAlchemy ``Row``, or a named tuple in tests)."""
-
-    side: str
-    price_eur_per_kwh: float
-
-    def __iter__(self) -> Any:
-        """The row's values, in the order of ``queries.BOOK_COLUMNS``."""
-
-    def _asdict(self) -> dict[str, Any]:
-        """The row's values by column name."""
+FIELDS = (
+    "side",
+    "power_w",
+    "price_eur_per_kwh",
+    "delivery_start",
+    "delivery_end",
+    "location_ids",
+    "country_code",
+    "remaining_w",
+)
+"""What a book row holds, in order (``queries.BOOK_COLUMNS``); the JSON columns as text."""
+SIDE, PRICE = FIELDS.index("side"), FIELDS.index("price_eur_per_kwh")
 
 
 class _Remembered:
@@ -54,16 +54,12 @@ def _json_value(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
-def entry_text(row: BookRow) -> str:
-    """The JSON text of a book entry (``shapes.book_entry``) of a row of
-    ``queries.BOOK_COLUMNS`` (``location_ids`` and ``remaining_w`` as JSON text)."""
-    text = _remembered.entries.get(tuple(row))
-    if text is None:
-        order = SimpleNamespace(**row._asdict())
-        order.location_ids = _json_value(order.location_ids)
-        order.remaining_w = _json_value(order.remaining_w)
-        text = json.dumps(shapes.book_entry(order))
-    return text
+def _entry_text(row: tuple) -> str:
+    """The JSON text of the book entry (``shapes.book_entry``) of a book row."""
+    order = SimpleNamespace(**dict(zip(FIELDS, row, strict=True)))
+    order.location_ids = _json_value(order.location_ids)
+    order.remaining_w = _json_value(order.remaining_w)
+    return json.dumps(shapes.book_entry(order))
 
 
 @lru_cache(maxsize=4096)
@@ -72,25 +68,29 @@ def _level_key(price: float) -> str:
     return json.dumps(shapes.price_key(price))
 
 
-def side_text(rows: Iterable[BookRow], seen: dict[tuple, str]) -> str:
-    """The JSON text of one side of the book: its rows (already in priority order) grouped
-    by price level, keeping that order. Adds each row's entry text to ``seen``."""
+def _side_text(entries: list[tuple[tuple, str]]) -> str:
+    """The JSON text of one side of the book: its (row, entry text) pairs, already in
+    priority order, grouped by price level, keeping that order."""
     levels: dict[str, list[str]] = {}
-    for row in rows:
-        text = seen[tuple(row)] = entry_text(row)
-        levels.setdefault(_level_key(row.price_eur_per_kwh), []).append(text)
-    members = (f"{key}: [{', '.join(entries)}]" for key, entries in levels.items())
+    for row, text in entries:
+        levels.setdefault(_level_key(row[PRICE]), []).append(text)
+    members = (f"{key}: [{', '.join(texts)}]" for key, texts in levels.items())
     return "{" + ", ".join(members) + "}"
 
 
-def book_text(rows: Iterable[BookRow]) -> str:
-    """The JSON text of the order book from the rows of its resting orders (by id, see
-    ``queries.book``): {"bids": ..., "asks": ...}. Remembers the entries of this book (and
-    forgets those of orders no longer in it)."""
-    rows = list(rows)
-    bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
-    asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
+def book_text(rows: Iterable[Sequence[Any]]) -> str:
+    """The JSON text of the order book from the rows of its resting orders (``FIELDS``, by
+    id, i.e. time priority): {"bids": ..., "asks": ...}, bids by price descending, asks
+    ascending (orders alike in all they show are each listed). Remembers the entry texts
+    of this book (and forgets those of orders no longer in it)."""
+    remembered = _remembered.entries
     seen: dict[tuple, str] = {}
-    text = f'{{"bids": {side_text(bids, seen)}, "asks": {side_text(asks, seen)}}}'
+    entries = []
+    for row in map(tuple, rows):
+        text = seen.get(row) or remembered.get(row) or _entry_text(row)
+        seen[row] = text
+        entries.append((row, text))
+    bids = sorted((e for e in entries if e[0][SIDE] == "buy"), key=lambda e: -e[0][PRICE])
+    asks = sorted((e for e in entries if e[0][SIDE] == "sell"), key=lambda e: e[0][PRICE])
     _remembered.entries = seen
-    return text
+    return f'{{"bids": {_side_text(bids)}, "asks": {_side_text(asks)}}}'

@@ -51,6 +51,7 @@ def test_the_text_is_the_seeds_book_bids_down_asks_up_then_by_time():
         row("buy", 0.3, [1000.0] * 4, "null"),
         row("sell", 0.4, [1000.0] * 4),
         row("buy", 0.3, [500.0] * 4),
+        row("sell", 0.4, [1000.0] * 4),  # alike in all it shows: listed too
     ]
     text = orderbook.book_text(rows)
     expected = {
@@ -58,7 +59,10 @@ def test_the_text_is_the_seeds_book_bids_down_asks_up_then_by_time():
             "0.3": [entry("buy", 0.3, 1.0, []), entry("buy", 0.3, 0.5, [])],
             "0.1": [entry("buy", 0.1, 1.0, [])],
         },
-        "asks": {"0.4": [entry("sell", 0.4, 1.0, [])], "0.5": [entry("sell", 0.5, 1.0, ["a"])]},
+        "asks": {
+            "0.4": [entry("sell", 0.4, 1.0, [])] * 2,
+            "0.5": [entry("sell", 0.5, 1.0, ["a"])],
+        },
     }
     assert text == json.dumps(expected)
     assert orderbook.book_text(rows) == text  # written again from the remembered entries
@@ -76,3 +80,9 @@ def test_an_update_as_text_is_the_event_as_json():
     data = orderbook.book_text([row("sell", 0.2, [1000.0] * 4)])
     text = shapes.event_text("orderbook_update", START, data)
     assert text == json.dumps(shapes.event("orderbook_update", START, json.loads(data)))
+
+
+def test_a_book_row_holds_what_the_book_query_reads():
+    from flexmeasures.market.queries import BOOK_COLUMNS
+
+    assert tuple(column.name for column in BOOK_COLUMNS) == orderbook.FIELDS
