@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
 from functools import lru_cache
 from types import SimpleNamespace
 from typing import Any
@@ -34,7 +35,8 @@ FIELDS = (
     "country_code",
     "remaining_w",
 )
-"""What a book row holds, in order (``queries.BOOK_COLUMNS``); the JSON columns as text."""
+"""What a book row holds, in order (``queries.BOOK_COLUMNS``): the JSON columns as text, the
+times as the driver reads them (aware, or naive UTC on SQLite)."""
 SIDE, PRICE = FIELDS.index("side"), FIELDS.index("price_eur_per_kwh")
 
 
@@ -54,11 +56,17 @@ def _json_value(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
 
+def _utc(moment: datetime) -> datetime:
+    """A time as the driver read it, aware (SQLite's naive times are UTC)."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
 def _entry_text(row: tuple) -> str:
     """The JSON text of the book entry (``shapes.book_entry``) of a book row."""
     order = SimpleNamespace(**dict(zip(FIELDS, row, strict=True)))
     order.location_ids = _json_value(order.location_ids)
     order.remaining_w = _json_value(order.remaining_w)
+    order.delivery_start, order.delivery_end = map(_utc, (order.delivery_start, order.delivery_end))
     return json.dumps(shapes.book_entry(order))
 
 

@@ -275,10 +275,22 @@ def latest_sequence(stream: str, user_id: int | None) -> int:
     return db.session.execute(query).scalar() or 0
 
 
+def take_pending(session: Session) -> list[dict[str, Any]]:
+    """Take the messages recorded in the session's transaction so far, so that its commit
+    does not hand them to the listeners: the caller does (``notify_listeners``), once the
+    commit is durable."""
+    return session.info.pop(PENDING_KEY, None) or []
+
+
 @event.listens_for(FlexMeasuresSession, "after_commit")
 def _notify_listeners(session: Session) -> None:
     """Hand the messages of the committed transaction to the listeners."""
-    recorded = session.info.pop(PENDING_KEY, None)
+    notify_listeners(session.info.pop(PENDING_KEY, None) or [])
+
+
+def notify_listeners(recorded: list[dict[str, Any]]) -> None:
+    """Hand committed messages (as ``record_stream_messages`` returned them) to the
+    listeners, each message as a dict with its sequence."""
     if not recorded:
         return
     messages = [{**m, "message": _with_sequence(m["message"], m["sequence"])} for m in recorded]

@@ -17,6 +17,7 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import (
+    DateTime,
     Insert,
     Select,
     Subquery,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     select,
     text,
     true,
+    type_coerce,
 )
 
 from flexmeasures.market import models as m
@@ -52,14 +54,15 @@ ENGINE_COLUMNS = (
     o.location_ids,
     o.remaining_w,
 )
-# What an orderbook_update shows of a resting order (``shapes.book_entry``); the JSON
-# columns as their text (``orderbook.entry_text`` parses them only for an unseen entry).
+# What an orderbook_update shows of a resting order (``shapes.book_entry``), as the driver
+# reads it: the JSON columns as their text and the times without UTCDateTime's conversion
+# (``orderbook`` parses and converts them only for an entry it has not seen).
 BOOK_COLUMNS = (
     o.side,
     o.power_w,
     o.price_eur_per_kwh,
-    o.delivery_start,
-    o.delivery_end,
+    type_coerce(o.delivery_start, DateTime(timezone=True)).label("delivery_start"),
+    type_coerce(o.delivery_end, DateTime(timezone=True)).label("delivery_end"),
     cast(o.location_ids, Text).label("location_ids"),
     o.country_code,
     cast(o.remaining_w, Text).label("remaining_w"),
@@ -98,11 +101,14 @@ def insert_order(lock: bool) -> Insert:
     """INSERT a new order (the NEW_ORDER_COLUMNS as parameters), RETURNING its ``id`` and
     ``due``: whether any (other) open order was due to expire (``due_clause``) when the
     statement started. ``lock`` (PostgreSQL): it then takes the market's advisory lock
-    ``lock_key`` (held until the transaction ends), after storing the order."""
+    ``lock_key`` (held until the transaction ends), after storing the order, and makes the
+    transaction commit asynchronously (``service.make_durable`` flushes it after)."""
     values = {name: bindparam(name, type_=o[name].type) for name in NEW_ORDER_COLUMNS}
     returning = [o.id, exists().where(due_clause()).label("due")]
     if lock:
         returning.append(func.pg_advisory_xact_lock(bindparam("lock_key")).label("locked"))
+        asynchronous = func.set_config("synchronous_commit", "off", True)
+        returning.append(asynchronous.label("asynchronous_commit"))
     return insert(TABLE).values(values).returning(*returning)
 
 

@@ -18,6 +18,18 @@ counterparts and how many price levels the order's side shows, so that an order 
 outside the shown levels (and without trades or expiries) records no orderbook_update;
 orders due to expire are looked for in the storing statement, and expired only if any are.
 
+Durability without the disk in the critical section (PostgreSQL): a market transaction
+commits asynchronously (``synchronous_commit`` off, set where it takes the lock), so the
+advisory lock, released at the commit, is not held while the commit's WAL is flushed to
+disk. Nothing is acknowledged before it is durable: right after the commit, and before
+answering or handing the stream messages to the listeners, ``make_durable`` commits a tiny
+transaction that flushes the WAL the server's usual way (``synchronous_commit`` as
+configured), which covers every earlier commit, because WAL is flushed in order. The next
+holder of the lock may already see (and trade with) a committed order whose flush is
+still on its way; a crash in between loses both together, and neither was acknowledged
+(the submitter retries with its idempotency key). Concurrent flushes share one disk write.
+Reads (GET order, the list) may show a change a few milliseconds before it is durable.
+
 Expiry: an open order expires at its expiry time, and at the latest 15 minutes before its
 delivery start. Every changing transaction (and every read of orders) first expires what is
 due; ``flexmeasures jobs expire-market-orders --every 60`` does it when there is no traffic.
@@ -44,7 +56,13 @@ from flexmeasures.market import models as m
 from flexmeasures.market import orderbook, queries, shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
 from flexmeasures.market.models import MarketUser
-from flexmeasures.market.outbox import Message, latest_sequence, record_stream_messages
+from flexmeasures.market.outbox import (
+    Message,
+    latest_sequence,
+    notify_listeners,
+    record_stream_messages,
+    take_pending,
+)
 from flexmeasures.market.rules import OrderInput
 
 EXPIRY_LEAD = timedelta(minutes=15)
@@ -72,7 +90,12 @@ def utc_now() -> datetime:
 
 QUEUE_KEY = "market_queued_messages"
 BOOK_CHANGED_KEY = "market_book_changed"
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_ADVISORY_LOCK = text(
+    "SELECT pg_advisory_xact_lock(:key), set_config('synchronous_commit', 'off', true)"
+)
+# A transaction that writes WAL (a transactional logical message, no table row) and so
+# flushes the WAL up to its commit when it commits (see the module docstring).
+_DURABLE = text("SELECT pg_logical_emit_message(true, 'flexmeasures-market', '')")
 
 
 def _on_postgresql(session: Session) -> bool:
@@ -87,18 +110,33 @@ def market_transaction() -> Iterator[Session]:
     conflict (storing a new order, which no other transaction sees before the commit) may
     come first. Records the queued stream messages and commits at the end, rolls back on
     any error (nothing half-written). On PostgreSQL the market lock is its advisory lock
-    (each thread has its own connection); elsewhere the process-wide lock, held throughout."""
+    (each thread has its own connection), and the commit is made durable after the lock
+    is released, before the listeners hear of it (``make_durable``); elsewhere the
+    process-wide lock is held throughout."""
     session = db.session
-    with nullcontext() if _on_postgresql(session) else _process_lock:
+    on_postgresql = _on_postgresql(session)
+    with nullcontext() if on_postgresql else _process_lock:
         try:
             yield session
             _record_queued(session)
+            held = take_pending(session) if on_postgresql else []
             session.commit()
         except BaseException:
             session.info.pop(QUEUE_KEY, None)
             session.info.pop(BOOK_CHANGED_KEY, None)
             session.rollback()
             raise
+    if on_postgresql:
+        make_durable(session)
+        notify_listeners(held)
+
+
+def make_durable(session: Session) -> None:
+    """Flush the WAL of every transaction committed so far to disk (PostgreSQL: commit a
+    transaction writing a little WAL; see the module docstring). Nothing elsewhere."""
+    if _on_postgresql(session):
+        session.execute(_DURABLE)
+        session.commit()
 
 
 def take_market_lock(session: Session) -> None:
@@ -278,6 +316,7 @@ def submit_order(
         existing = _existing(db.session, user, data.idempotency_key)
         if existing is None:
             raise
+        make_durable(db.session)  # its first submit may still be flushing
         return existing, False
 
 

@@ -86,3 +86,12 @@ def test_a_book_row_holds_what_the_book_query_reads():
     from flexmeasures.market.queries import BOOK_COLUMNS
 
     assert tuple(column.name for column in BOOK_COLUMNS) == orderbook.FIELDS
+
+
+def test_naive_times_as_sqlite_gives_them_are_utc():
+    aware = row("sell", 0.2, [1000.0] * 4)
+    naive = aware._replace(
+        delivery_start=START.replace(tzinfo=None),
+        delivery_end=(START + timedelta(hours=1)).replace(tzinfo=None),
+    )
+    assert orderbook.book_text([naive]) == orderbook.book_text([aware])
