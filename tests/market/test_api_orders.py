@@ -330,3 +330,17 @@ def test_a_retry_changes_nothing_and_tells_no_stream(client, auth, traders, cloc
     assert outbox.latest_sequence("trade", traders["buyer"].id) == trade_messages
     assert outbox.latest_sequence("orderbook", None) == book_messages
     assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1
+
+
+def test_streams_hear_of_a_submit_only_once_it_is_durable(client, auth, clock, monkeypatch):
+    events = []
+    monkeypatch.setattr(outbox, "on_commit_listeners", [lambda messages: events.append("heard")])
+    flush = service.make_durable
+
+    def make_durable(session):
+        events.append("durable")
+        flush(session)
+
+    monkeypatch.setattr(service, "make_durable", make_durable)
+    assert submit(client, auth["buyer"], order_body("buy")).status_code == 200
+    assert events == ["durable", "heard"]
