@@ -202,7 +202,10 @@ README_NOTES = (
     "Each submit is one HTTP request and one marketplace transaction under its advisory "
     "lock; the platform commits every order's key before sending and the answers 50 at a "
     "time (a crash in between only makes the next run resubmit, and the idempotency key "
-    "makes the marketplace answer the first order)."
+    "makes the marketplace answer the first order). The CPU columns are the CPU seconds "
+    "during `place_many` of this process (planning, recording, sending), of the "
+    "marketplace's gunicorn processes and of the database's PostgreSQL backends; the load "
+    "average is the machine's 1-minute load (2 cores; above 2, other work competed)."
 )
 
 
