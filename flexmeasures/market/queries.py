@@ -17,8 +17,11 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import (
+    ColumnElement,
     DateTime,
     Insert,
+    Integer,
+    ScalarSelect,
     Select,
     Subquery,
     Text,
@@ -28,6 +31,7 @@ from sqlalchemy import (
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
@@ -112,17 +116,33 @@ def insert_order(lock: bool) -> Insert:
     return insert(TABLE).values(values).returning(*returning)
 
 
+def _next_level(side: str, after: ColumnElement | None) -> ScalarSelect:
+    """The best price of a side in the book (worse than ``after``, if given): an index
+    look-up (``market_order_book_side_price_idx``), whatever the number of orders."""
+    table = TABLE.alias(f"level_{side}")
+    price = table.c.price_eur_per_kwh
+    best = func.max if side == "buy" else func.min
+    query = select(best(price)).where(text(f"{table.name}.{m.IN_BOOK_SQL}"), table.c.side == side)
+    if after is not None:
+        query = query.where(price < after if side == "buy" else price > after)
+    return query.scalar_subquery()
+
+
 def shown_levels(side: str) -> Subquery:
     """One row about the best ``depth`` price levels of a side in the book: ``levels``, how
     many there are (fewer than ``depth`` if the side has fewer), and ``worst``, the price
-    of the worst of them (NULL if the side is empty)."""
-    price = o.price_eur_per_kwh
-    best_first = price.desc() if side == "buy" else price.asc()
-    query = select(price).where(IN_BOOK, o.side == side).distinct().order_by(best_first)
-    prices = query.limit(bindparam("depth")).subquery()
+    of the worst of them (NULL if the side is empty). The levels are found one index
+    look-up each (a recursive query: the next level is the best price worse than the last
+    one), not by reading every order of the side (many orders may share a level)."""
+    first = select(_next_level(side, None).label("price"), literal(1).label("n"))
+    levels = first.cte(f"levels_{side}", recursive=True)
+    depth = bindparam("depth", type_=Integer)
+    more = and_(levels.c.price.is_not(None), or_(depth.is_(None), levels.c.n < depth))
+    step = select(_next_level(side, levels.c.price), levels.c.n + 1).where(more)
+    levels = levels.union_all(step)
     worst = func.min if side == "buy" else func.max
     return select(
-        func.count().label("levels"), worst(prices.c.price_eur_per_kwh).label("worst")
+        func.count(levels.c.price).label("levels"), worst(levels.c.price).label("worst")
     ).subquery(f"shown_{side}")
 
 
