@@ -121,11 +121,13 @@ def _next_level(side: str, after: ColumnElement | None) -> ScalarSelect:
     look-up (``market_order_book_side_price_idx``), whatever the number of orders."""
     table = TABLE.alias(f"level_{side}")
     price = table.c.price_eur_per_kwh
-    best = func.max if side == "buy" else func.min
-    query = select(best(price)).where(text(f"{table.name}.{m.IN_BOOK_SQL}"), table.c.side == side)
+    query = select(price).where(text(f"{table.name}.{m.IN_BOOK_SQL}"), table.c.side == side)
     if after is not None:
         query = query.where(price < after if side == "buy" else price > after)
-    return query.scalar_subquery()
+    # ORDER BY + LIMIT (not min/max): the index's order is then the plan's obvious choice,
+    # also on a new table without statistics
+    best_first = price.desc() if side == "buy" else price.asc()
+    return query.order_by(best_first).limit(1).scalar_subquery()
 
 
 def shown_levels(side: str) -> Subquery:
