@@ -9,8 +9,9 @@ comparison) and all together (``plan_many``: every asset's forecasts, schedules 
 read in one query each); then ``place_many`` for all assets (plan together, record every
 order in one commit, submit them through the connector with their idempotency keys,
 SUBMIT_WORKERS at a time). Wall-clock and CPU seconds (this process; the server's worker
-processes) and the load average are reported. Target: within 10 s. Prints a Markdown table
-(``--write-readme`` records it in benchmarks/README.md).
+processes; the PostgreSQL backends of the database) and the load average are reported.
+Target: within 10 s. Prints a Markdown table (``--write-readme`` records it in
+benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -101,9 +102,18 @@ def server_cpu(server) -> float:
     return sum(sum(p.cpu_times()[:2]) for p in processes)
 
 
+def database_cpu(app) -> dict[int, float]:
+    """CPU seconds used so far by each PostgreSQL backend serving the benchmark database
+    (Linux; the server's and this process's connections)."""
+    from benchmarks.bench_market_api import cpu_seconds, database_pids
+
+    return {pid: cpu_seconds([pid]) for pid in database_pids(app)}
+
+
 def trade(app, port: int, asset_ids: list[int], server) -> dict[str, float]:
     """Place every asset's orders for tomorrow with ``place_many``: seconds taken, CPU
-    seconds of this process and of the server, orders submitted and failed."""
+    seconds of this process, of the server and of the database backends, orders submitted
+    and failed."""
     from flexmeasures.market.connector import ConnectorSettings, MarketConnector
     from flexmeasures.market.trading import place_many
 
@@ -112,16 +122,21 @@ def trade(app, port: int, asset_ids: list[int], server) -> dict[str, float]:
     with app.app_context():
         connector = MarketConnector(settings)
         connector.access_token()  # log in first (not timed)
+        database_before = database_cpu(app)
         server_before, cpu = server_cpu(server), time.process_time()
         started = time.perf_counter()
         _, counts = place_many(
             connector, asset_ids, start, start + timedelta(days=1), datetime.now(UTC)
         )
         elapsed = time.perf_counter() - started
+        cpu, server_used = time.process_time() - cpu, server_cpu(server) - server_before
+        database_after = database_cpu(app)
+    database_used = sum(s - database_before.get(pid, 0.0) for pid, s in database_after.items())
     return {
         "seconds": elapsed,
-        "cpu": time.process_time() - cpu,
-        "server_cpu": server_cpu(server) - server_before,
+        "cpu": cpu,
+        "server_cpu": server_used,
+        "database_cpu": database_used,
         **counts,
     }
 
@@ -150,12 +165,13 @@ def run() -> str:
     verdict = "yes" if elapsed <= TARGET_SECONDS and not traded["failed"] else "no"
     return (
         "| assets | orders | computed one by one (s) | computed together (s, CPU s) "
-        "| computed + recorded + submitted (s) | CPU s platform / marketplace | failed "
-        "| orders/s | load average | within 10 s |\n"
+        "| computed + recorded + submitted (s) | CPU s platform / marketplace / database "
+        "| failed | orders/s | load average | within 10 s |\n"
         "|---|---|---|---|---|---|---|---|---|---|\n"
         f"| {ASSETS} | {traded['submitted']} | {computed['alone']:.2f} "
         f"| {computed['together']:.2f} ({computed['cpu']:.2f}) | {elapsed:.2f} "
-        f"| {traded['cpu']:.2f} / {traded['server_cpu']:.2f} | {traded['failed']} "
+        f"| {traded['cpu']:.2f} / {traded['server_cpu']:.2f} / {traded['database_cpu']:.2f} "
+        f"| {traded['failed']} "
         f"| {traded['submitted'] / elapsed:,.1f} | {load:.1f} | {verdict} |"
     )
 
@@ -186,7 +202,10 @@ README_NOTES = (
     "Each submit is one HTTP request and one marketplace transaction under its advisory "
     "lock; the platform commits every order's key before sending and the answers 50 at a "
     "time (a crash in between only makes the next run resubmit, and the idempotency key "
-    "makes the marketplace answer the first order)."
+    "makes the marketplace answer the first order). The CPU columns are the CPU seconds "
+    "during `place_many` of this process (planning, recording, sending), of the "
+    "marketplace's gunicorn processes and of the database's PostgreSQL backends; the load "
+    "average is the machine's 1-minute load (2 cores; above 2, other work competed)."
 )
 
 

@@ -25,6 +25,7 @@ price in EUR/kWh, energy in kWh.
 from __future__ import annotations
 
 import hashlib
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -117,6 +118,21 @@ def verify_setting(value: bool | str | None) -> bool | str:
     return False if text.lower() in ("0", "false", "no", "off") else text
 
 
+def environment_settings(session: requests.Session, settings: ConnectorSettings) -> bool | str:
+    """Settle what ``requests`` takes from the environment for the marketplace's URL, once:
+    the proxies (HTTPS_PROXY etc., unless NO_PROXY covers the URL) become the session's, and
+    with certificate checks on, REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE is the CA bundle; then
+    the session stops looking (``trust_env`` off; the Authorization header is ours, not
+    ~/.netrc's). Returns the ``verify`` argument to send with. A session without
+    ``trust_env`` (a fake transport) is left as it is."""
+    if not getattr(session, "trust_env", False):
+        return settings.verify
+    session.proxies.update(requests.utils.get_environ_proxies(settings.base_url))
+    session.trust_env = False
+    bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    return bundle if settings.verify is True and bundle else settings.verify
+
+
 def idempotency_key(asset_id: int, slot_start: datetime, run_id: str) -> str:
     """The idempotency key of the order for one asset and quarter hour in one strategy run:
     the same inputs always give the same key (a retry or re-run never sells twice)."""
@@ -155,6 +171,12 @@ class MarketConnector:
     sleep: Callable[[float], None] = time.sleep
     tokens: _Tokens = field(default_factory=_Tokens)
     token_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+    verify: bool | str = field(init=False)
+
+    def __post_init__(self) -> None:
+        """Take the environment's proxy and CA bundle settings once (``requests`` would read
+        the whole environment and ~/.netrc again on every request)."""
+        self.verify = environment_settings(self.session, self.settings)
 
     # --- tokens -------------------------------------------------------------------------
 
@@ -223,7 +245,7 @@ class MarketConnector:
                     method,
                     url,
                     timeout=self.settings.timeout,
-                    verify=self.settings.verify,
+                    verify=self.verify,
                     **kwargs,
                 )
             except (requests.ConnectionError, requests.Timeout) as exc:

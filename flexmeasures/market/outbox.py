@@ -49,6 +49,8 @@ PENDING_KEY = "market_outbox_pending"
 logger = logging.getLogger(__name__)
 
 on_commit_listeners: list[Callable[[list[dict[str, Any]]], None]] = []
+Message = dict[str, Any] | str
+"""A stream message to record: a dict, or its JSON text (an object, without ``sequence``)."""
 
 stream_counter = Table(
     "market_stream_counter",
@@ -110,15 +112,19 @@ def _take_sequences(session: Session, counts: dict[str, int]) -> dict[str, range
 
 
 # Counter upsert and message insert in one statement (PostgreSQL): the items come as one
-# JSON array (one parameter: no array escaping) with their positions; each channel's counter goes
-# up by its number of items (in channel order); its items get the numbers below the new
-# value, in their order; each stored message is the item's JSON text without its closing
-# brace (``_json_prefix``) plus its sequence number.
+# JSON array with their positions, their messages' texts joined in one text parameter beside
+# it, each item giving where its text starts (1-based) and its length (an orderbook_update
+# is large: this way it is neither escaped nor parsed as part of the items);
+# each channel's counter goes up by its number of items (in channel order); its items get
+# the numbers below the new value, in their order; each stored message is the item's JSON
+# text without its closing brace (``_json_prefix``) plus its sequence number.
 _RECORD_ON_POSTGRESQL = text(
     """
     WITH item AS (
-        SELECT * FROM json_to_recordset(CAST(:items AS json)) AS item(
-            position integer, stream varchar, user_id integer, channel varchar, prefix text
+        SELECT item.*, substr(CAST(:texts AS text), item.start, item.length) AS prefix
+        FROM json_to_recordset(CAST(:items AS json)) AS item(
+            position integer, stream varchar, user_id integer, channel varchar,
+            start integer, length integer
         )
     ), counter AS (
         INSERT INTO market_stream_counter AS c (channel, last_sequence)
@@ -139,22 +145,33 @@ _RECORD_ON_POSTGRESQL = text(
 )
 
 
-def _json_prefix(message: dict[str, Any]) -> str:
+def _json_prefix(message: Message) -> str:
     """The message's JSON text (without a ``sequence``), cut before its closing brace and
     ready for one more member."""
-    text_ = json.dumps({k: v for k, v in message.items() if k != "sequence"})
-    return text_[:-1] + (", " if len(text_) > 2 else "")
+    if isinstance(message, str):
+        text_ = message.rstrip()
+    else:
+        text_ = json.dumps({k: v for k, v in message.items() if k != "sequence"})
+    return text_[:-1] + (", " if text_[:-1].strip() != "{" else "")
+
+
+def _with_sequence(message: Message, sequence: int) -> dict[str, Any]:
+    """The message as a dict with its sequence number."""
+    as_dict = json.loads(message) if isinstance(message, str) else message
+    return {**as_dict, "sequence": sequence}
 
 
 def _record_on_postgresql(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
+    session: Session, items: list[tuple[str, Message, int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
     """``record_stream_messages`` in one round trip (PostgreSQL, see _RECORD_ON_POSTGRESQL)."""
-    rows = []
-    for position, (stream, message, user_id) in enumerate(items):
-        row = {"position": position, "stream": stream, "user_id": user_id}
-        rows.append({**row, "channel": channels[position], "prefix": _json_prefix(message)})
-    parameters = {"items": json.dumps(rows), "created_at": utc_now()}
+    prefixes = [_json_prefix(message) for _, message, _ in items]
+    rows, start = [], 1
+    for position, ((stream, _, user_id), channel) in enumerate(zip(items, channels, strict=True)):
+        row = {"position": position, "stream": stream, "user_id": user_id, "channel": channel}
+        rows.append({**row, "start": start, "length": len(prefixes[position])})
+        start += len(prefixes[position])
+    parameters = {"items": json.dumps(rows), "texts": "".join(prefixes), "created_at": utc_now()}
     stored: dict[str, list[tuple[int, int]]] = {}
     for row in session.connection().execute(_RECORD_ON_POSTGRESQL, parameters):
         stored.setdefault(row.channel, []).append((row.sequence, row.id))
@@ -168,14 +185,14 @@ def _record_on_postgresql(
                 "stream": stream,
                 "user_id": user_id,
                 "sequence": sequence,
-                "message": {**message, "sequence": sequence},
+                "message": message,  # made a dict with its sequence after the commit
             }
         )
     return recorded
 
 
 def _record_in_two_statements(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]], channels: list[str]
+    session: Session, items: list[tuple[str, Message, int | None]], channels: list[str]
 ) -> list[dict[str, Any]]:
     """``record_stream_messages`` with one counter upsert and one insert (any database)."""
     by_channel: dict[str, list[int]] = {}
@@ -192,7 +209,7 @@ def _record_in_two_statements(
                 "user_id": user_id,
                 "channel": channel,
                 "sequence": sequence,
-                "message": {**message, "sequence": sequence},
+                "message": _with_sequence(message, sequence),
                 "created_at": now,
             }
     table = StreamMessage.__table__
@@ -205,12 +222,14 @@ def _record_in_two_statements(
 
 
 def record_stream_messages(
-    session: Session, items: list[tuple[str, dict[str, Any], int | None]]
+    session: Session, items: list[tuple[str, Message, int | None]]
 ) -> list[dict[str, Any]]:
-    """Add messages (stream, message, user id) in the caller's transaction (never committed
-    here), numbered per channel in the given order; return them as the listeners get them.
-    On PostgreSQL one statement (one round trip) for all; elsewhere one counter upsert for
-    all channels and one insert for all messages."""
+    """Add messages (stream, message (a dict, or its JSON text: ``Message``), user id) in the
+    caller's transaction (never committed here), numbered per channel in the given order;
+    return them as recorded ({"id", "stream", "user_id", "sequence", "message"}). After the
+    commit the listeners get them with each message as a dict including its sequence
+    (parsed then, outside the market's lock). On PostgreSQL one statement (one round trip)
+    for all; elsewhere one counter upsert for all channels and one insert for all messages."""
     if not items:
         return []
     channels = [channel_of(stream, user_id) for stream, _, user_id in items]
@@ -256,12 +275,25 @@ def latest_sequence(stream: str, user_id: int | None) -> int:
     return db.session.execute(query).scalar() or 0
 
 
+def take_pending(session: Session) -> list[dict[str, Any]]:
+    """Take the messages recorded in the session's transaction so far, so that its commit
+    does not hand them to the listeners: the caller does (``notify_listeners``), once the
+    commit is durable."""
+    return session.info.pop(PENDING_KEY, None) or []
+
+
 @event.listens_for(FlexMeasuresSession, "after_commit")
 def _notify_listeners(session: Session) -> None:
     """Hand the messages of the committed transaction to the listeners."""
-    messages = session.info.pop(PENDING_KEY, None)
-    if not messages:
+    notify_listeners(session.info.pop(PENDING_KEY, None) or [])
+
+
+def notify_listeners(recorded: list[dict[str, Any]]) -> None:
+    """Hand committed messages (as ``record_stream_messages`` returned them) to the
+    listeners, each message as a dict with its sequence."""
+    if not recorded:
         return
+    messages = [{**m, "message": _with_sequence(m["message"], m["sequence"])} for m in recorded]
     for listener in list(on_commit_listeners):
         try:
             listener(messages)

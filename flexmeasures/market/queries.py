@@ -17,18 +17,26 @@ from __future__ import annotations
 from functools import cache
 
 from sqlalchemy import (
+    ColumnElement,
+    DateTime,
     Insert,
+    Integer,
+    ScalarSelect,
     Select,
     Subquery,
+    Text,
     and_,
     bindparam,
+    cast,
     exists,
     func,
     insert,
+    literal,
     or_,
     select,
     text,
     true,
+    type_coerce,
 )
 
 from flexmeasures.market import models as m
@@ -50,16 +58,18 @@ ENGINE_COLUMNS = (
     o.location_ids,
     o.remaining_w,
 )
-# What an orderbook_update shows of a resting order (``shapes.book_entry``).
+# What an orderbook_update shows of a resting order (``shapes.book_entry``), as the driver
+# reads it: the JSON columns as their text and the times without UTCDateTime's conversion
+# (``orderbook`` parses and converts them only for an entry it has not seen).
 BOOK_COLUMNS = (
     o.side,
     o.power_w,
     o.price_eur_per_kwh,
-    o.delivery_start,
-    o.delivery_end,
-    o.location_ids,
+    type_coerce(o.delivery_start, DateTime(timezone=True)).label("delivery_start"),
+    type_coerce(o.delivery_end, DateTime(timezone=True)).label("delivery_end"),
+    cast(o.location_ids, Text).label("location_ids"),
     o.country_code,
-    o.remaining_w,
+    cast(o.remaining_w, Text).label("remaining_w"),
 )
 # The columns a submit stores of a new order (the others start NULL).
 NEW_ORDER_COLUMNS = (
@@ -95,25 +105,46 @@ def insert_order(lock: bool) -> Insert:
     """INSERT a new order (the NEW_ORDER_COLUMNS as parameters), RETURNING its ``id`` and
     ``due``: whether any (other) open order was due to expire (``due_clause``) when the
     statement started. ``lock`` (PostgreSQL): it then takes the market's advisory lock
-    ``lock_key`` (held until the transaction ends), after storing the order."""
+    ``lock_key`` (held until the transaction ends), after storing the order, and makes the
+    transaction commit asynchronously (``service.make_durable`` flushes it after)."""
     values = {name: bindparam(name, type_=o[name].type) for name in NEW_ORDER_COLUMNS}
     returning = [o.id, exists().where(due_clause()).label("due")]
     if lock:
         returning.append(func.pg_advisory_xact_lock(bindparam("lock_key")).label("locked"))
+        asynchronous = func.set_config("synchronous_commit", "off", True)
+        returning.append(asynchronous.label("asynchronous_commit"))
     return insert(TABLE).values(values).returning(*returning)
+
+
+def _next_level(side: str, after: ColumnElement | None) -> ScalarSelect:
+    """The best price of a side in the book (worse than ``after``, if given): an index
+    look-up (``market_order_book_side_price_idx``), whatever the number of orders."""
+    table = TABLE.alias(f"level_{side}")
+    price = table.c.price_eur_per_kwh
+    query = select(price).where(text(f"{table.name}.{m.IN_BOOK_SQL}"), table.c.side == side)
+    if after is not None:
+        query = query.where(price < after if side == "buy" else price > after)
+    # ORDER BY + LIMIT (not min/max): the index's order is then the plan's obvious choice,
+    # also on a new table without statistics
+    best_first = price.desc() if side == "buy" else price.asc()
+    return query.order_by(best_first).limit(1).scalar_subquery()
 
 
 def shown_levels(side: str) -> Subquery:
     """One row about the best ``depth`` price levels of a side in the book: ``levels``, how
     many there are (fewer than ``depth`` if the side has fewer), and ``worst``, the price
-    of the worst of them (NULL if the side is empty)."""
-    price = o.price_eur_per_kwh
-    best_first = price.desc() if side == "buy" else price.asc()
-    query = select(price).where(IN_BOOK, o.side == side).distinct().order_by(best_first)
-    prices = query.limit(bindparam("depth")).subquery()
+    of the worst of them (NULL if the side is empty). The levels are found one index
+    look-up each (a recursive query: the next level is the best price worse than the last
+    one), not by reading every order of the side (many orders may share a level)."""
+    first = select(_next_level(side, None).label("price"), literal(1).label("n"))
+    levels = first.cte(f"levels_{side}", recursive=True)
+    depth = bindparam("depth", type_=Integer)
+    more = and_(levels.c.price.is_not(None), or_(depth.is_(None), levels.c.n < depth))
+    step = select(_next_level(side, levels.c.price), levels.c.n + 1).where(more)
+    levels = levels.union_all(step)
     worst = func.min if side == "buy" else func.max
     return select(
-        func.count().label("levels"), worst(prices.c.price_eur_per_kwh).label("worst")
+        func.count(levels.c.price).label("levels"), worst(levels.c.price).label("worst")
     ).subquery(f"shown_{side}")
 
 

@@ -18,6 +18,18 @@ counterparts and how many price levels the order's side shows, so that an order 
 outside the shown levels (and without trades or expiries) records no orderbook_update;
 orders due to expire are looked for in the storing statement, and expired only if any are.
 
+Durability without the disk in the critical section (PostgreSQL): a market transaction
+commits asynchronously (``synchronous_commit`` off, set where it takes the lock), so the
+advisory lock, released at the commit, is not held while the commit's WAL is flushed to
+disk. Nothing is acknowledged before it is durable: right after the commit, and before
+answering or handing the stream messages to the listeners, ``make_durable`` commits a tiny
+transaction that flushes the WAL the server's usual way (``synchronous_commit`` as
+configured), which covers every earlier commit, because WAL is flushed in order. The next
+holder of the lock may already see (and trade with) a committed order whose flush is
+still on its way; a crash in between loses both together, and neither was acknowledged
+(the submitter retries with its idempotency key). Concurrent flushes share one disk write.
+Reads (GET order, the list) may show a change a few milliseconds before it is durable.
+
 Expiry: an open order expires at its expiry time, and at the latest 15 minutes before its
 delivery start. Every changing transaction (and every read of orders) first expires what is
 due; ``flexmeasures jobs expire-market-orders --every 60`` does it when there is no traffic.
@@ -27,6 +39,7 @@ Units: power in W, price in €/kWh, energy in kWh, times aware UTC.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -40,10 +53,16 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 
 from flexmeasures.data import db
 from flexmeasures.market import models as m
-from flexmeasures.market import queries, shapes
+from flexmeasures.market import orderbook, queries, shapes
 from flexmeasures.market.engine import BookOrder, OrderBook, Side, Trade
 from flexmeasures.market.models import MarketUser
-from flexmeasures.market.outbox import latest_sequence, record_stream_messages
+from flexmeasures.market.outbox import (
+    Message,
+    latest_sequence,
+    notify_listeners,
+    record_stream_messages,
+    take_pending,
+)
 from flexmeasures.market.rules import OrderInput
 
 EXPIRY_LEAD = timedelta(minutes=15)
@@ -71,7 +90,12 @@ def utc_now() -> datetime:
 
 QUEUE_KEY = "market_queued_messages"
 BOOK_CHANGED_KEY = "market_book_changed"
-_ADVISORY_LOCK = text("SELECT pg_advisory_xact_lock(:key)")
+_ADVISORY_LOCK = text(
+    "SELECT pg_advisory_xact_lock(:key), set_config('synchronous_commit', 'off', true)"
+)
+# A transaction that writes WAL (a transactional logical message, no table row) and so
+# flushes the WAL up to its commit when it commits (see the module docstring).
+_DURABLE = text("SELECT pg_logical_emit_message(true, 'flexmeasures-market', '')")
 
 
 def _on_postgresql(session: Session) -> bool:
@@ -86,18 +110,33 @@ def market_transaction() -> Iterator[Session]:
     conflict (storing a new order, which no other transaction sees before the commit) may
     come first. Records the queued stream messages and commits at the end, rolls back on
     any error (nothing half-written). On PostgreSQL the market lock is its advisory lock
-    (each thread has its own connection); elsewhere the process-wide lock, held throughout."""
+    (each thread has its own connection), and the commit is made durable after the lock
+    is released, before the listeners hear of it (``make_durable``); elsewhere the
+    process-wide lock is held throughout."""
     session = db.session
-    with nullcontext() if _on_postgresql(session) else _process_lock:
+    on_postgresql = _on_postgresql(session)
+    with nullcontext() if on_postgresql else _process_lock:
         try:
             yield session
             _record_queued(session)
+            held = take_pending(session) if on_postgresql else []
             session.commit()
         except BaseException:
             session.info.pop(QUEUE_KEY, None)
             session.info.pop(BOOK_CHANGED_KEY, None)
             session.rollback()
             raise
+    if on_postgresql:
+        make_durable(session)
+        notify_listeners(held)
+
+
+def make_durable(session: Session) -> None:
+    """Flush the WAL of every transaction committed so far to disk (PostgreSQL: commit a
+    transaction writing a little WAL; see the module docstring). Nothing elsewhere."""
+    if _on_postgresql(session):
+        session.execute(_DURABLE)
+        session.commit()
 
 
 def take_market_lock(session: Session) -> None:
@@ -115,8 +154,11 @@ def locked_transaction() -> Iterator[Session]:
         yield session
 
 
-def queue_message(session: Session, stream: str, message: dict, user_id: int | None = None) -> None:
-    """Queue a stream message of this transaction (recorded, in order, before it commits)."""
+def queue_message(
+    session: Session, stream: str, message: Message, user_id: int | None = None
+) -> None:
+    """Queue a stream message (a dict, or its JSON text) of this transaction (recorded, in
+    order, before it commits)."""
     session.info.setdefault(QUEUE_KEY, []).append((stream, message, user_id))
 
 
@@ -125,7 +167,8 @@ def _record_queued(session: Session) -> None:
     changed_at = session.info.pop(BOOK_CHANGED_KEY, None)
     if changed_at is not None:
         session.flush()
-        queue_message(session, "orderbook", shapes.event("orderbook_update", changed_at, book()))
+        update = shapes.event_text("orderbook_update", changed_at, book_json())
+        queue_message(session, "orderbook", update)
     queued = session.info.pop(QUEUE_KEY, [])
     if queued:
         session.flush()
@@ -162,18 +205,21 @@ def orderbook_depth() -> int:
     return DEFAULT_ORDERBOOK_DEPTH if setting is None else max(int(setting), 0)
 
 
-def book(depth: int | None = None) -> dict[str, Any]:
-    """The order book: {"bids": {price: [orders]}, "asks": {...}}, bids by price descending,
-    asks ascending, then by time (the orderbook_update data of the WebSocket seed), showing
-    the best ``depth`` price levels per side (default: ``orderbook_depth()``; 0: all).
-    One query for both sides, reading only the rows of the levels shown, and only the
-    columns the book shows (lighter than ORM objects)."""
+def book_json(depth: int | None = None) -> str:
+    """The order book as JSON text: {"bids": {price: [orders]}, "asks": {...}}, bids by price
+    descending, asks ascending, then by time (the orderbook_update data of the WebSocket
+    seed), showing the best ``depth`` price levels per side (default: ``orderbook_depth()``;
+    0: all). One query for both sides, reading only the rows of the levels shown and the
+    columns the book shows; entries seen before are not built again (``orderbook``)."""
     depth = orderbook_depth() if depth is None else depth
     query = queries.book(bool(depth))
-    rows = list(db.session.connection().execute(query, {"depth": depth or None}))
-    bids = sorted((r for r in rows if r.side == "buy"), key=lambda r: -r.price_eur_per_kwh)
-    asks = sorted((r for r in rows if r.side == "sell"), key=lambda r: r.price_eur_per_kwh)
-    return {"bids": shapes.book_side(bids), "asks": shapes.book_side(asks)}
+    rows = db.session.connection().execute(query, {"depth": depth or None}).all()
+    return orderbook.book_text(rows)
+
+
+def book(depth: int | None = None) -> dict[str, Any]:
+    """The order book (``book_json``) as dicts."""
+    return json.loads(book_json(depth))
 
 
 def orderbook_snapshot() -> tuple[int, dict[str, Any]]:
@@ -270,6 +316,7 @@ def submit_order(
         existing = _existing(db.session, user, data.idempotency_key)
         if existing is None:
             raise
+        make_durable(db.session)  # its first submit may still be flushing
         return existing, False
 
 

@@ -6,7 +6,7 @@ times as UTC strings (``2026-02-26T11:00:00Z``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import json
 from datetime import datetime
 from typing import Any
 
@@ -79,6 +79,12 @@ def event(kind: str, now: datetime, data: dict[str, Any], name: str | None = Non
     return {**message, "created_at": format_time(now), "data": data}
 
 
+def event_text(kind: str, now: datetime, data_text: str) -> str:
+    """The JSON text of ``event(kind, now, data)`` for data given as JSON text."""
+    fields = json.dumps({"type": kind, "created_at": format_time(now)})
+    return f'{fields[:-1]}, "data": {data_text}}}'
+
+
 def market_data(order: MarketOrder, power_w: float, start: datetime, end: datetime) -> dict:
     """The ticker's description of a flexibility event: price, window, energy, power and the
     (sell) order's location (no coordinates are known: they are null)."""
@@ -122,11 +128,3 @@ def book_entry(order: MarketOrder) -> dict[str, Any]:
         "location": location(order),
         "energy": sum(order.remaining_w or []) * SLOT_HOURS / 1000,
     }
-
-
-def book_side(orders: Iterable[MarketOrder]) -> dict[str, list[dict[str, Any]]]:
-    """Orders (already in priority order) grouped by price level, keeping that order."""
-    levels: dict[str, list[dict[str, Any]]] = {}
-    for order in orders:
-        levels.setdefault(price_key(order.price_eur_per_kwh), []).append(book_entry(order))
-    return levels

@@ -32,7 +32,7 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -241,45 +241,63 @@ def unsubmitted_orders(asset_ids: list[int] | None = None) -> list[TradingOrder]
 
 def _iso(moment: datetime) -> str:
     """A time as the marketplace writes it: 2026-02-26T11:00:00Z."""
-    return pd.Timestamp(moment).tz_convert("UTC").strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def meter_data(metering_id: str, points_kwh: pd.Series, now: datetime) -> dict[str, Any]:
     """A meter data object of the marketplace from energies (kWh) per quarter hour (indexed
     by quarter-hour start): data points stamped with the END of their quarter hour."""
-    ends = [start + QUARTER_HOUR for start in points_kwh.index]
+    starts = list(points_kwh.index)
+    return meter_data_of(metering_id, starts, points_kwh.to_numpy().tolist(), now)
+
+
+def meter_data_of(
+    metering_id: str, starts: Sequence[datetime], values_kwh: Sequence[float], now: datetime
+) -> dict[str, Any]:
+    """``meter_data`` from plain lists: the quarter-hour starts and their energies (kWh)."""
+    ends = [_iso(start + QUARTER_HOUR) for start in starts]
     return {
         "metering_id": metering_id,
         "created_at": _iso(now),
-        "reading_start": _iso(points_kwh.index[0]),
-        "reading_end": _iso(ends[-1]),
+        "reading_start": _iso(starts[0]),
+        "reading_end": ends[-1],
         "resolution": 900,
         "unit_measured": "kWh",
         "data_points": [
-            {"timestamp": _iso(end), "value": float(value)}
-            for end, value in zip(ends, points_kwh.to_numpy(), strict=True)
+            {"timestamp": end, "value": float(value)}
+            for end, value in zip(ends, values_kwh, strict=True)
         ],
     }
+
+
+def _baseline_values_w(row: TradingOrder) -> tuple[list[datetime], list[float]]:
+    """A recorded order's quarter-hour starts and baseline (W) of each (see
+    ``order_baselines_w``), as plain lists."""
+    slots = int((row.delivery_end - row.delivery_start) / QUARTER_HOUR)
+    values = row.baselines_w if row.baselines_w else [row.baseline_w] * slots
+    if len(values) != slots or row.delivery_start + slots * QUARTER_HOUR != row.delivery_end:
+        raise TradingError(f"Order {row.id} has {len(values)} baselines for {slots} slots.")
+    return [row.delivery_start + i * QUARTER_HOUR for i in range(slots)], list(values)
 
 
 def order_baselines_w(row: TradingOrder) -> pd.Series:
     """A recorded order's baseline (W) per quarter hour of its delivery window (indexed by
     quarter-hour start); an order from before blocks has one, ``baseline_w``."""
     index = quarter_hours(row.delivery_start, row.delivery_end)
-    values = row.baselines_w if row.baselines_w else [row.baseline_w] * len(index)
-    if len(values) != len(index):
-        raise TradingError(f"Order {row.id} has {len(values)} baselines for {len(index)} slots.")
+    _, values = _baseline_values_w(row)
     return pd.Series(values, index=index, dtype=float)
 
 
 def order_body(row: TradingOrder, setting: TradingSetting | None = None) -> dict[str, Any]:
     """The sell order to submit for a recorded order, with its baseline (kWh per quarter
     hour of its window) and the asset's location (its TradingSetting, looked up if not
-    given; none: any)."""
+    given; none: any). Plain Python (no pandas): it is built for every order submitted."""
     if setting is None:
         setting = db.session.get(TradingSetting, row.asset_id)
     location_id = setting.location_id if setting else None
-    baseline = order_baselines_w(row) * 0.25 / 1000
+    starts, baseline_w = _baseline_values_w(row)
+    baseline_kwh = [value * 0.25 / 1000 for value in baseline_w]
+    metering_id = f"flexmeasures-asset-{row.asset_id}"
     return {
         "side": row.side,
         "power": int(row.power_w),
@@ -291,7 +309,7 @@ def order_body(row: TradingOrder, setting: TradingSetting | None = None) -> dict
             "location_id": [location_id],
             "country_code": (setting.country_code if setting else None) or "",
         },
-        "baseline": meter_data(f"flexmeasures-asset-{row.asset_id}", baseline, row.created_at),
+        "baseline": meter_data_of(metering_id, starts, baseline_kwh, row.created_at),
     }
 
 
@@ -338,14 +356,15 @@ def submit_orders(
     )
     settings = {setting.asset_id: setting for setting in db.session.scalars(query)}
     sends = [(order_body(row, settings.get(row.asset_id)), row.idempotency_key) for row in rows]
+    ids = [row.id for row in rows]  # read now: a commit expires the rows
     counts = {"submitted": 0, "failed": 0}
     with ThreadPoolExecutor(max_workers=max(workers, 1)) as pool:
         outcomes = iter(pool.map(lambda send: _send(connector, *send), sends))
         for first in range(0, len(rows), COMMIT_EVERY):
-            chunk = rows[first : first + COMMIT_EVERY]
-            fresh = select(TradingOrder).where(TradingOrder.id.in_([row.id for row in chunk]))
+            chunk_ids = ids[first : first + COMMIT_EVERY]
+            fresh = select(TradingOrder).where(TradingOrder.id.in_(chunk_ids))
             db.session.scalars(fresh.execution_options(populate_existing=True)).all()
-            for row in chunk:
+            for row in rows[first : first + COMMIT_EVERY]:
                 _store_answer(row, next(outcomes), counts)
             db.session.commit()
     return counts

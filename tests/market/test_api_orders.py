@@ -66,6 +66,7 @@ def test_a_buy_fills_partially_across_sells(client, auth, clock):
     assert [c["price"] for c in answer["contracts"]] == [0.3, 0.3]
     book = outbox.messages_after("orderbook", None, 0)[-1].message["data"]
     assert list(book["bids"]) == ["0.3"] and book["asks"] == {}
+    assert book["bids"]["0.3"][0]["energy"] == pytest.approx(1.0)  # what is left of 3 kWh
 
 
 def test_a_sell_without_baseline_waits_for_it(client, auth, traders, clock):
@@ -329,3 +330,17 @@ def test_a_retry_changes_nothing_and_tells_no_stream(client, auth, traders, cloc
     assert outbox.latest_sequence("trade", traders["buyer"].id) == trade_messages
     assert outbox.latest_sequence("orderbook", None) == book_messages
     assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1
+
+
+def test_streams_hear_of_a_submit_only_once_it_is_durable(client, auth, clock, monkeypatch):
+    events = []
+    monkeypatch.setattr(outbox, "on_commit_listeners", [lambda messages: events.append("heard")])
+    flush = service.make_durable
+
+    def make_durable(session):
+        events.append("durable")
+        flush(session)
+
+    monkeypatch.setattr(service, "make_durable", make_durable)
+    assert submit(client, auth["buyer"], order_body("buy")).status_code == 200
+    assert events == ["durable", "heard"]

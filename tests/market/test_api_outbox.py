@@ -34,3 +34,22 @@ def test_listeners_hear_committed_messages_only(db, traders, monkeypatch):
     ]
     # the rolled-back message gave its number back
     assert heard[0]["sequence"] == 1
+
+
+def test_messages_given_as_json_text_are_stored_and_heard_as_dicts(db, traders, monkeypatch):
+    heard = []
+    monkeypatch.setattr(outbox, "on_commit_listeners", [heard.extend])
+    items = [
+        ("orderbook", '{"type": "orderbook_update", "data": {"asks": {"0.1": ["Zürich"]}}}', None),
+        ("ticker", {"type": "ticker_update", "place": "Genève"}, None),
+        ("orderbook", '{"type": "orderbook_update", "data": {}}', None),
+    ]
+    outbox.record_stream_messages(db.session, items)
+    db.session.commit()
+    stored = [m.message for m in outbox.messages_after("orderbook", None, 0)]
+    assert stored == [
+        {"type": "orderbook_update", "data": {"asks": {"0.1": ["Zürich"]}}, "sequence": 1},
+        {"type": "orderbook_update", "data": {}, "sequence": 2},
+    ]
+    assert outbox.messages_after("ticker", None, 0)[0].message["place"] == "Genève"
+    assert [m["message"] for m in heard if m["stream"] == "orderbook"] == stored

@@ -166,3 +166,19 @@ def test_tls_verification_setting():
             {**config, "FLEXMEASURES_TRADING_VERIFY_TLS": value}
         )
         assert settings.verify == expected
+
+
+def test_the_environment_proxy_and_ca_bundle_are_taken_once(monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example.com:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/our-ca.pem")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    made = MarketConnector(ConnectorSettings(URL, "seller", "secret"))
+    assert made.session.proxies["https"] == "http://proxy.example.com:3128"
+    assert made.verify == "/etc/ssl/our-ca.pem"
+    assert made.session.trust_env is False  # not read again on every request
+    unchecked = MarketConnector(ConnectorSettings(URL, "seller", "secret", verify=False))
+    assert unchecked.verify is False
+    monkeypatch.setenv("NO_PROXY", "market.example.com")
+    direct = MarketConnector(ConnectorSettings(URL, "seller", "secret"))
+    assert "https" not in direct.session.proxies
