@@ -13,6 +13,9 @@ and ``expired_order_update`` messages: each as recorded in the outbox, with its 
 number. The protocol (control message first, resume and snapshot requests) is described in
 ``flexmeasures.market.stream_protocol`` and documentation/market-streams.md. Pings are
 answered (by simple-websocket); the server pings too (``SOCK_SERVER_OPTIONS``).
+simple-websocket reads each connection in a thread of its own while the stream's thread
+sends: they take turns on the socket (``flexmeasures.market.stream_socket``), as a TLS
+session must not be used by two threads at once.
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ from flexmeasures.market.stream_protocol import (
     next_step,
     parse_request,
 )
+from flexmeasures.market.stream_socket import SOCKET_KEYS, SerializedSocket
 from flexmeasures.market.tokens import user_for_access_token
 
 STREAM_RULE = "/api/v1/ws/<any(trade, orderbook, ticker):stream>"
@@ -76,11 +80,27 @@ def plain_request(stream: str) -> Any:
     return response
 
 
+def is_upgrade() -> bool:
+    """Whether the request asks for a WebSocket connection."""
+    return request.environ.get("HTTP_UPGRADE", "").lower() == "websocket"
+
+
+@market_streams.before_request
+def serialize_socket_use() -> None:
+    """Hand the WebSocket the connection's socket wrapped so that simple-websocket's reading
+    thread and the stream's sending thread take turns on it (see ``SerializedSocket``)."""
+    if not is_upgrade():
+        return
+    for key in SOCKET_KEYS:
+        if key in request.environ:
+            request.environ[key] = SerializedSocket(request.environ[key])
+
+
 @market_streams.before_request
 def authenticate() -> Any:
     """Refuse the handshake (401) without a valid access token; else remember the user.
     (Requests without WebSocket upgrade pass on, to be answered 426.)"""
-    if request.environ.get("HTTP_UPGRADE", "").lower() != "websocket":
+    if not is_upgrade():
         return None
     token = (
         bearer_token(request.headers.get("Authorization"))

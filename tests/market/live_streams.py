@@ -146,6 +146,16 @@ def receive(ws: websocket.WebSocket) -> dict[str, Any]:
     return json.loads(ws.recv())
 
 
+def receive_until_pong(ws: websocket.WebSocket, messages: list[dict[str, Any]]) -> bytes:
+    """Add the messages that come before the next pong to ``messages``; the pong's data."""
+    while True:
+        opcode, frame = ws.recv_data_frame(control_frame=True)
+        if opcode == websocket.ABNF.OPCODE_PONG:
+            return frame.data
+        if opcode == websocket.ABNF.OPCODE_TEXT:
+            messages.append(json.loads(frame.data))
+
+
 def next_quarter(moment: dt.datetime) -> dt.datetime:
     """The first quarter hour after the moment."""
     moment = moment.replace(second=0, microsecond=0)

@@ -1,6 +1,7 @@
 """The streams across server processes: gunicorn (threaded worker) and ``flexmeasures run``
 serving TLS themselves, each getting, through Redis, the stream messages committed by
-another process (the test's own live server)."""
+another process (the test's own live server), and answering pings while it streams them
+(the server reads in one thread and sends in another, which over TLS must take turns)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from contextlib import contextmanager
 from typing import IO
@@ -20,7 +22,7 @@ from flexmeasures.market.outbox import record_stream_message
 from tests.conftest import TEST_DATABASE_URI, TEST_REDIS_URL
 from tests.live_server import CLI, ROOT, process_env, stop_process
 
-from .live_streams import Market, connect, receive
+from .live_streams import Market, connect, receive, receive_until_pong
 
 pytestmark = pytest.mark.slow
 
@@ -91,9 +93,25 @@ def assert_streams_from_another_process(market: Market, address: str, query: boo
     message = receive(ws)
     assert message["sequence"] == sequence == control["data"]["sequence"] + 1
     assert message["price"] == 0.42
-    ws.ping(b"ok")
-    assert ws.recv_data_frame(control_frame=True)[1].data == b"ok"
+    assert_pings_are_answered_while_messages_stream(market, ws)
     ws.close()
+
+
+def assert_pings_are_answered_while_messages_stream(market: Market, ws, count: int = 100) -> None:
+    """While ``count`` ticker messages are committed here, the client pings again and again:
+    every ping gets its pong, and every message arrives, in order (over TLS, a read and a
+    write of the server at the same time break the session: "bad record mac", or a lost
+    connection)."""
+    sender = threading.Thread(target=lambda: [record_ticker(market, n) for n in range(count)])
+    sender.start()
+    messages: list[dict] = []
+    try:
+        while len(messages) < count:
+            ws.ping(b"ok")
+            assert receive_until_pong(ws, messages) == b"ok"
+    finally:
+        sender.join()
+    assert [message["price"] for message in messages] == list(range(count))
 
 
 def test_gunicorn_serves_the_streams_over_tls_fanned_out_through_redis(market):
