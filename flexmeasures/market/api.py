@@ -48,7 +48,7 @@ def _api_error(error: ApiError) -> ResponseReturnValue:
 
 @market_api.errorhandler(service.MarketError)
 def _market_error(error: service.MarketError) -> ResponseReturnValue:
-    """404/409 from the service as ``{"detail": message}``."""
+    """404/409/503 from the service as ``{"detail": message}``."""
     return jsonify(detail=error.message), error.status
 
 
@@ -133,7 +133,9 @@ def list_orders() -> ResponseReturnValue:
     if status is not None and status not in ORDER_STATUSES:
         raise RuleError({"status": [f"must be one of {', '.join(ORDER_STATUSES)}"]})
     orders = service.list_orders(user, status)
-    return jsonify(orders=[shapes.order_object(o) for o in orders], count=len(orders)), 200
+    answer = jsonify(orders=[shapes.order_object(o) for o in orders], count=len(orders))
+    service.make_durable(db.session)  # what was read may still be on its way to disk
+    return answer, 200
 
 
 @market_api.route(f"{ORDER}/<int:order_id>", methods=["GET"], strict_slashes=False)
@@ -142,7 +144,9 @@ def get_order(order_id: int) -> ResponseReturnValue:
     user = _trader()
     service.expire_orders()
     order = service.own_order(db.session, user, order_id)
-    return jsonify(order_details(order)), 200
+    answer = jsonify(order_details(order))
+    service.make_durable(db.session)  # what was read may still be on its way to disk
+    return answer, 200
 
 
 def order_details(order: MarketOrder) -> dict[str, Any]:

@@ -137,11 +137,11 @@ def _power(value: Any) -> float:
 
 
 def _price(value: Any) -> float:
-    """Price in €/kWh: a number >= 0."""
+    """Price in €/kWh: a number >= 0 (-0 is taken as 0, which it equals)."""
     price = _number(value)
     if price < 0:
         raise ValueError("must be 0 or more (€/kWh)")
-    return price
+    return price + 0.0
 
 
 def _side(value: Any) -> str:

@@ -28,7 +28,9 @@ configured), which covers every earlier commit, because WAL is flushed in order.
 holder of the lock may already see (and trade with) a committed order whose flush is
 still on its way; a crash in between loses both together, and neither was acknowledged
 (the submitter retries with its idempotency key). Concurrent flushes share one disk write.
-Reads (GET order, the list) may show a change a few milliseconds before it is durable.
+Reads that answer clients (GET order, the list, the streams' replays, resumes and
+snapshots) call ``make_durable`` after reading, so they never show a change that is not
+on disk yet either.
 
 Expiry: an open order expires at its expiry time, and at the latest 15 minutes before its
 delivery start. Every changing transaction (and every read of orders) first expires what is
@@ -48,7 +50,7 @@ from typing import Any
 
 from flask import current_app, has_app_context
 from sqlalchemy import Row, inspect, or_, select, text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from flexmeasures.data import db
@@ -75,7 +77,8 @@ _process_lock = threading.RLock()
 
 class MarketError(Exception):
     """A request the market cannot do: an HTTP status and a message (404 unknown order,
-    409 an order in a status that does not allow it)."""
+    409 an order in a status that does not allow it, 503 a change whose durability the
+    database did not confirm)."""
 
     def __init__(self, status: int, message: str) -> None:
         super().__init__(message)
@@ -133,10 +136,23 @@ def market_transaction() -> Iterator[Session]:
 
 def make_durable(session: Session) -> None:
     """Flush the WAL of every transaction committed so far to disk (PostgreSQL: commit a
-    transaction writing a little WAL; see the module docstring). Nothing elsewhere."""
-    if _on_postgresql(session):
+    transaction writing a little WAL; see the module docstring). Nothing elsewhere.
+
+    Raises MarketError 503 if the database cannot confirm it (the change before it is
+    committed but may not be on disk: nothing is told to the listeners, and a retried
+    submit finds its first order by the idempotency key)."""
+    if not _on_postgresql(session):
+        return
+    try:
         session.execute(_DURABLE)
         session.commit()
+    except SQLAlchemyError as error:
+        session.rollback()
+        raise MarketError(
+            503,
+            "The change was stored, but the database did not confirm it is on disk: "
+            "check it (GET the order) or retry (with the same idempotency key).",
+        ) from error
 
 
 def take_market_lock(session: Session) -> None:

@@ -39,7 +39,7 @@ from flexmeasures.market.outbox import (
     latest_sequence,
     messages_after,
 )
-from flexmeasures.market.service import orderbook_snapshot
+from flexmeasures.market.service import make_durable, orderbook_snapshot
 from flexmeasures.market.stream_protocol import (
     RequestError,
     StreamRequest,
@@ -253,9 +253,14 @@ class StreamConnection:
 
     @staticmethod
     def _read(query: Callable[..., Any], *args: Any) -> Any:
-        """Run a read-only query and hand the database connection back to the pool."""
+        """Run a read-only query and hand the database connection back to the pool. What
+        it read is on disk before it is sent: a market change is visible from its commit,
+        a little before it is durable (``service.make_durable``)."""
         try:
-            return query(*args)
+            result = query(*args)
+            if result:
+                make_durable(db.session)
+            return result
         finally:
             db.session.remove()
 

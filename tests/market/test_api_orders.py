@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from flexmeasures.market import outbox, service
 
@@ -234,7 +235,7 @@ def test_an_expired_order_does_not_trade(client, auth, clock):
     assert sell["status"] == "matching_active"
 
 
-def test_tokens_roles_and_rate_limit(app, client, auth, clock, monkeypatch):
+def test_tokens_roles_and_rate_limit(app, client, auth, clock, monkeypatch, queues):
     assert client.get(ORDER).status_code == 401
     bad = client.get(ORDER, headers={"Authorization": "Bearer nonsense"})
     assert bad.status_code == 401 and bad.headers["WWW-Authenticate"].startswith("Bearer")
@@ -344,3 +345,27 @@ def test_streams_hear_of_a_submit_only_once_it_is_durable(client, auth, clock, m
     monkeypatch.setattr(service, "make_durable", make_durable)
     assert submit(client, auth["buyer"], order_body("buy")).status_code == 200
     assert events == ["durable", "heard"]
+
+
+def test_a_submit_whose_durability_is_unconfirmed_is_503_and_a_retry_finds_it(
+    client, auth, clock, monkeypatch
+):
+    heard = []
+    monkeypatch.setattr(outbox, "on_commit_listeners", [heard.append])
+    with monkeypatch.context() as failing:
+        failing.setattr(service, "_DURABLE", text("SELECT 1 / 0"))
+        response = submit(client, auth["buyer"], order_body("buy", idempotency_key="k"))
+    assert response.status_code == 503
+    assert "did not confirm it is on disk" in response.get_json()["detail"]
+    assert heard == []
+    retry = submit(client, auth["buyer"], order_body("buy", idempotency_key="k"))
+    assert retry.status_code == 200
+    assert retry.headers["Idempotent-Replayed"] == "true"
+    assert client.get(ORDER, headers=auth["buyer"]).get_json()["count"] == 1
+
+
+def test_a_price_of_minus_zero_is_stored_and_shown_as_zero(client, auth, clock):
+    submit(client, auth["buyer"], order_body("buy", price=-0.0))
+    order = client.get(ORDER, headers=auth["buyer"]).get_json()["orders"][0]
+    assert json.dumps(order["price"]) == "0.0"
+    assert list(service.book()["bids"]) == ["0"]
