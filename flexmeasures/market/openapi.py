@@ -129,6 +129,8 @@ ERRORS = {
     "409": "The order's status does not allow this.",
     "422": "Broken rules; each `detail` entry names its field in `loc`.",
     "429": "Past the per-user rate limit (see Retry-After).",
+    "503": "The database did not confirm the change is on disk: it may be stored (GET the "
+    "order, or retry the submit with its idempotency key).",
 }
 
 
