@@ -21,6 +21,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
@@ -40,35 +41,55 @@ def _engine() -> ModuleType:
     return engine
 
 
-def random_orders(engine: ModuleType, count: int, seed: int = 9) -> list:
-    """``count`` random BookOrders as described in the module docstring (fixed seed)."""
+@dataclass(frozen=True)
+class OrderMix:
+    """How random orders are drawn: quarter hours per buy (sells: 1-4), location ids per
+    country, price ranges (EUR/kWh) and their decimals, and the expiry (None: all at
+    START; else a random number of quarter hours after START in this range)."""
+
+    buy_slots: tuple[int, int] = (2, 8)
+    places_per_country: int = 20
+    buy_prices: tuple[float, float] = (0.05, 0.30)
+    sell_prices: tuple[float, float] = (0.10, 0.35)
+    price_digits: int = 3
+    expiry_quarters: tuple[int, int] | None = None
+
+
+def random_orders(engine: ModuleType, count: int, seed: int = 9, mix: OrderMix = OrderMix()):
+    """``count`` random BookOrders as described in the module docstring (fixed seed), or
+    drawn as ``mix`` says."""
     rng = random.Random(seed)
-    orders = []
-    for order_id in range(1, count + 1):
-        side = rng.choice(("buy", "sell"))
-        slots = rng.randint(1, 4) if side == "sell" else rng.randint(2, 8)
-        start = START + QUARTER * rng.randint(8, 96)
-        country = rng.choice(COUNTRIES) if rng.random() > 0.1 else None
-        places = None
-        if rng.random() < 0.5:
-            places = frozenset(f"{country or 'XX'}_{rng.randint(1, 20)}" for _ in range(2))
-        orders.append(
-            engine.BookOrder(
-                order_id=order_id,
-                side=side,
-                power_w=100.0 * (rng.randint(1, 20) if side == "sell" else rng.randint(5, 50)),
-                price_eur_per_kwh=round(
-                    rng.uniform(0.05, 0.30) if side == "buy" else rng.uniform(0.10, 0.35), 3
-                ),
-                delivery_start=start,
-                delivery_end=start + QUARTER * slots,
-                expiry_time=START,
-                country_code=country,
-                location_ids=places,
-                sequence=order_id,
-            )
-        )
-    return orders
+    return [_random_order(engine, rng, order_id, mix) for order_id in range(1, count + 1)]
+
+
+def _random_order(engine: ModuleType, rng: random.Random, order_id: int, mix: OrderMix):
+    """One random BookOrder (the draws in a fixed order, so a seed gives the same orders)."""
+    side = rng.choice(("buy", "sell"))
+    slots = rng.randint(1, 4) if side == "sell" else rng.randint(*mix.buy_slots)
+    start = START + QUARTER * rng.randint(8, 96)
+    country = rng.choice(COUNTRIES) if rng.random() > 0.1 else None
+    places = None
+    if rng.random() < 0.5:
+        count = mix.places_per_country
+        places = frozenset(f"{country or 'XX'}_{rng.randint(1, count)}" for _ in range(2))
+    power = 100.0 * (rng.randint(1, 20) if side == "sell" else rng.randint(5, 50))
+    prices = mix.buy_prices if side == "buy" else mix.sell_prices
+    price = round(rng.uniform(*prices), mix.price_digits)
+    expiry = START
+    if mix.expiry_quarters is not None:
+        expiry = START + QUARTER * rng.randint(*mix.expiry_quarters)
+    return engine.BookOrder(
+        order_id=order_id,
+        side=side,
+        power_w=power,
+        price_eur_per_kwh=price,
+        delivery_start=start,
+        delivery_end=start + QUARTER * slots,
+        expiry_time=expiry,
+        country_code=country,
+        location_ids=places,
+        sequence=order_id,
+    )
 
 
 def run_once(engine: ModuleType, count: int) -> dict:

@@ -25,7 +25,7 @@ from collections.abc import Iterable
 from datetime import timedelta
 from types import ModuleType
 
-from benchmarks.bench_market_engine import COUNTRIES, QUARTER, START, _engine, random_orders
+from benchmarks.bench_market_engine import START, OrderMix, _engine, random_orders
 
 
 def load_engine(path: str | None) -> ModuleType:
@@ -63,41 +63,22 @@ def bench_flow(engine: ModuleType, count: int) -> Iterable[str]:
     yield from book_lines(book)
 
 
-def clock_orders(engine: ModuleType, count: int, seed: int = 11) -> list:
-    """Random orders as the benchmark's, but with expiry times spread over the day."""
-    rng = random.Random(seed)
-    orders = []
-    for order_id in range(1, count + 1):
-        side = rng.choice(("buy", "sell"))
-        slots = rng.randint(1, 4) if side == "sell" else rng.randint(1, 8)
-        start = START + QUARTER * rng.randint(8, 96)
-        country = rng.choice(COUNTRIES) if rng.random() > 0.1 else None
-        places = None
-        if rng.random() < 0.5:
-            places = frozenset(f"{country or 'XX'}_{rng.randint(1, 6)}" for _ in range(2))
-        power = 100.0 * (rng.randint(1, 20) if side == "sell" else rng.randint(5, 50))
-        orders.append(
-            engine.BookOrder(
-                order_id=order_id,
-                side=side,
-                power_w=power,
-                price_eur_per_kwh=round(rng.uniform(0.05, 0.35), 2),
-                delivery_start=start,
-                delivery_end=start + QUARTER * slots,
-                expiry_time=START + QUARTER * rng.randint(0, 90),
-                country_code=country,
-                location_ids=places,
-                sequence=order_id,
-            )
-        )
-    return orders
+# The clock flow's orders: any pair of prices may cross, fewer places, expiry over the day.
+CLOCK_MIX = OrderMix(
+    buy_slots=(1, 8),
+    places_per_country=6,
+    buy_prices=(0.05, 0.35),
+    sell_prices=(0.05, 0.35),
+    price_digits=2,
+    expiry_quarters=(0, 90),
+)
 
 
 def clock_flow(engine: ModuleType, count: int) -> Iterable[str]:
     """Orders submitted with an advancing clock, with cancels, expiry and restores."""
     rng = random.Random(5)
     book = engine.OrderBook()
-    for i, order in enumerate(clock_orders(engine, count), 1):
+    for i, order in enumerate(random_orders(engine, count, seed=11, mix=CLOCK_MIX), 1):
         now = START + timedelta(seconds=i * 90 * 900 // count)
         yield from map(trade_line, book.submit(order, now=now))
         if i % 7 == 0:
