@@ -51,13 +51,17 @@ ORDER_STATUSES = (
 OPEN_STATUSES = (PENDING, AWAITING_BASELINE_DATA, ACCEPTED, MATCHING_ACTIVE, PARTIAL_FILLED)
 # Orders in these statuses are in the order book.
 BOOK_STATUSES = (MATCHING_ACTIVE, PARTIAL_FILLED)
-# The WHERE clause of the partial indexes over the resting orders (the book).
-IN_BOOK_SQL = "status IN ('matching_active', 'partial_filled')"
-# The WHERE clause of the partial indexes over the open orders (what may expire).
-OPEN_SQL = (
-    "status IN ('pending', 'awaiting_baseline_data', 'accepted', 'matching_active', "
-    "'partial_filled')"
-)
+
+
+def _status_in(statuses: tuple[str, ...]) -> str:
+    """A SQL condition: the status is one of these (the WHERE clause of a partial index)."""
+    return f"status IN ({', '.join(repr(status) for status in statuses)})"
+
+
+# The WHERE clauses of the partial indexes over the resting orders (the book) and over the
+# open orders (what may expire).
+IN_BOOK_SQL = _status_in(BOOK_STATUSES)
+OPEN_SQL = _status_in(OPEN_STATUSES)
 
 # Contract statuses, in the order a contract passes through them.
 VERIFICATION_INITIATED = "verification_initiated"

@@ -147,7 +147,7 @@ class StreamConnection:
         fanout = fanout_of(current_app)
         subscriber = fanout.subscribe(self.stream, self.user_id)
         try:
-            self.last_sent = self._read(latest_sequence, self.stream, self.user_id)
+            self.last_sent = self._read(latest_sequence, self.stream, self.user_id, durable=True)
             self.send(control_message(self.stream, self.last_sent))
             threading.Thread(target=self._read_requests, args=(subscriber,), daemon=True).start()
             self._serve(subscriber)
@@ -196,7 +196,7 @@ class StreamConnection:
     def _replay(self, after_sequence: int) -> None:
         """Send the outbox's messages with a sequence above ``after_sequence``."""
         while True:
-            page = self._read(self._page_after, after_sequence)
+            page = self._read(self._page_after, after_sequence, durable=True)
             for message in page:
                 self.send(message)
                 self.last_sent = after_sequence = message["sequence"]
@@ -236,7 +236,9 @@ class StreamConnection:
             snapshot = {"type": "snapshot", "stream": self.stream, "sequence": sequence}
             snapshot["data"] = data
         else:
-            snapshot = build_snapshot(self.stream, self._read(self._snapshot_messages))
+            snapshot = build_snapshot(
+                self.stream, self._read(self._snapshot_messages, durable=True)
+            )
         self.send(snapshot)
         self.last_sent = snapshot["sequence"]
 
@@ -252,13 +254,14 @@ class StreamConnection:
         return list(reversed(db.session.scalars(query).all()))
 
     @staticmethod
-    def _read(query: Callable[..., Any], *args: Any) -> Any:
-        """Run a read-only query and hand the database connection back to the pool. What
-        it read is on disk before it is sent: a market change is visible from its commit,
-        a little before it is durable (``service.make_durable``)."""
+    def _read(query: Callable[..., Any], *args: Any, durable: bool = False) -> Any:
+        """Run a read-only query and hand the database connection back to the pool.
+        ``durable``: what it read (to be sent) is on disk before it is returned, for a
+        market change is visible from its commit, a little before it is durable
+        (``service.make_durable``; nothing to flush when it read nothing)."""
         try:
             result = query(*args)
-            if result:
+            if durable and result:
                 make_durable(db.session)
             return result
         finally:
